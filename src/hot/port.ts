@@ -1,0 +1,98 @@
+// The hot store: the fast, rebuildable admission front (ARCHITECTURE.md,
+// "Correctness model"). The relational store is the truth; everything here can
+// be rebuilt from it. Every operation is atomic on its own. Two adapters
+// implement this contract — Redis + Lua (cluster) and in-process maps
+// (embedded) — and one contract suite (hot.contract.test.ts) runs on both.
+//
+// Coins. Per user the hot store keeps `available` = database balance − debits
+// admitted but not yet persisted, plus one admission record per admission id:
+//   pending  → debited from `available`, waiting for the consumer
+//   settled  → persisted in the database (available unchanged)
+//   refunded → could not be persisted; its amount went back to `available`
+// Admission records are kept `ttlSec` so a retried request finds its first
+// outcome; the ledger's unique business id stays the final guard after that.
+//
+// Rebuilding `available` races with credits committed meanwhile. The database
+// account carries a `version` raised by every change; loadAvailable records the
+// version it read, creditAvailable applies a credit only when its version is
+// newer than that, and a credit that finds no wallet remembers its version so a
+// load that read an older row is told `stale` and reads again.
+
+export type AdmitResult =
+  | { kind: "admitted"; available: number }
+  | { kind: "insufficient"; available: number }
+  /** The same admission id was seen before with the same fingerprint. */
+  | { kind: "duplicate"; state: AdmissionState }
+  /** The same admission id was seen before with a different fingerprint. */
+  | { kind: "conflict" }
+  /** No wallet in the hot store: load it from the database, then retry. */
+  | { kind: "unloaded" };
+
+export type AdmissionState = "pending" | "settled" | "refunded";
+
+export interface Admission {
+  state: AdmissionState;
+  amount: number;
+  fingerprint: string;
+}
+
+export type LoadResult = "loaded" | "present" | "stale";
+
+export interface RateLimitResult {
+  allowed: boolean;
+  /** Hits counted in the current window, this one included. */
+  count: number;
+  /** Seconds until the window resets. */
+  retryAfterSec: number;
+}
+
+export type Unsubscribe = () => Promise<void>;
+
+export interface HotStore {
+  readonly kind: "redis" | "local";
+
+  // ---- coins ----
+  /** Debit `amount` from `available` if it suffices; idempotent on (userId, admissionId). */
+  admitDebit(input: {
+    userId: number;
+    admissionId: string;
+    amount: number;
+    fingerprint: string;
+    ttlSec: number;
+  }): Promise<AdmitResult>;
+  /** pending → settled. Returns false when the admission is not pending (already settled/refunded, or unknown). */
+  settleDebit(userId: number, admissionId: string): Promise<boolean>;
+  /** pending → refunded and its amount back to `available`. False when not pending. */
+  refundDebit(userId: number, admissionId: string): Promise<boolean>;
+  getAdmission(userId: number, admissionId: string): Promise<Admission | null>;
+  /** Set `available` from the database unless a wallet is present; see the header for `stale`. */
+  loadAvailable(userId: number, balance: number, version: number): Promise<LoadResult>;
+  /** After a committed credit of `amount` that raised the account to `version`. */
+  creditAvailable(userId: number, amount: number, version: number): Promise<void>;
+  /** null when the wallet is not loaded. */
+  getAvailable(userId: number): Promise<number | null>;
+  /** Forget a user's wallet (not its admissions); the next admission rebuilds it. */
+  dropWallet(userId: number): Promise<void>;
+
+  // ---- locks: owner token, compare-and-delete release ----
+  /** Returns the owner token, or null when someone else holds the lock. */
+  acquireLock(name: string, ttlMs: number): Promise<string | null>;
+  releaseLock(name: string, token: string): Promise<boolean>;
+
+  // ---- rate limits: fixed window per key ----
+  hitRateLimit(key: string, limit: number, windowSec: number): Promise<RateLimitResult>;
+
+  // ---- dedupe claims: first writer wins, later ones read the stored value ----
+  /** Store `value` under `key` for `ttlSec` if absent. Returns null when this call stored it, else the value stored first. */
+  claim(key: string, value: string, ttlSec: number): Promise<string | null>;
+  /** Replace the value of an existing claim (keeps its TTL). */
+  updateClaim(key: string, value: string): Promise<void>;
+  releaseClaim(key: string): Promise<void>;
+
+  // ---- publish/subscribe across processes ----
+  publish(channel: string, message: string): Promise<void>;
+  subscribe(channel: string, handler: (message: string) => void): Promise<Unsubscribe>;
+
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,95 @@
+// Table types for Kysely, one interface per table in sql/<dialect>/.
+// Times are epoch milliseconds; money is integer coins or integer cents.
+import type { Generated } from "kysely";
+
+export interface LivingRoomTable {
+  room_id: Generated<number>;
+  anchor_id: number;
+  title: string;
+  type: number;
+  status: number;
+  start_time: number;
+  end_time: number | null;
+}
+
+export interface GiftConfigTable {
+  gift_id: Generated<number>;
+  price: number;
+  gift_name: string;
+  status: number;
+  cover_img_url: string;
+  svga_url: string;
+  create_time: number;
+  update_time: number;
+}
+
+export interface GiftRecordTable {
+  id: Generated<number>;
+  biz_id: string;
+  request_id: string;
+  sender_id: number;
+  receiver_id: number;
+  room_id: number;
+  gift_id: number;
+  price: number;
+  send_time: number;
+}
+
+export interface GiftSendFailureTable {
+  biz_id: string;
+  request_id: string;
+  sender_id: number;
+  room_id: number;
+  gift_id: number;
+  price: number;
+  reason: string;
+  create_time: number;
+}
+
+export interface CurrencyAccountTable {
+  user_id: number;
+  current_balance: number;
+  total_charged: number;
+  status: number;
+  version: number;
+  create_time: number;
+  update_time: number;
+}
+
+export interface CurrencyTradeTable {
+  id: Generated<number>;
+  user_id: number;
+  num: number;
+  type: number;
+  status: number;
+  biz_id: string;
+  create_time: number;
+}
+
+export interface EventLogTable {
+  id: Generated<number>;
+  topic: string;
+  msg_key: string;
+  payload: string;
+  create_time: number;
+}
+
+export interface EventOffsetTable {
+  group_id: string;
+  topic: string;
+  last_id: number;
+}
+
+export interface DB {
+  living_room: LivingRoomTable;
+  gift_config: GiftConfigTable;
+  gift_record: GiftRecordTable;
+  gift_send_failure: GiftSendFailureTable;
+  currency_account: CurrencyAccountTable;
+  currency_trade: CurrencyTradeTable;
+  event_log: EventLogTable;
+  event_offset: EventOffsetTable;
+}
+
+/** Tables only the embedded profile has (the cluster profile uses Kafka for the log). */
+export const EMBEDDED_ONLY_TABLES = ["event_log", "event_offset"] as const;

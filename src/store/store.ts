@@ -1,0 +1,69 @@
+// The relational store: one Kysely<DB> over bun:sqlite (embedded) or mysql2
+// (cluster). Repositories take `Store` and never know which one they have.
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { Kysely, MysqlDialect, SqliteDialect, sql, type Transaction } from "kysely";
+import { createPool } from "mysql2";
+import type { DB } from "./schema.ts";
+import { openSqlite } from "./sqlite-driver.ts";
+
+export type Dialect = "sqlite" | "mysql";
+export type Db = Kysely<DB> | Transaction<DB>;
+
+export interface Store {
+  readonly dialect: Dialect;
+  readonly db: Kysely<DB>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function openSqliteStore(path: string): Store {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const { kysely } = openSqlite(path);
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: kysely }) });
+  return {
+    dialect: "sqlite",
+    db,
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}
+
+export function openMysqlStore(url: string, poolSize = 10): Store {
+  const pool = createPool({
+    uri: url,
+    connectionLimit: poolSize,
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+    decimalNumbers: true,
+    timezone: "Z",
+  });
+  const db = new Kysely<DB>({ dialect: new MysqlDialect({ pool }) });
+  return {
+    dialect: "mysql",
+    db,
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}
+
+/** True when `e` is a unique-key violation on either dialect. */
+export function isUniqueViolation(e: unknown): boolean {
+  const err = e as { code?: string; errno?: number; message?: string };
+  return (
+    err?.code === "ER_DUP_ENTRY" ||
+    err?.errno === 1062 ||
+    err?.code === "SQLITE_CONSTRAINT_UNIQUE" ||
+    err?.code === "SQLITE_CONSTRAINT_PRIMARYKEY" ||
+    /UNIQUE constraint failed/.test(err?.message ?? "")
+  );
+}
+
+/** Rows changed by an UPDATE/DELETE result on either dialect. */
+export function affected(result: { numUpdatedRows?: bigint; numDeletedRows?: bigint }): number {
+  return Number(result.numUpdatedRows ?? result.numDeletedRows ?? 0n);
+}

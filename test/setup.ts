@@ -1,0 +1,75 @@
+// bun test preload: find the services the cluster-profile suites need.
+import { Socket } from "node:net";
+import { setServices, type Services } from "./services.ts";
+
+function reachable(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = new Socket();
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(timeoutMs);
+    s.once("connect", () => done(true));
+    s.once("timeout", () => done(false));
+    s.once("error", () => done(false));
+    s.connect(port, host);
+  });
+}
+
+/** Starts librdkafka's mock cluster through kcat and returns its bootstrap servers. */
+async function startMockKafka(): Promise<string[] | undefined> {
+  if (!Bun.which("kcat")) return undefined;
+  const proc = Bun.spawn(["kcat", "-X", "test.mock.num.brokers=3", "-b", "mock:1", "-C", "-t", "__ovation_probe", "-d", "mock", "-q"], {
+    stdout: "ignore",
+    stderr: "pipe",
+    stdin: "ignore",
+  });
+  process.on("exit", () => proc.kill());
+  const reader = proc.stderr.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value);
+    const m = /bootstrap\.servers=([0-9.:,]+)/.exec(text);
+    if (m) {
+      // Keep draining kcat's debug output so its pipe never fills up.
+      void (async () => {
+        while (!(await reader.read()).done);
+      })();
+      return m[1]!.split(",");
+    }
+  }
+  proc.kill();
+  return undefined;
+}
+
+async function discover(): Promise<Services> {
+  const missing: string[] = [];
+  let mysqlUrl = process.env.OVATION_TEST_MYSQL_URL;
+  if (!mysqlUrl && (await reachable("127.0.0.1", 3306))) mysqlUrl = "mysql://root@127.0.0.1:3306/";
+  if (!mysqlUrl) missing.push("MySQL/MariaDB (none on 127.0.0.1:3306; set OVATION_TEST_MYSQL_URL)");
+
+  let redisUrl = process.env.OVATION_TEST_REDIS_URL;
+  if (!redisUrl && (await reachable("127.0.0.1", 6379))) redisUrl = "redis://127.0.0.1:6379";
+  if (!redisUrl) missing.push("Redis (none on 127.0.0.1:6379; set OVATION_TEST_REDIS_URL)");
+
+  let kafkaBrokers = process.env.OVATION_TEST_KAFKA_BROKERS?.split(",").filter(Boolean);
+  if (!kafkaBrokers?.length) kafkaBrokers = await startMockKafka();
+  if (!kafkaBrokers?.length) missing.push("Kafka (set OVATION_TEST_KAFKA_BROKERS, or install kcat for librdkafka's mock cluster)");
+
+  return { mysqlUrl, redisUrl, kafkaBrokers, missing };
+}
+
+const found = await discover();
+setServices(found);
+if (found.missing.length > 0) {
+  const line = `cluster-profile suites skip: missing ${found.missing.join("; ")}`;
+  if (process.env.OVATION_REQUIRE_SERVICES === "1") {
+    throw new Error(`OVATION_REQUIRE_SERVICES=1 but ${line}`);
+  }
+  console.warn(line);
+}

@@ -1,4 +1,5 @@
 // bun test preload: find the services the cluster-profile suites need.
+process.env.OVATION_LOG ??= "silent";
 import { Socket } from "node:net";
 import { setServices, type Services } from "./services.ts";
 

@@ -36,7 +36,7 @@ export const ErrorCodes = {
 export type ErrorName = keyof typeof ErrorCodes;
 
 export class AppError extends HTTPException {
-  readonly name: ErrorName;
+  override readonly name: ErrorName;
   readonly code: number;
   readonly data: unknown;
 

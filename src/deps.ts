@@ -1,0 +1,100 @@
+// Wiring, once at boot: config → adapters → services. No container, no
+// globals: everything a request or a consumer needs hangs off `Deps`.
+import type { Config } from "./config.ts";
+import { createHotStore } from "./hot/index.ts";
+import type { HotStore } from "./hot/port.ts";
+import { createCacheBus, type CacheBus } from "./lib/cache-bus.ts";
+import { createLogger, type Logger } from "./lib/logger.ts";
+import { createMetrics, type Metrics } from "./lib/metrics.ts";
+import { createEventLog } from "./log/index.ts";
+import type { EventLog, LogConsumer } from "./log/port.ts";
+import { TOPICS } from "./log/topics.ts";
+import { migrate } from "./store/migrator.ts";
+import { openMysqlStore, openSqliteStore, type Store } from "./store/store.ts";
+import { createGiftCatalogue } from "./gifts/catalogue.ts";
+import { createGiftConsumer, type GiftConsumerHooks } from "./gifts/consumer.ts";
+import { createGiftHistory } from "./gifts/history.ts";
+import { createGiftSender } from "./gifts/send.ts";
+import { createRoomService } from "./rooms/service.ts";
+import { createWalletService } from "./wallet/service.ts";
+import { createPush, type Push } from "./ws/push.ts";
+
+export interface DepsOptions {
+  logger?: Logger;
+  /** Skip running migrations (a pool's workers: the primary already ran them). */
+  skipMigrations?: boolean;
+  giftConsumerHooks?: GiftConsumerHooks;
+  /** Use this hot store instead of opening one (it is then not closed here). */
+  hot?: HotStore;
+}
+
+export async function createDeps(config: Config, options: DepsOptions = {}) {
+  const log = options.logger ?? createLogger({ profile: config.profile, pid: process.pid });
+  const metrics: Metrics = createMetrics();
+  const store: Store = config.profile === "cluster" ? openMysqlStore(config.mysqlUrl!) : openSqliteStore(config.sqlitePath);
+  if (!options.skipMigrations) await migrate(store);
+  const ownsHot = !options.hot;
+  const hot: HotStore = options.hot ?? (await createHotStore(config));
+  const events: EventLog = await createEventLog(config, store);
+  const cacheBus: CacheBus = createCacheBus(hot, log);
+  const push: Push = createPush(hot);
+
+  const wallet = createWalletService({ store, hot, log });
+  const rooms = createRoomService({ store, cacheBus });
+  const catalogue = createGiftCatalogue({ store, cacheBus });
+  const gifts = {
+    catalogue,
+    sender: createGiftSender({ hot, events, wallet, rooms, catalogue, metrics, log }),
+    history: createGiftHistory({ store, hot }),
+    consumer: createGiftConsumer({ store, hot, wallet, push, metrics, log, hooks: options.giftConsumerHooks }),
+  };
+
+  const consumers: LogConsumer[] = [];
+  let started = false;
+  let closed = false;
+
+  const deps = {
+    config,
+    log,
+    metrics,
+    store,
+    hot,
+    events,
+    cacheBus,
+    push,
+    wallet,
+    rooms,
+    gifts,
+
+    /** Starts what runs beside requests: cache invalidation and the consumers. */
+    async start(opts: { consumers?: boolean } = {}): Promise<void> {
+      if (started) return;
+      started = true;
+      await cacheBus.start();
+      if (opts.consumers === false) return;
+      const giftConsumer = await events.consume({
+        topic: TOPICS.sendGift,
+        group: "gift-persister",
+        maxBatch: 200,
+        handle: (batch) => gifts.consumer.handle(batch),
+        onError: (err) => log.error("send_gift batch failed; will retry", { err }),
+      });
+      metrics.consumerLag.track({ topic: TOPICS.sendGift, group: "gift-persister" }, () => giftConsumer.lag());
+      consumers.push(giftConsumer);
+    },
+
+    /** Drains consumers, then closes every connection. */
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      for (const c of consumers.splice(0)) await c.stop();
+      await cacheBus.stop();
+      await events.close();
+      if (ownsHot) await hot.close();
+      await store.close();
+    },
+  };
+  return deps;
+}
+
+export type Deps = Awaited<ReturnType<typeof createDeps>>;

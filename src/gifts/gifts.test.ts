@@ -1,0 +1,228 @@
+// The gift path end to end, on both profiles: admission races, idempotency,
+// the consumer's crash window, refunds, cross-process cache invalidation.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { checkInvariants } from "../../scripts/check-invariants.ts";
+import type { Deps } from "../deps.ts";
+import { TradeType } from "../wallet/types.ts";
+import { createDeployment, eventually, serve, wsClient, type Client, type Deployment } from "../../test/harness.ts";
+import { profilesUnderTest } from "../../test/services.ts";
+
+const ADMIN = { userId: 1, role: "admin" as const };
+const ANCHOR = { userId: 500, role: "anchor" as const };
+
+describe.each(profilesUnderTest())("gifts on the %s profile", (profile) => {
+  let deployment: Deployment;
+  let deps: Deps;
+  let client: Client;
+  let stopServer: () => Promise<void>;
+  let roomId: number;
+  let nextUser = 10_000;
+  const freshViewer = () => ({ userId: ++nextUser, role: "viewer" as const });
+
+  async function grant(userId: number, amount: number) {
+    const r = await client.call("POST", "/api/admin/wallet/grant", { as: ADMIN, body: { userId, amount, requestId: `g-${userId}-${amount}-${Math.random()}` } });
+    expect(r.status).toBe(200);
+  }
+  async function balance(userId: number): Promise<number> {
+    const r = await client.call<{ balance: number }>("GET", "/api/wallet", { as: { userId, role: "viewer" } });
+    return r.data.balance;
+  }
+  const ledger = (userId: number) => deps.store.db.selectFrom("currency_trade").selectAll().where("user_id", "=", userId).where("type", "=", TradeType.SEND_GIFT).execute();
+  const records = (userId: number) => deps.store.db.selectFrom("gift_record").selectAll().where("sender_id", "=", userId).execute();
+
+  beforeAll(async () => {
+    deployment = await createDeployment(profile);
+    deps = await deployment.spawn();
+    const s = await serve(deps);
+    client = s.client;
+    stopServer = s.server.stop;
+    await client.call("POST", "/api/admin/gifts", { as: ADMIN, body: { giftId: 900, giftName: "crown", price: 20 } });
+    const room = await client.call<{ roomId: number }>("POST", "/api/rooms", { as: ANCHOR, body: { title: "test room", type: 0 } });
+    expect(room.status).toBe(201);
+    roomId = room.data.roomId;
+  });
+
+  afterAll(async () => {
+    await stopServer();
+    await deployment.destroy();
+  });
+
+  test("100 parallel sends of a 20-coin gift on 200 coins: 10 accepted, 90 refused at once; all persisted and pushed", async () => {
+    const viewer = freshViewer();
+    await grant(viewer.userId, 200);
+    const watcher = await wsClient(client.url, 77, roomId);
+    const results = await Promise.all(
+      Array.from({ length: 100 }, () => client.call("POST", "/api/gifts/send", { as: viewer, body: { giftId: 900, roomId, receiverId: ANCHOR.userId } })),
+    );
+    const accepted = results.filter((r) => r.status === 202);
+    const refused = results.filter((r) => r.status === 402);
+    expect(accepted.length).toBe(10);
+    expect(refused.length).toBe(90);
+    expect(refused.every((r) => r.code === 200003)).toBe(true);
+
+    await eventually(async () => (await records(viewer.userId)).length === 10);
+    expect(await balance(viewer.userId)).toBe(0);
+    expect((await ledger(viewer.userId)).length).toBe(10);
+    const pushes = await eventually(() => {
+      const mine = watcher.messages.filter((m) => m.type === "gift" && m.data.senderId === viewer.userId);
+      return mine.length >= 10 ? mine : null;
+    });
+    expect(pushes.length).toBe(10);
+    expect(pushes[0]!.bizCode).toBe(5556);
+    expect(pushes[0]!.data).toMatchObject({ roomId, giftId: 900, giftName: "crown", price: 20, receiverId: ANCHOR.userId });
+    for (const r of accepted) {
+      const id = (r.data as { requestId: string }).requestId;
+      const st = await client.call<{ status: string }>("GET", `/api/gifts/sends/${id}`, { as: viewer });
+      expect(st.data.status).toBe("success");
+    }
+    watcher.close();
+    expect(await checkInvariants(deps.store, deps.hot, { quiescent: true })).toEqual([]);
+  });
+
+  test("the same requestId twice debits once; reused with another body is IDEMPOTENCY_CONFLICT", async () => {
+    const viewer = freshViewer();
+    await grant(viewer.userId, 100);
+    const body = { giftId: 900, roomId, receiverId: ANCHOR.userId, requestId: `dup-${viewer.userId}` };
+    const [a, b] = await Promise.all([
+      client.call("POST", "/api/gifts/send", { as: viewer, body }),
+      client.call("POST", "/api/gifts/send", { as: viewer, body }),
+    ]);
+    expect([a.status, b.status]).toEqual([202, 202]);
+    await eventually(async () => (await records(viewer.userId)).length === 1);
+    const again = await client.call<{ status: string }>("POST", "/api/gifts/send", { as: viewer, body });
+    expect(again.status).toBe(202);
+    expect(again.data.status).toBe("success");
+    const conflict = await client.call("POST", "/api/gifts/send", { as: viewer, body: { ...body, receiverId: ANCHOR.userId + 1 } });
+    expect(conflict.status).toBe(409);
+    expect(conflict.code).toBe(100006);
+    await Bun.sleep(300);
+    expect(await balance(viewer.userId)).toBe(80);
+    expect((await ledger(viewer.userId)).length).toBe(1);
+  });
+
+  test("synchronous refusals: unknown gift, unknown room, closed room, sending to yourself, bad input", async () => {
+    const viewer = freshViewer();
+    await grant(viewer.userId, 100);
+    const send = (body: Record<string, unknown>) => client.call("POST", "/api/gifts/send", { as: viewer, body });
+    expect((await send({ giftId: 12345, roomId, receiverId: ANCHOR.userId })).code).toBe(200001);
+    expect((await send({ giftId: 900, roomId: 987654, receiverId: ANCHOR.userId })).code).toBe(150001);
+    expect((await send({ giftId: 900, roomId, receiverId: viewer.userId })).code).toBe(200002);
+    const bad = await send({ giftId: "x", roomId, receiverId: ANCHOR.userId });
+    expect(bad.status).toBe(400);
+    expect(bad.msg).toContain("giftId");
+    const anchor2 = { userId: 501, role: "anchor" as const };
+    const r2 = await client.call<{ roomId: number }>("POST", "/api/rooms", { as: anchor2, body: { title: "short", type: 0 } });
+    await Bun.sleep(1); // distinct from the start in the rate limiter's eyes is not needed: close has its own window
+    const closed = await client.call("POST", `/api/rooms/${r2.data.roomId}/close`, { as: { ...anchor2 } });
+    expect(closed.status === 200 || closed.status === 429).toBe(true);
+    if (closed.status === 200) {
+      expect((await send({ giftId: 900, roomId: r2.data.roomId, receiverId: anchor2.userId })).code).toBe(150002);
+    }
+    expect(await balance(viewer.userId)).toBe(100);
+  });
+
+  test("a send the database refuses after acceptance is refunded and reported to the sender only", async () => {
+    const viewer = freshViewer();
+    await grant(viewer.userId, 100);
+    await client.call("GET", "/api/wallet", { as: viewer });
+    // The database freezes the account after the hot store admitted the coins.
+    await deps.store.db.updateTable("currency_account").set({ status: 1 }).where("user_id", "=", viewer.userId).execute();
+    const senderSocket = await wsClient(client.url, viewer.userId, roomId);
+    const bystander = await wsClient(client.url, 78, roomId);
+    const r = await client.call<{ requestId: string }>("POST", "/api/gifts/send", { as: viewer, body: { giftId: 900, roomId, receiverId: ANCHOR.userId } });
+    expect(r.status).toBe(202);
+    const fail = await eventually(() => senderSocket.messages.find((m) => m.type === "gift_fail"));
+    expect(fail.bizCode).toBe(5557);
+    expect(fail.data).toEqual({ requestId: r.data.requestId, reason: "account_frozen" });
+    const status = await client.call<{ status: string; reason: string }>("GET", `/api/gifts/sends/${r.data.requestId}`, { as: viewer });
+    expect(status.data).toMatchObject({ status: "failed", reason: "account_frozen" });
+    await Bun.sleep(200);
+    expect(bystander.messages.some((m) => m.type === "gift_fail" || (m.type === "gift" && m.data.requestId === r.data.requestId))).toBe(false);
+    expect(await deps.hot.getAvailable(viewer.userId)).toBe(100);
+    expect(await balance(viewer.userId)).toBe(100);
+    expect((await ledger(viewer.userId)).length).toBe(0);
+    senderSocket.close();
+    bystander.close();
+    await deps.store.db.updateTable("currency_account").set({ status: 0 }).where("user_id", "=", viewer.userId).execute();
+    expect(await checkInvariants(deps.store, deps.hot)).toEqual([]);
+  });
+
+  test("the hot store refills from the database when its wallet is gone", async () => {
+    const viewer = freshViewer();
+    await grant(viewer.userId, 60);
+    await deps.hot.dropWallet(viewer.userId);
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => client.call("POST", "/api/gifts/send", { as: viewer, body: { giftId: 900, roomId, receiverId: ANCHOR.userId } })),
+    );
+    expect(results.filter((r) => r.status === 202).length).toBe(3);
+    await eventually(async () => (await records(viewer.userId)).length === 3);
+    expect(await balance(viewer.userId)).toBe(0);
+  });
+
+  test("an admin gift change is served by a second process within 1 s", async () => {
+    const other = await deployment.spawn({ consumers: false });
+    const second = await serve(other);
+    try {
+      const before = await second.client.call<{ price: number }>("GET", "/api/gifts/900");
+      expect(before.data.price).toBe(20);
+      const changedAt = Date.now();
+      const put = await client.call("PUT", "/api/admin/gifts/900", { as: ADMIN, body: { giftName: "golden crown" } });
+      expect(put.status).toBe(200);
+      await eventually(async () => (await second.client.call<{ giftName: string }>("GET", "/api/gifts/900")).data.giftName === "golden crown", 1000, 10);
+      expect(Date.now() - changedAt).toBeLessThan(1000);
+      await client.call("PUT", "/api/admin/gifts/900", { as: ADMIN, body: { status: 0 } });
+      await eventually(async () => (await second.client.call("GET", "/api/gifts/900")).status === 404, 1000, 10);
+      await client.call("PUT", "/api/admin/gifts/900", { as: ADMIN, body: { status: 1, giftName: "crown" } });
+    } finally {
+      await second.server.stop();
+    }
+  });
+});
+
+describe.each(profilesUnderTest())("the gift consumer's crash window on the %s profile", (profile) => {
+  test("killed after its database commit, before its offset commit: redelivered without a second debit", async () => {
+    const deployment = await createDeployment(profile);
+    try {
+      let crashes = 0;
+      // Process A persists, then "dies" before settling and committing: every
+      // attempt throws right after the commit, so its offset never moves.
+      const a = await deployment.spawn({
+        giftConsumerHooks: {
+          afterCommit: async () => {
+            crashes++;
+            throw new Error("simulated crash after commit");
+          },
+        },
+      });
+      const sa = await serve(a);
+      await sa.client.call("POST", "/api/admin/gifts", { as: ADMIN, body: { giftId: 901, giftName: "rocket", price: 45 } });
+      const room = await sa.client.call<{ roomId: number }>("POST", "/api/rooms", { as: ANCHOR, body: { title: "crash", type: 0 } });
+      const viewer = { userId: 4242, role: "viewer" as const };
+      await sa.client.call("POST", "/api/admin/wallet/grant", { as: ADMIN, body: { userId: viewer.userId, amount: 100, requestId: "crash-grant" } });
+      const sent = await sa.client.call<{ requestId: string }>("POST", "/api/gifts/send", { as: viewer, body: { giftId: 901, roomId: room.data.roomId, receiverId: ANCHOR.userId } });
+      expect(sent.status).toBe(202);
+      await eventually(() => crashes >= 1);
+      const row = await a.store.db.selectFrom("currency_trade").selectAll().where("user_id", "=", viewer.userId).where("type", "=", TradeType.SEND_GIFT).execute();
+      expect(row.length).toBe(1);
+      expect((await a.hot.getAdmission(viewer.userId, sent.data.requestId))?.state).toBe("pending");
+      await sa.server.stop();
+      await a.close();
+
+      // Process B takes over the group and gets the batch again.
+      const b = await deployment.spawn();
+      const sb = await serve(b);
+      await eventually(async () => (await b.hot.getAdmission(viewer.userId, sent.data.requestId))?.state === "settled", 20000);
+      const trades = await b.store.db.selectFrom("currency_trade").selectAll().where("user_id", "=", viewer.userId).where("type", "=", TradeType.SEND_GIFT).execute();
+      expect(trades.length).toBe(1);
+      const records = await b.store.db.selectFrom("gift_record").selectAll().where("sender_id", "=", viewer.userId).execute();
+      expect(records.length).toBe(1);
+      const wallet = await sb.client.call<{ balance: number }>("GET", "/api/wallet", { as: viewer });
+      expect(wallet.data.balance).toBe(55);
+      expect(await b.hot.getAvailable(viewer.userId)).toBe(55);
+      expect(await checkInvariants(b.store, b.hot, { quiescent: true })).toEqual([]);
+      await sb.server.stop();
+    } finally {
+      await deployment.destroy();
+    }
+  }, 60000);
+});

@@ -1,0 +1,88 @@
+import { z } from "zod";
+import { AppError } from "../lib/errors.ts";
+import { cursorQuery, defineRoute, idParam, requestIdField } from "../lib/route.ts";
+import { publicGift } from "./catalogue.ts";
+
+const giftFields = {
+  giftName: z.string().trim().min(1).max(64),
+  price: z.number().int().positive().max(10_000_000),
+  coverImgUrl: z.string().max(512).optional(),
+  svgaUrl: z.string().max(512).optional(),
+  status: z.union([z.literal(0), z.literal(1)]).optional(),
+};
+
+export const giftRoutes = [
+  defineRoute({
+    method: "get",
+    path: "/api/gifts",
+    summary: "Valid gifts by id",
+    tag: "gifts",
+    auth: "public",
+    handler: async ({ deps }) => (await deps.gifts.catalogue.listValid()).map(publicGift),
+  }),
+  defineRoute({
+    method: "get",
+    path: "/api/gifts/records",
+    summary: "My gift history, newest first",
+    tag: "gifts",
+    auth: "user",
+    query: cursorQuery.extend({ role: z.enum(["sent", "received"]).default("sent") }),
+    handler: ({ deps, user, query }) => deps.gifts.history.records(user.userId, query.role, query.cursor, query.limit),
+  }),
+  defineRoute({
+    method: "get",
+    path: "/api/gifts/sends/:requestId",
+    summary: "Where one of my sends stands",
+    tag: "gifts",
+    auth: "user",
+    params: z.object({ requestId: requestIdField }),
+    handler: ({ deps, user, params }) => deps.gifts.history.sendStatus(user.userId, params.requestId),
+  }),
+  defineRoute({
+    method: "get",
+    path: "/api/gifts/:giftId",
+    summary: "One valid gift",
+    tag: "gifts",
+    auth: "public",
+    params: z.object({ giftId: idParam }),
+    handler: async ({ deps, params }) => {
+      const g = await deps.gifts.catalogue.getValid(params.giftId);
+      if (!g) throw new AppError("GIFT_NOT_FOUND", `gift ${params.giftId} does not exist or is not on sale`);
+      return publicGift(g);
+    },
+  }),
+  defineRoute({
+    method: "post",
+    path: "/api/gifts/send",
+    summary: "Send a gift: debited at once, persisted and pushed asynchronously",
+    tag: "gifts",
+    auth: ["viewer", "anchor"],
+    status: 202,
+    rateLimit: { limit: 200, windowSec: 1, message: "too many gifts at once; at most 200 per second" },
+    body: z.object({ giftId: idParam, roomId: idParam, receiverId: idParam, requestId: requestIdField.optional() }),
+    handler: ({ deps, user, body }) => deps.gifts.sender.send(user.userId, body),
+  }),
+  defineRoute({
+    method: "post",
+    path: "/api/admin/gifts",
+    summary: "Create a gift",
+    tag: "admin",
+    auth: ["admin"],
+    status: 201,
+    body: z.object({ giftId: idParam.optional(), ...giftFields }),
+    handler: async ({ deps, body }) => ({ ...publicGift(await deps.gifts.catalogue.create(body)), status: body.status ?? 1 }),
+  }),
+  defineRoute({
+    method: "put",
+    path: "/api/admin/gifts/:giftId",
+    summary: "Change a gift (partial); every process serves the change within 1 s",
+    tag: "admin",
+    auth: ["admin"],
+    params: z.object({ giftId: idParam }),
+    body: z.object(giftFields).partial().refine((b) => Object.keys(b).length > 0, "body: name at least one field to change"),
+    handler: async ({ deps, params, body }) => {
+      const g = await deps.gifts.catalogue.update(params.giftId, body);
+      return { ...publicGift(g), status: g.status };
+    },
+  }),
+];

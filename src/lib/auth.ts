@@ -1,0 +1,44 @@
+// Access tokens: JWT HS256 with claims sub (positive integer as a string),
+// role and exp (SPEC §3).
+import { sign, verify } from "hono/jwt";
+import { z } from "zod";
+
+export const ROLES = ["viewer", "anchor", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface Principal {
+  userId: number;
+  role: Role;
+}
+
+const claimsSchema = z.object({
+  sub: z.string().regex(/^[1-9]\d{0,15}$/),
+  role: z.enum(ROLES),
+  exp: z.number().int(),
+});
+
+export const DEFAULT_TOKEN_TTL_SEC = 7 * 24 * 3600;
+
+export async function signToken(secret: string, p: Principal, ttlSec = DEFAULT_TOKEN_TTL_SEC): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return sign({ sub: String(p.userId), role: p.role, iat: now, exp: now + ttlSec }, secret, "HS256");
+}
+
+/** The principal a token carries, or null when it is missing, forged, malformed or expired. */
+export async function verifyToken(secret: string, token: string | undefined | null): Promise<Principal | null> {
+  if (!token) return null;
+  try {
+    const payload = await verify(token, secret, "HS256");
+    const claims = claimsSchema.safeParse(payload);
+    if (!claims.success) return null;
+    return { userId: Number(claims.data.sub), role: claims.data.role };
+  } catch {
+    return null;
+  }
+}
+
+export function bearer(header: string | undefined): string | null {
+  if (!header) return null;
+  const m = /^Bearer\s+(\S+)$/i.exec(header);
+  return m ? m[1]! : null;
+}

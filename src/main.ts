@@ -1,0 +1,81 @@
+// Entry point: `bun run src/main.ts` starts the server exactly as the
+// environment configures it (SPEC §2). With OVATION_WORKERS > 1 this process
+// becomes the pool's primary: it migrates (and seeds), then runs N workers
+// sharing the port and restarts any that dies.
+import { ConfigError, loadConfig, type Config } from "./config.ts";
+import { createDeps } from "./deps.ts";
+import { seedDemo } from "./ops/seed.ts";
+import { startServer } from "./server.ts";
+
+function configOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`ovation: configuration error: ${e.message}`);
+      process.exit(1);
+    }
+    throw e;
+  }
+}
+
+async function prepareStore(config: Config): Promise<void> {
+  const deps = await createDeps(config);
+  try {
+    if (config.demoSeed) await seedDemo(deps);
+  } finally {
+    await deps.close();
+  }
+}
+
+async function runServer(config: Config, worker: boolean): Promise<void> {
+  const deps = await createDeps(config, { skipMigrations: worker });
+  if (!worker && config.demoSeed) await seedDemo(deps);
+  await deps.start();
+  const running = await startServer(deps, { reusePort: config.workers > 1 });
+  deps.log.info("listening", { url: running.url, profile: config.profile, worker: process.env.OVATION_WORKER_ID ?? null });
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    deps.log.info("shutting down", { signal });
+    await running.stop();
+    await deps.close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+async function runPool(config: Config): Promise<void> {
+  await prepareStore(config);
+  const children = new Map<number, ReturnType<typeof Bun.spawn>>();
+  let stopping = false;
+  const spawn = (id: number) => {
+    const child = Bun.spawn([process.execPath, ...process.argv.slice(1)], {
+      env: { ...process.env, OVATION_WORKER_ID: String(id) },
+      stdio: ["ignore", "inherit", "inherit"],
+      onExit: (_p, code) => {
+        children.delete(id);
+        if (!stopping) {
+          console.error(JSON.stringify({ level: "error", msg: "worker exited; restarting", worker: id, code }));
+          setTimeout(() => spawn(id), 1000);
+        } else if (children.size === 0) process.exit(0);
+      },
+    });
+    children.set(id, child);
+  };
+  for (let i = 0; i < config.workers; i++) spawn(i);
+  const stop = () => {
+    stopping = true;
+    for (const c of children.values()) c.kill("SIGTERM");
+    if (children.size === 0) process.exit(0);
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
+
+const config = configOrExit();
+const isWorker = process.env.OVATION_WORKER_ID !== undefined;
+if (config.workers > 1 && !isWorker) await runPool(config);
+else await runServer(config, isWorker);

@@ -1,0 +1,55 @@
+import { z } from "zod";
+import { defineRoute, idParam, pageQuery } from "../lib/route.ts";
+
+const startStopLimit = { limit: 1, windowSec: 10, message: "you can start or close a room once every 10 seconds" };
+
+export const roomRoutes = [
+  defineRoute({
+    method: "post",
+    path: "/api/rooms",
+    summary: "Start living (an anchor's one living room)",
+    tag: "rooms",
+    auth: ["anchor"],
+    rateLimit: startStopLimit,
+    status: 201,
+    body: z.object({ title: z.string().trim().min(1).max(128), type: z.number().int().min(0).max(100).default(0) }),
+    handler: async ({ deps, user, body }) => {
+      const room = await deps.rooms.start(user.userId, body);
+      return { roomId: room.roomId };
+    },
+  }),
+  defineRoute({
+    method: "post",
+    path: "/api/rooms/:roomId/close",
+    summary: "Stop living",
+    tag: "rooms",
+    auth: ["anchor", "admin"],
+    rateLimit: startStopLimit,
+    params: z.object({ roomId: idParam }),
+    handler: async ({ deps, user, params }) => {
+      const room = await deps.rooms.close(user, params.roomId);
+      return { roomId: room.roomId, status: room.status };
+    },
+  }),
+  defineRoute({
+    method: "get",
+    path: "/api/rooms",
+    summary: "Living rooms, newest first",
+    tag: "rooms",
+    auth: "public",
+    query: pageQuery,
+    handler: ({ deps, query }) => deps.rooms.listLiving(query.page, query.pageSize),
+  }),
+  defineRoute({
+    method: "get",
+    path: "/api/rooms/:roomId",
+    summary: "One room",
+    tag: "rooms",
+    auth: "public",
+    params: z.object({ roomId: idParam }),
+    handler: async ({ deps, params }) => {
+      const r = await deps.rooms.get(params.roomId);
+      return { roomId: r.roomId, anchorId: r.anchorId, title: r.title, type: r.type, status: r.status, shopEnabled: r.shopEnabled };
+    },
+  }),
+];

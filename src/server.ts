@@ -1,0 +1,38 @@
+// One process's server: HTTP (Hono) and WebSocket (Bun) on one Bun.serve.
+// In a pool every process binds the same port with reusePort.
+import type { Server } from "bun";
+import { createApp } from "./app.ts";
+import type { Deps } from "./deps.ts";
+import { createHub, type SocketData } from "./ws/hub.ts";
+
+export interface RunningServer {
+  server: Server<SocketData>;
+  url: string;
+  /** Stops accepting, drains in-flight requests, then closes the hub. */
+  stop(): Promise<void>;
+}
+
+export async function startServer(deps: Deps, opts: { port?: number; reusePort?: boolean } = {}): Promise<RunningServer> {
+  const app = createApp(deps);
+  const hub = createHub({ hot: deps.hot, jwtSecret: deps.config.jwtSecret, log: deps.log, metrics: deps.metrics });
+  const server = Bun.serve<SocketData>({
+    hostname: deps.config.host,
+    port: opts.port ?? deps.config.port,
+    reusePort: opts.reusePort ?? false,
+    maxRequestBodySize: 1024 * 1024,
+    fetch(req, srv) {
+      if (new URL(req.url).pathname === "/ws") return hub.upgrade(req, srv);
+      return app.fetch(req, { server: srv });
+    },
+    websocket: hub.websocket,
+  });
+  await hub.attach(server);
+  return {
+    server,
+    url: `http://${deps.config.host}:${server.port}`,
+    async stop() {
+      await server.stop(false);
+      await hub.detach();
+    },
+  };
+}

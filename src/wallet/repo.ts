@@ -1,0 +1,99 @@
+// Wallet persistence: accounts and the ledger. Every balance change goes with
+// exactly one ledger row whose business id is unique, in one transaction, so
+// balance = Σ ledger rows holds by construction and a repeated business id
+// can never move money twice. Debits are conditional (balance ≥ amount), so
+// the balance never goes negative whatever the hot store admitted.
+import { sql } from "kysely";
+import type { Db, Store } from "../store/store.ts";
+import { affected } from "../store/store.ts";
+import { AccountStatus, type Account, type TradeType } from "./types.ts";
+
+function toAccount(r: { user_id: number; current_balance: number; total_charged: number; status: number; version: number }): Account {
+  return {
+    userId: Number(r.user_id),
+    balance: Number(r.current_balance),
+    totalCharged: Number(r.total_charged),
+    status: Number(r.status),
+    version: Number(r.version),
+  };
+}
+
+export function createWalletRepo(store: Store) {
+  const insertIgnore = (db: Db) =>
+    store.dialect === "mysql" ? db.insertInto("currency_account").ignore() : db.insertInto("currency_account").orIgnore();
+
+  return {
+    /** Creates the account at first touch; a no-op when it exists. */
+    async ensureAccount(db: Db, userId: number): Promise<void> {
+      const now = Date.now();
+      await insertIgnore(db)
+        .values({ user_id: userId, current_balance: 0, total_charged: 0, status: AccountStatus.ACTIVE, version: 0, create_time: now, update_time: now })
+        .execute();
+    },
+
+    async getAccount(db: Db, userId: number): Promise<Account | null> {
+      const r = await db.selectFrom("currency_account").selectAll().where("user_id", "=", userId).executeTakeFirst();
+      return r ? toAccount(r) : null;
+    },
+
+    async findTrade(db: Db, bizId: string) {
+      return db.selectFrom("currency_trade").selectAll().where("biz_id", "=", bizId).executeTakeFirst();
+    },
+
+    /** Business ids among `bizIds` that already have a ledger row. */
+    async existingBizIds(db: Db, bizIds: string[]): Promise<Set<string>> {
+      if (bizIds.length === 0) return new Set();
+      const rows = await db.selectFrom("currency_trade").select("biz_id").where("biz_id", "in", bizIds).execute();
+      return new Set(rows.map((r) => r.biz_id));
+    },
+
+    /**
+     * Adds `amount` (> 0) with its ledger row. The caller checked that `bizId`
+     * is new inside the same transaction; a concurrent duplicate fails on the
+     * unique key and rolls the transaction back. Returns the new version.
+     */
+    async credit(db: Db, c: { userId: number; amount: number; type: TradeType; bizId: string; charged?: boolean }): Promise<Account> {
+      const now = Date.now();
+      await db
+        .updateTable("currency_account")
+        .set({
+          current_balance: sql`current_balance + ${c.amount}`,
+          total_charged: c.charged ? sql`total_charged + ${c.amount}` : sql`total_charged`,
+          version: sql`version + 1`,
+          update_time: now,
+        })
+        .where("user_id", "=", c.userId)
+        .execute();
+      await db.insertInto("currency_trade").values({ user_id: c.userId, num: c.amount, type: c.type, status: 0, biz_id: c.bizId, create_time: now }).execute();
+      const acc = await this.getAccount(db, c.userId);
+      if (!acc) throw new Error(`account ${c.userId} vanished inside a credit`);
+      return acc;
+    },
+
+    /**
+     * Takes `amount` (> 0) if the account is active and holds enough, with its
+     * ledger row. Returns false (and changes nothing) otherwise.
+     */
+    async debit(db: Db, d: { userId: number; amount: number; type: TradeType; bizId: string; now?: number }): Promise<boolean> {
+      const now = d.now ?? Date.now();
+      const res = await db
+        .updateTable("currency_account")
+        .set({ current_balance: sql`current_balance - ${d.amount}`, version: sql`version + 1`, update_time: now })
+        .where("user_id", "=", d.userId)
+        .where("current_balance", ">=", d.amount)
+        .where("status", "=", AccountStatus.ACTIVE)
+        .executeTakeFirst();
+      if (affected(res) !== 1) return false;
+      await db.insertInto("currency_trade").values({ user_id: d.userId, num: -d.amount, type: d.type, status: 0, biz_id: d.bizId, create_time: now }).execute();
+      return true;
+    },
+
+    async listTrades(db: Db, userId: number, cursor: number | undefined, limit: number) {
+      let q = db.selectFrom("currency_trade").selectAll().where("user_id", "=", userId);
+      if (cursor) q = q.where("id", "<", cursor);
+      return q.orderBy("id", "desc").limit(limit).execute();
+    },
+  };
+}
+
+export type WalletRepo = ReturnType<typeof createWalletRepo>;

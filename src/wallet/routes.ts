@@ -1,0 +1,35 @@
+import { z } from "zod";
+import { cursorQuery, defineRoute, idParam, requestIdField } from "../lib/route.ts";
+
+export const walletRoutes = [
+  defineRoute({
+    method: "get",
+    path: "/api/wallet",
+    summary: "My coin wallet; the account appears at first touch",
+    tag: "wallet",
+    auth: "user",
+    handler: ({ deps, user }) => deps.wallet.getWallet(user.userId),
+  }),
+  defineRoute({
+    method: "get",
+    path: "/api/wallet/trades",
+    summary: "My ledger rows, newest first",
+    tag: "wallet",
+    auth: "user",
+    query: cursorQuery,
+    handler: ({ deps, user, query }) => deps.wallet.listTrades(user.userId, query.cursor, query.limit),
+  }),
+  defineRoute({
+    method: "post",
+    path: "/api/admin/wallet/grant",
+    summary: "Credit coins to a user (ADMIN_GRANT), once per requestId",
+    tag: "admin",
+    auth: ["admin"],
+    body: z.object({
+      userId: idParam,
+      amount: z.number().int().positive().max(1_000_000_000),
+      requestId: requestIdField,
+    }),
+    handler: ({ deps, body }) => deps.wallet.grant(body),
+  }),
+];

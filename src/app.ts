@@ -78,7 +78,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
       }
     };
     const results = Object.fromEntries(
-      await Promise.all([check("store", deps.store.ping), check("hot", deps.hot.ping), check("log", deps.events.ping)]),
+      await Promise.all([check("store", () => deps.store.ping()), check("hot", () => deps.hot.ping()), check("log", () => deps.events.ping())]),
     );
     const ready = Object.values(results).every((v) => v === "ok");
     return c.json({ code: ready ? 0 : 100503, msg: ready ? "ok" : "not ready", data: results }, ready ? 200 : 503);

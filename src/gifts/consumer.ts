@@ -55,7 +55,7 @@ export function createGiftConsumer(deps: {
   const repo = wallet.repo;
 
   async function persist(events: GiftSendEvent[]): Promise<GiftOutcome[]> {
-    return store.db.transaction().execute(async (trx) => {
+    return store.transact(async (trx) => {
       const ids = events.map((e) => e.bizId);
       const persisted = await repo.existingBizIds(trx, ids);
       const failedRows = await trx.selectFrom("gift_send_failure").select(["biz_id", "reason"]).where("biz_id", "in", ids).execute();

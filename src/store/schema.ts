@@ -80,6 +80,70 @@ export interface EventOffsetTable {
   last_id: number;
 }
 
+export interface PayProductTable {
+  id: Generated<number>;
+  name: string;
+  /** Price in cents. */
+  price: number;
+  /** JSON text, e.g. {"coin": 300}. */
+  extra: string;
+  type: number;
+  valid_status: number;
+  create_time: number;
+  update_time: number;
+}
+
+export interface PayOrderTable {
+  id: Generated<number>;
+  order_id: string;
+  product_id: number;
+  user_id: number;
+  /** Cents, the product's price when the order was created. */
+  amount: number;
+  /** Coins credited when paid, the product's coin count when the order was created. */
+  coin_num: number;
+  source: number;
+  channel: number;
+  status: number;
+  pay_time: number | null;
+  trade_no: string | null;
+  biz_code: number;
+  create_time: number;
+  update_time: number;
+}
+
+export interface PayTopicTable {
+  id: Generated<number>;
+  topic: string;
+  biz_code: number;
+  status: number;
+  remark: string;
+  create_time: number;
+  update_time: number;
+}
+
+export interface OutboxTable {
+  id: Generated<number>;
+  event_id: string;
+  topic: string;
+  msg_key: string;
+  payload: string;
+  create_time: number;
+  published_time: number | null;
+}
+
+export interface SandboxDeliveryTable {
+  id: Generated<number>;
+  order_id: string;
+  channel: number;
+  body: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  delivered_time: number | null;
+  create_time: number;
+}
+
 export interface DB {
   living_room: LivingRoomTable;
   gift_config: GiftConfigTable;
@@ -89,6 +153,11 @@ export interface DB {
   currency_trade: CurrencyTradeTable;
   event_log: EventLogTable;
   event_offset: EventOffsetTable;
+  pay_product: PayProductTable;
+  pay_order: PayOrderTable;
+  pay_topic: PayTopicTable;
+  outbox: OutboxTable;
+  sandbox_delivery: SandboxDeliveryTable;
 }
 
 /** Tables only the embedded profile has (the cluster profile uses Kafka for the log). */

@@ -13,8 +13,30 @@ export type Db = Kysely<DB> | Transaction<DB>;
 export interface Store {
   readonly dialect: Dialect;
   readonly db: Kysely<DB>;
+  /** A transaction, re-run from the start (up to 3 times) when MySQL picks it as a deadlock victim. */
+  transact<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+const TX_ATTEMPTS = 3;
+
+function isDeadlock(e: unknown): boolean {
+  const err = e as { code?: string; errno?: number };
+  return err?.code === "ER_LOCK_DEADLOCK" || err?.errno === 1213 || err?.code === "ER_LOCK_WAIT_TIMEOUT" || err?.errno === 1205;
+}
+
+function transactor(db: Kysely<DB>) {
+  return async <T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await db.transaction().execute(fn);
+      } catch (e) {
+        if (!isDeadlock(e) || attempt >= TX_ATTEMPTS) throw e;
+        await Bun.sleep(5 * attempt + Math.random() * 10);
+      }
+    }
+  };
 }
 
 export function openSqliteStore(path: string): Store {
@@ -24,6 +46,7 @@ export function openSqliteStore(path: string): Store {
   return {
     dialect: "sqlite",
     db,
+    transact: transactor(db),
     ping: async () => {
       await sql`select 1`.execute(db);
     },
@@ -44,6 +67,7 @@ export function openMysqlStore(url: string, poolSize = 10): Store {
   return {
     dialect: "mysql",
     db,
+    transact: transactor(db),
     ping: async () => {
       await sql`select 1`.execute(db);
     },

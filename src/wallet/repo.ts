@@ -31,6 +31,22 @@ export function createWalletRepo(store: Store) {
         .execute();
     },
 
+    /**
+     * Creates the account if needed and, on MySQL, takes its row lock
+     * exclusively at once. Locking first and in one step (not a shared lock
+     * upgraded later by the UPDATE) keeps concurrent credits of one user from
+     * deadlocking; SQLite serializes writers anyway.
+     */
+    async lockAccount(db: Db, userId: number): Promise<void> {
+      const now = Date.now();
+      const values = { user_id: userId, current_balance: 0, total_charged: 0, status: AccountStatus.ACTIVE, version: 0, create_time: now, update_time: now };
+      if (store.dialect === "mysql") {
+        await db.insertInto("currency_account").values(values).onDuplicateKeyUpdate({ user_id: sql`user_id` }).execute();
+      } else {
+        await db.insertInto("currency_account").orIgnore().values(values).execute();
+      }
+    },
+
     async getAccount(db: Db, userId: number): Promise<Account | null> {
       const r = await db.selectFrom("currency_account").selectAll().where("user_id", "=", userId).executeTakeFirst();
       return r ? toAccount(r) : null;

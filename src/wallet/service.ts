@@ -100,8 +100,8 @@ export function createWalletService(deps: { store: Store; hot: HotStore; log: Lo
      * already credited (nothing changes). The caller applies `afterCommit`.
      */
     async creditInTx(trx: Parameters<typeof repo.credit>[0], c: { userId: number; amount: number; type: TradeType; bizId: string; charged?: boolean }) {
+      await repo.lockAccount(trx, c.userId);
       if (await repo.findTrade(trx, c.bizId)) return null;
-      await repo.ensureAccount(trx, c.userId);
       return repo.credit(trx, c);
     },
 
@@ -121,12 +121,10 @@ export function createWalletService(deps: { store: Store; hot: HotStore; log: Lo
     async grant(input: { userId: number; amount: number; requestId: string }): Promise<GrantResult> {
       const bizId = `grant:${input.requestId}`;
       const attempt = () =>
-        db.transaction().execute(async (trx) => {
-          const existing = await repo.findTrade(trx, bizId);
-          if (existing) return { existing };
+        store.transact(async (trx) => {
           const acc = await this.creditInTx(trx, { userId: input.userId, amount: input.amount, type: TradeType.ADMIN_GRANT, bizId });
           const trade = await repo.findTrade(trx, bizId);
-          return { acc, trade };
+          return acc ? { acc, trade } : { existing: trade };
         });
       // A concurrent grant with the same requestId loses on the unique key;
       // its second attempt finds the winner's row and answers like a repeat.

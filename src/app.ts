@@ -67,7 +67,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.notFound((c) => c.json({ code: 100004, msg: `no route for ${c.req.method} ${c.req.path}`, data: null }, 404));
 
   // ---- operations ----
-  app.get("/healthz", (c) => c.json({ code: 0, msg: "ok", data: { status: "up" } }));
+  app.get("/healthz", (c) => c.json({ code: 0, msg: "ok", data: { status: "up", pid: process.pid } }));
   app.get("/readyz", async (c) => {
     const check = async (name: string, f: () => Promise<void>) => {
       try {

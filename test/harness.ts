@@ -14,6 +14,8 @@ import { freshMysqlDatabase, services, uniqueName } from "./services.ts";
 export interface Deployment {
   profile: Profile;
   config: Config;
+  /** The environment that configures this deployment, for child processes. */
+  env: Record<string, string>;
   /** Another process of the same deployment (shares stores; own caches and connections). */
   spawn(options?: DepsOptions & { consumers?: boolean }): Promise<Deps>;
   destroy(): Promise<void>;
@@ -45,7 +47,8 @@ export async function createDeployment(profile: Profile, env: Record<string, str
     base.OVATION_REDIS_URL = s.redisUrl!;
     base.OVATION_KAFKA_BROKERS = s.kafkaBrokers!.join(",");
   }
-  const config = loadConfig({ ...base, ...env });
+  const fullEnv = { ...base, ...env };
+  const config = loadConfig(fullEnv);
   const processes: Deps[] = [];
   // The embedded hot store lives in one process; the deployment's "other
   // processes" share it, as a pool shares Redis, and it outlives them.
@@ -55,6 +58,7 @@ export async function createDeployment(profile: Profile, env: Record<string, str
   return {
     profile,
     config,
+    env: fullEnv,
     async spawn(options = {}) {
       const deps = await createDeps(config, { ...options, hot: options.hot ?? sharedHot });
       await deps.start({ consumers: options.consumers ?? true });

@@ -105,15 +105,15 @@ export function createGiftConsumer(deps: {
   }
 
   async function settle(o: GiftOutcome): Promise<void> {
-    const { senderId, requestId, price } = o.event;
+    const { senderId, requestId } = o.event;
     if (o.ok) {
       const settled = await hot.settleDebit(senderId, requestId);
       if (!settled && o.fresh) {
-        // The admission was refunded (its produce reported failure) or has
-        // expired, yet the send reached us and is now debited in the database:
-        // take the coins out of the hot `available` too, by version.
-        const acc = await wallet.account(senderId);
-        await hot.creditAvailable(senderId, -price, acc.version);
+        // The admission was refunded (its produce reported failure although
+        // the message landed) or has expired, yet the send is now debited in
+        // the database: the hot `available` no longer matches the truth, so
+        // drop it and let the next admission rebuild it from the database.
+        await hot.dropWallet(senderId);
       }
     } else {
       await hot.refundDebit(senderId, requestId);

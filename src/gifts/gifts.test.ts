@@ -225,4 +225,36 @@ describe.each(profilesUnderTest())("the gift consumer's crash window on the %s p
       await deployment.destroy();
     }
   }, 60000);
+
+  test("a send whose produce was reported failed but landed is debited once and the hot store is rebuilt", async () => {
+    const deployment = await createDeployment(profile);
+    try {
+      const front = await deployment.spawn({ consumers: false });
+      const s = await serve(front);
+      await s.client.call("POST", "/api/admin/gifts", { as: ADMIN, body: { giftId: 902, giftName: "lamp", price: 20 } });
+      const room = await s.client.call<{ roomId: number }>("POST", "/api/rooms", { as: ANCHOR, body: { title: "lost ack", type: 0 } });
+      const viewer = { userId: 4343, role: "viewer" as const };
+      await s.client.call("POST", "/api/admin/wallet/grant", { as: ADMIN, body: { userId: viewer.userId, amount: 100, requestId: "ack-grant" } });
+      const sent = await s.client.call<{ requestId: string }>("POST", "/api/gifts/send", { as: viewer, body: { giftId: 902, roomId: room.data.roomId, receiverId: ANCHOR.userId } });
+      expect(sent.status).toBe(202);
+      // What the send path does when the broker's acknowledgement is lost.
+      expect(await front.hot.refundDebit(viewer.userId, sent.data.requestId)).toBe(true);
+      expect(await front.hot.getAvailable(viewer.userId)).toBe(100);
+      await deployment.spawn();
+      await eventually(async () => (await front.store.db.selectFrom("gift_record").select("id").where("sender_id", "=", viewer.userId).execute()).length === 1);
+      await eventually(async () => (await front.hot.getAvailable(viewer.userId)) === null);
+      const wallet = await s.client.call<{ balance: number }>("GET", "/api/wallet", { as: viewer });
+      expect(wallet.data.balance).toBe(80);
+      // The next admission rebuilds `available` from the truth: 4 more fit, not 5.
+      const more = await Promise.all(
+        Array.from({ length: 5 }, () => s.client.call("POST", "/api/gifts/send", { as: viewer, body: { giftId: 902, roomId: room.data.roomId, receiverId: ANCHOR.userId } })),
+      );
+      expect(more.filter((r) => r.status === 202).length).toBe(4);
+      await eventually(async () => (await front.store.db.selectFrom("gift_record").select("id").where("sender_id", "=", viewer.userId).execute()).length === 5);
+      expect(await checkInvariants(front.store, front.hot, { quiescent: true })).toEqual([]);
+      await s.server.stop();
+    } finally {
+      await deployment.destroy();
+    }
+  }, 60000);
 });

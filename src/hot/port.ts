@@ -9,6 +9,8 @@
 //   pending  → debited from `available`, waiting for the consumer
 //   settled  → persisted in the database (available unchanged)
 //   refunded → could not be persisted; its amount went back to `available`
+//              (unless `available` was rebuilt after the debit: the rebuild
+//              read a balance that never lost it, so it is already there)
 // Admission records are kept `ttlSec` so a retried request finds its first
 // outcome; the ledger's unique business id stays the final guard after that.
 //
@@ -16,7 +18,8 @@
 // account carries a `version` raised by every change; loadAvailable records the
 // version it read, creditAvailable applies a credit only when its version is
 // newer than that, and a credit that finds no wallet remembers its version so a
-// load that read an older row is told `stale` and reads again.
+// load that read an older row is told `stale` and reads again. A dropped wallet
+// remembers the highest version it knew the same way.
 
 export type AdmitResult =
   | { kind: "admitted"; available: number }
@@ -62,7 +65,7 @@ export interface HotStore {
   }): Promise<AdmitResult>;
   /** pending → settled. Returns false when the admission is not pending (already settled/refunded, or unknown). */
   settleDebit(userId: number, admissionId: string): Promise<boolean>;
-  /** pending → refunded and its amount back to `available`. False when not pending. */
+  /** pending → refunded and its amount back to `available` (see the header for a rebuilt wallet). False when not pending. */
   refundDebit(userId: number, admissionId: string): Promise<boolean>;
   getAdmission(userId: number, admissionId: string): Promise<Admission | null>;
   /** Set `available` from the database unless a wallet is present; see the header for `stale`. */
@@ -90,6 +93,9 @@ export interface HotStore {
   releaseClaim(key: string): Promise<void>;
 
   // ---- publish/subscribe across processes ----
+  // At most once (a subscriber that is disconnected misses messages); one
+  // process's messages on a channel arrive in publish order. Handlers run
+  // asynchronously, never inside publish().
   publish(channel: string, message: string): Promise<void>;
   subscribe(channel: string, handler: (message: string) => void): Promise<Unsubscribe>;
 

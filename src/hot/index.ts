@@ -1,0 +1,13 @@
+// Picks the hot-store adapter for the profile: Redis (standalone or cluster)
+// in `cluster`, in-process maps in `embedded`.
+import type { Config } from "../config.ts";
+import { createLocalHotStore } from "./local.ts";
+import type { HotStore } from "./port.ts";
+import { createRedisHotStore } from "./redis/index.ts";
+
+export type { HotStore } from "./port.ts";
+
+export async function createHotStore(config: Config): Promise<HotStore> {
+  if (config.profile === "embedded") return createLocalHotStore();
+  return createRedisHotStore({ url: config.redisUrl, clusterNodes: config.redisCluster, namespace: config.namespace });
+}

@@ -1,0 +1,32 @@
+--[[
+  dropWallet: forget a user's `available` (not the admissions); the next
+  admission rebuilds it from the database.
+
+  Input:
+    KEYS[1] wallet hash     <ns>:{u:<userId>}:wallet
+
+    ARGV[1] markerTtlSec    how long the dropped wallet remembers its version
+
+  Output:
+     1                      dropped
+     0                      no wallet was loaded
+    -99                     bad argument
+
+  The highest version the wallet knew (load or credit) stays behind as cv, for
+  markerTtlSec, so a load that read the database before a credit this wallet
+  had already counted is told `stale` rather than losing that credit.
+]]
+local markerTtl = tonumber(ARGV[1])
+if not markerTtl or markerTtl <= 0 or markerTtl % 1 ~= 0 then
+  return -99
+end
+local w = redis.call("HMGET", KEYS[1], "a", "lv", "cv")
+if not w[1] then
+  return 0
+end
+if not w[3] or tonumber(w[3]) < tonumber(w[2]) then
+  redis.call("HSET", KEYS[1], "cv", w[2])
+end
+redis.call("HDEL", KEYS[1], "a", "lv", "g")
+redis.call("EXPIRE", KEYS[1], ARGV[1])
+return 1

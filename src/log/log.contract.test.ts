@@ -1,0 +1,339 @@
+// The event log contract (port.ts), run against both adapters: the table in
+// SQLite always, kafkajs against the run's Kafka-protocol broker (librdkafka's
+// mock cluster from test/setup.ts, or OVATION_TEST_KAFKA_BROKERS) when there
+// is one. Each test gets its own namespace, so topics and groups never meet.
+import { afterEach, describe, expect, test } from "bun:test";
+import { services, uniqueName } from "../../test/services.ts";
+import { migrate } from "../store/migrator.ts";
+import { openSqliteStore, type Store } from "../store/store.ts";
+import { createKafkaEventLog } from "./kafka.ts";
+import type { ConsumeOptions, EventLog, LogConsumer, LogMessage, LogRecord } from "./port.ts";
+import { createSqliteEventLog, type SqliteEventLog } from "./sqlite.ts";
+
+interface Adapter {
+  name: "sqlite" | "kafka";
+  /** Why the adapter cannot run here, if it cannot. */
+  skip?: string;
+  open(): Promise<EventLog>;
+}
+
+/** Cleanups for what a test opened, run newest first after each test. */
+const cleanups: (() => Promise<void>)[] = [];
+
+async function freshStore(): Promise<Store> {
+  const store = openSqliteStore(":memory:");
+  await migrate(store);
+  cleanups.push(() => store.close());
+  return store;
+}
+
+function sqliteLog(store: Store, namespace = uniqueName("log")): SqliteEventLog {
+  const log = createSqliteEventLog(store, { namespace, retryBackoff: { initialMs: 50, maxMs: 200 } });
+  cleanups.push(() => log.close());
+  return log;
+}
+
+const brokers = services().kafkaBrokers;
+const adapters: Adapter[] = [
+  { name: "sqlite", open: async () => sqliteLog(await freshStore()) },
+  {
+    name: "kafka",
+    skip: brokers?.length ? undefined : "no Kafka-protocol broker (install kcat or set OVATION_TEST_KAFKA_BROKERS)",
+    async open() {
+      const log = await createKafkaEventLog({
+        brokers: brokers!,
+        clientId: "ovation-log-test",
+        namespace: uniqueName("log"),
+        // The mock cluster holds a group's first join for 3 s and a later one
+        // for sessionTimeout − 1 s; short timeouts keep the suite quick.
+        consumer: { sessionTimeout: 3000, rebalanceTimeout: 3000, heartbeatInterval: 300, maxWaitTimeInMs: 100 },
+        retryBackoff: { initialMs: 50, maxMs: 200 },
+      });
+      cleanups.push(() => log.close());
+      return log;
+    },
+  },
+];
+for (const a of adapters) if (a.skip) console.warn(`log contract: skipping ${a.name}: ${a.skip}`);
+
+/** Generous: the mock cluster takes seconds per group join, and the machine is shared. */
+const TIMEOUT_MS = 30_000;
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function waitFor(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(20);
+  }
+}
+
+function records(prefix: string, count: number, keys: number): LogRecord[] {
+  return Array.from({ length: count }, (_, i) => ({ key: `k${i % keys}`, value: `${prefix}${i}` }));
+}
+
+/** A consumer that records every batch it is handed. */
+async function recordingConsumer(
+  log: EventLog,
+  options: Omit<ConsumeOptions, "handle"> & { handle?: (batch: LogMessage[], n: number) => Promise<void> },
+): Promise<{ consumer: LogConsumer; batches: LogMessage[][]; values: () => string[] }> {
+  const batches: LogMessage[][] = [];
+  const consumer = await log.consume({
+    ...options,
+    handle: async (batch) => {
+      batches.push(batch);
+      await options.handle?.(batch, batches.length);
+    },
+  });
+  return { consumer, batches, values: () => batches.flat().map((m) => m.value) };
+}
+
+function countBy(values: string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return counts;
+}
+
+describe.each(adapters)("event log contract: $name", (adapter) => {
+  const it = test.skipIf(adapter.skip !== undefined);
+
+  it("delivers everything once, keeps per-key order, and never exceeds maxBatch", async () => {
+    const log = await adapter.open();
+    await log.ping();
+    const early = records("e", 60, 7);
+    await log.publish("gifts", early.slice(0, 30));
+    await log.publish("gifts", early.slice(30));
+    const r = await recordingConsumer(log, { topic: "gifts", group: "g", maxBatch: 7 });
+    // Some published after the consumer is running, in several calls.
+    const late = records("l", 45, 7);
+    for (let i = 0; i < late.length; i += 15) await log.publish("gifts", late.slice(i, i + 15));
+    const all = [...early, ...late];
+    await waitFor("all messages", () => r.values().length >= all.length);
+    await Bun.sleep(300); // a redelivery would show up here
+    await r.consumer.stop();
+
+    const counts = countBy(r.values());
+    expect(counts.size).toBe(all.length);
+    for (const rec of all) expect(counts.get(rec.value)).toBe(1);
+    for (const b of r.batches) {
+      expect(b.length).toBeGreaterThan(0);
+      expect(b.length).toBeLessThanOrEqual(7);
+    }
+    const byKey = new Map<string, string[]>();
+    for (const m of r.batches.flat()) {
+      expect(m.topic).toBe("gifts");
+      expect(m.offset).toMatch(/^\d+$/);
+      byKey.set(m.key, [...(byKey.get(m.key) ?? []), m.value]);
+    }
+    for (const [key, got] of byKey) {
+      expect(got).toEqual(all.filter((x) => x.key === key).map((x) => x.value));
+    }
+    expect(r.consumer.lag()).toBe(0);
+  }, TIMEOUT_MS);
+
+  it("hands a throwing batch over again, unchanged, and skips nothing", async () => {
+    const log = await adapter.open();
+    await log.publish("gifts", records("m", 20, 1));
+    const done = new Set<string>(); // the handler's idempotent, durable work
+    const errors: { error: unknown; batch: LogMessage[] }[] = [];
+    let thrown = false;
+    const r = await recordingConsumer(log, {
+      topic: "gifts",
+      group: "g",
+      maxBatch: 5,
+      onError: (error, batch) => errors.push({ error, batch }),
+      handle: async (batch) => {
+        for (const m of batch) done.add(m.value);
+        if (!thrown && batch.some((m) => m.value === "m7")) {
+          thrown = true;
+          throw new Error("database went away");
+        }
+      },
+    });
+    await waitFor("all messages", () => done.size === 20 && r.values().length >= 25);
+    await Bun.sleep(300);
+    await r.consumer.stop();
+
+    expect(errors.length).toBe(1);
+    expect((errors[0]!.error as Error).message).toBe("database went away");
+    const failed = errors[0]!.batch.map((m) => m.offset);
+    const at = r.batches.findIndex((b) => b === errors[0]!.batch);
+    expect(r.batches[at + 1]!.map((m) => m.offset)).toEqual(failed);
+    const counts = countBy(r.values());
+    for (let i = 0; i < 20; i++) {
+      const failedHere = errors[0]!.batch.some((m) => m.value === `m${i}`);
+      expect(counts.get(`m${i}`)).toBe(failedHere ? 2 : 1);
+    }
+    // Order survives the retry: first deliveries come in publish order.
+    expect([...new Set(r.values())]).toEqual(records("m", 20, 1).map((x) => x.value));
+  }, TIMEOUT_MS);
+
+  it("a stopped consumer commits its in-flight batch; the group's next consumer resumes after it", async () => {
+    const log = await adapter.open();
+    await log.publish("gifts", records("m", 30, 1));
+    let stopping: Promise<void> | undefined;
+    let first: { consumer: LogConsumer } | undefined;
+    const a = await recordingConsumer(log, {
+      topic: "gifts",
+      group: "g",
+      maxBatch: 5,
+      handle: async (_batch, n) => {
+        if (n === 3) {
+          stopping = first!.consumer.stop();
+          await Bun.sleep(200); // still working when stop() is called
+        }
+      },
+    });
+    first = a;
+    await waitFor("stop during the third batch", () => stopping !== undefined);
+    await stopping;
+    expect(a.batches.length).toBe(3);
+
+    const b = await recordingConsumer(log, { topic: "gifts", group: "g", maxBatch: 5 });
+    await waitFor("the rest", () => b.values().length >= 15);
+    await Bun.sleep(300);
+    await b.consumer.stop();
+    expect(b.values()[0]).toBe("m15");
+    expect([...a.values(), ...b.values()]).toEqual(records("m", 30, 1).map((x) => x.value));
+  }, TIMEOUT_MS);
+
+  it("a batch that failed while stopping is redelivered to the group's next consumer, and only it", async () => {
+    const log = await adapter.open();
+    await log.publish("gifts", records("m", 30, 1));
+    let stopping: Promise<void> | undefined;
+    let first: { consumer: LogConsumer } | undefined;
+    const a = await recordingConsumer(log, {
+      topic: "gifts",
+      group: "g",
+      maxBatch: 5,
+      handle: async (_batch, n) => {
+        if (n === 3) {
+          // The work is done (recorded) but the process "dies" before the commit.
+          stopping = first!.consumer.stop();
+          throw new Error("crash before commit");
+        }
+      },
+    });
+    first = a;
+    await waitFor("stop during the third batch", () => stopping !== undefined);
+    await stopping;
+    expect(a.batches.length).toBe(3);
+
+    const b = await recordingConsumer(log, { topic: "gifts", group: "g", maxBatch: 5 });
+    await waitFor("the rest", () => b.values().length >= 20);
+    await Bun.sleep(300);
+    await b.consumer.stop();
+    expect(b.batches[0]!.map((m) => m.value)).toEqual(a.batches[2]!.map((m) => m.value));
+    const seen = countBy([...a.values(), ...b.values()]);
+    expect(seen.size).toBe(30);
+    for (const [value, n] of seen) expect(n).toBe(["m10", "m11", "m12", "m13", "m14"].includes(value) ? 2 : 1);
+  }, TIMEOUT_MS);
+
+  it("every group gets everything", async () => {
+    const log = await adapter.open();
+    const all = records("m", 40, 5);
+    await log.publish("gifts", all);
+    const [g1, g2] = await Promise.all([
+      recordingConsumer(log, { topic: "gifts", group: "ledger", maxBatch: 16 }),
+      recordingConsumer(log, { topic: "gifts", group: "push", maxBatch: 3 }),
+    ]);
+    await waitFor("both groups", () => g1.values().length >= 40 && g2.values().length >= 40);
+    await Bun.sleep(300);
+    await Promise.all([g1.consumer.stop(), g2.consumer.stop()]);
+    const expected = all.map((x) => x.value).sort();
+    expect(g1.values().sort()).toEqual(expected);
+    expect(g2.values().sort()).toEqual(expected);
+  }, TIMEOUT_MS);
+
+  it("reports lag: the backlog while a batch is in flight, zero once caught up", async () => {
+    const log = await adapter.open();
+    await log.publish("gifts", records("m", 30, 1));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let lagInFlight = -1;
+    const r = await recordingConsumer(log, {
+      topic: "gifts",
+      group: "g",
+      maxBatch: 10,
+      handle: async (_batch, n) => {
+        if (n === 1) await gate;
+      },
+    });
+    await waitFor("the first batch", () => r.batches.length === 1);
+    lagInFlight = r.consumer.lag();
+    release();
+    await waitFor("all messages", () => r.values().length >= 30);
+    await waitFor("lag to drain", () => r.consumer.lag() === 0, 5_000);
+    await r.consumer.stop();
+    // All 30 are uncommitted while the first batch is being handled.
+    expect(lagInFlight).toBe(30);
+    expect(r.consumer.lag()).toBe(0);
+  }, TIMEOUT_MS);
+
+  it("publishing nothing is a no-op, and maxBatch must be positive", async () => {
+    const log = await adapter.open();
+    await log.publish("gifts", []);
+    await expect(log.consume({ topic: "gifts", group: "g", maxBatch: 0, handle: async () => {} })).rejects.toThrow(
+      RangeError,
+    );
+  }, TIMEOUT_MS);
+});
+
+describe("embedded event log", () => {
+  test("appendInTransaction publishes exactly when the caller's transaction commits", async () => {
+    const store = await freshStore();
+    const log = sqliteLog(store);
+    const r = await recordingConsumer(log, { topic: "paid", group: "g", maxBatch: 10 });
+    await store.db
+      .transaction()
+      .execute(async (trx) => {
+        await log.appendInTransaction(trx, "paid", [{ key: "o1", value: "rolled back" }]);
+        throw new Error("business write failed");
+      })
+      .catch(() => {});
+    await store.db.transaction().execute((trx) => log.appendInTransaction(trx, "paid", [{ key: "o2", value: "committed" }]));
+    await waitFor("the committed event", () => r.values().length >= 1);
+    await Bun.sleep(250); // longer than the poll interval: nothing else turns up
+    expect(r.values()).toEqual(["committed"]);
+  });
+
+  test("a second consumer of the same group waits its turn instead of double-reading", async () => {
+    const log = sqliteLog(await freshStore());
+    await log.publish("gifts", records("m", 20, 2));
+    const a = await recordingConsumer(log, {
+      topic: "gifts",
+      group: "g",
+      maxBatch: 5,
+      handle: async () => {
+        await Bun.sleep(20);
+      },
+    });
+    const b = await recordingConsumer(log, { topic: "gifts", group: "g", maxBatch: 5 });
+    await waitFor("a to finish", () => a.values().length >= 20);
+    await Bun.sleep(200);
+    expect(b.values()).toEqual([]);
+    await a.consumer.stop();
+    await log.publish("gifts", records("n", 3, 1));
+    await waitFor("b to take over", () => b.values().length >= 3);
+    expect(b.values()).toEqual(["n0", "n1", "n2"]);
+  });
+
+  test("positions survive a new log instance over the same file", async () => {
+    const store = await freshStore();
+    const ns = uniqueName("log");
+    const a = sqliteLog(store, ns);
+    await a.publish("gifts", records("m", 8, 1));
+    const ra = await recordingConsumer(a, { topic: "gifts", group: "g", maxBatch: 3 });
+    await waitFor("a", () => ra.values().length >= 8);
+    await a.close();
+    const b = sqliteLog(store, ns);
+    await b.publish("gifts", records("n", 2, 1));
+    const rb = await recordingConsumer(b, { topic: "gifts", group: "g", maxBatch: 3 });
+    await waitFor("b", () => rb.values().length >= 2);
+    await Bun.sleep(200);
+    expect(rb.values()).toEqual(["n0", "n1"]);
+  });
+});

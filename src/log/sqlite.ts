@@ -1,0 +1,228 @@
+// Embedded event log: a durable table (`event_log`) in the SQLite file, with
+// each group's position in `event_offset`. One in-process worker per consumer
+// reads rows past its position in id order, hands them to `handle`, and only
+// then advances the position — the port's at-least-once contract.
+//
+// Why id order is safe: SQLite has one writer at a time and ids are assigned
+// inside the write transaction, so a row with a smaller id is always committed
+// before one with a larger id becomes visible; reading `id > last_id` can never
+// step over a row that commits later.
+//
+// There is a single partition (0); the offset is the row id, so offsets of one
+// topic increase but are not contiguous (topics share the id sequence).
+//
+// Consumers of the same group and topic on one log instance take turns: the
+// second waits as a standby until the first stops, as an extra Kafka group
+// member would sit without partitions. The embedded profile runs one process,
+// so one instance per store is the expected shape.
+import { sql, type Transaction } from "kysely";
+import type { DB } from "../store/schema.ts";
+import type { Db, Store } from "../store/store.ts";
+import {
+  backoffDelay,
+  checkConsumeOptions,
+  DEFAULT_RETRY_BACKOFF,
+  handleUntilDone,
+  StopLatch,
+  type RetryBackoff,
+} from "./delivery.ts";
+import type { ConsumeOptions, EventLog, LogConsumer, LogMessage, LogRecord } from "./port.ts";
+
+export interface SqliteEventLogOptions {
+  /** Prefix for topics and groups, so several tenants of one file stay apart. */
+  namespace: string;
+  /** How often an idle consumer looks for rows written without a wake-up (ms). */
+  pollIntervalMs?: number;
+  retryBackoff?: RetryBackoff;
+}
+
+export interface SqliteEventLog extends EventLog {
+  readonly kind: "sqlite";
+  /**
+   * Appends records inside the caller's transaction, so the events exist if
+   * and only if the caller's other writes commit (the embedded profile's
+   * outbox: no relay needed). Consumers are nudged at once; under the
+   * single-connection SQLite driver their read waits for the commit, and in
+   * any case the poll interval picks the rows up.
+   */
+  appendInTransaction(trx: Transaction<DB>, topic: string, records: LogRecord[]): Promise<void>;
+}
+
+/** Rows per INSERT: well under SQLite's bound-parameter limit at 4 per row. */
+const INSERT_CHUNK = 1000;
+
+async function insertRecords(db: Db, topic: string, records: LogRecord[]): Promise<void> {
+  const now = Date.now();
+  for (let i = 0; i < records.length; i += INSERT_CHUNK) {
+    const rows = records.slice(i, i + INSERT_CHUNK).map((r) => ({
+      topic,
+      msg_key: r.key,
+      payload: r.value,
+      create_time: now,
+    }));
+    await db.insertInto("event_log").values(rows).execute();
+  }
+}
+
+export function createSqliteEventLog(store: Store, opts: SqliteEventLogOptions): SqliteEventLog {
+  const db = store.db;
+  const pollIntervalMs = opts.pollIntervalMs ?? 100;
+  const backoff = opts.retryBackoff ?? DEFAULT_RETRY_BACKOFF;
+  const full = (name: string) => `${opts.namespace}.${name}`;
+
+  /** Wake-up callbacks of idle consumers, by full topic name. */
+  const idle = new Map<string, Set<() => void>>();
+  /** Tail of the turn-taking chain per group+topic. */
+  const turns = new Map<string, Promise<void>>();
+  const consumers = new Set<LogConsumer>();
+  let closed = false;
+
+  const idleSet = (topic: string) => {
+    let set = idle.get(topic);
+    if (!set) idle.set(topic, (set = new Set()));
+    return set;
+  };
+  const nudge = (topic: string) => {
+    for (const wake of [...(idle.get(topic) ?? [])]) wake();
+  };
+
+  async function consume(options: ConsumeOptions): Promise<LogConsumer> {
+    checkConsumeOptions(options);
+    if (closed) throw new Error("event log is closed");
+    const topic = full(options.topic);
+    const group = full(options.group);
+    const stop = new StopLatch();
+    let lastLag = 0;
+
+    // Take a turn: wait for the previous consumer of this group+topic to end.
+    const turnKey = `${group}\u0000${topic}`;
+    const previous = turns.get(turnKey) ?? Promise.resolve();
+    let endTurn!: () => void;
+    const myTurn = new Promise<void>((resolve) => (endTurn = resolve));
+    const tail = previous.then(() => myTurn);
+    turns.set(turnKey, tail);
+
+    const readPosition = async (): Promise<number> => {
+      const row = await db
+        .selectFrom("event_offset")
+        .select("last_id")
+        .where("group_id", "=", group)
+        .where("topic", "=", topic)
+        .executeTakeFirst();
+      return Number(row?.last_id ?? 0);
+    };
+
+    const commit = async (lastId: number): Promise<void> => {
+      // max() keeps a position from ever moving backwards.
+      await db
+        .insertInto("event_offset")
+        .values({ group_id: group, topic, last_id: lastId })
+        .onConflict((oc) =>
+          oc.columns(["group_id", "topic"]).doUpdateSet({ last_id: sql<number>`max(last_id, excluded.last_id)` }),
+        )
+        .execute();
+    };
+
+    const countAfter = async (lastId: number): Promise<number> => {
+      const row = await db
+        .selectFrom("event_log")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .where("topic", "=", topic)
+        .where("id", ">", lastId)
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
+    };
+
+    const work = async (): Promise<void> => {
+      await Promise.race([previous, stop.stopped]);
+      let lastId = -1;
+      let failures = 0;
+      while (!stop.fired) {
+        let batch: LogMessage[] = [];
+        try {
+          if (lastId < 0) lastId = await readPosition();
+          const rows = await db
+            .selectFrom("event_log")
+            .select(["id", "msg_key", "payload"])
+            .where("topic", "=", topic)
+            .where("id", ">", lastId)
+            .orderBy("id")
+            .limit(options.maxBatch)
+            .execute();
+          if (rows.length === 0) {
+            lastLag = 0;
+            await stop.wait(pollIntervalMs, idleSet(topic));
+            continue;
+          }
+          // A short read means nothing else is waiting; only a full one needs a count.
+          lastLag = rows.length < options.maxBatch ? rows.length : await countAfter(lastId);
+          batch = rows.map((r) => ({
+            topic: options.topic,
+            partition: 0,
+            offset: String(r.id),
+            key: r.msg_key,
+            value: r.payload,
+          }));
+          const done = await handleUntilDone(batch, options, backoff, () => stop.fired, (ms) => stop.wait(ms));
+          if (!done) break;
+          const newLast = rows[rows.length - 1]!.id;
+          await commit(newLast);
+          lastId = newLast;
+          lastLag = Math.max(0, lastLag - rows.length);
+          failures = 0;
+        } catch (error) {
+          // The log's own reads or the commit failed (not the handler): keep the
+          // position where it was, report, and try again after a back-off.
+          try {
+            options.onError?.(error, batch);
+          } catch {
+            // Reporting must not end the worker.
+          }
+          await stop.wait(backoffDelay(backoff, failures++));
+        }
+      }
+    };
+
+    const running = work().finally(() => {
+      endTurn();
+      if (turns.get(turnKey) === tail) turns.delete(turnKey);
+    });
+
+    let stopping: Promise<void> | undefined;
+    const consumer: LogConsumer = {
+      stop: () => {
+        stopping ??= (async () => {
+          stop.fire();
+          await running;
+          consumers.delete(consumer);
+        })();
+        return stopping;
+      },
+      lag: () => lastLag,
+    };
+    consumers.add(consumer);
+    return consumer;
+  }
+
+  return {
+    kind: "sqlite",
+    async publish(topic, records) {
+      if (records.length === 0) return;
+      const name = full(topic);
+      await db.transaction().execute((trx) => insertRecords(trx, name, records));
+      nudge(name);
+    },
+    async appendInTransaction(trx, topic, records) {
+      if (records.length === 0) return;
+      const name = full(topic);
+      await insertRecords(trx, name, records);
+      nudge(name);
+    },
+    consume,
+    ping: () => store.ping(),
+    async close() {
+      closed = true;
+      await Promise.all([...consumers].map((c) => c.stop()));
+    },
+  };
+}

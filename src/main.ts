@@ -7,6 +7,8 @@ import { createDeps } from "./deps.ts";
 import { seedDemo } from "./ops/seed.ts";
 import { startServer } from "./server.ts";
 
+const SHUTDOWN_GRACE_MS = 15_000;
+
 function configOrExit(): Config {
   try {
     return loadConfig();
@@ -39,12 +41,24 @@ async function runServer(config: Config, worker: boolean): Promise<void> {
     if (stopping) return;
     stopping = true;
     deps.log.info("shutting down", { signal });
+    // Drain, but not forever: a broker or database that stopped answering
+    // must not keep a stopping process alive.
+    setTimeout(() => {
+      deps.log.error("drain did not finish in time; exiting", { signal });
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS).unref();
     await running.stop();
     await deps.close();
     process.exit(0);
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+  if (worker) {
+    // A worker whose primary died (even by SIGKILL) is re-parented: stop too,
+    // rather than serve on as an orphan nobody supervises.
+    const primary = process.ppid;
+    setInterval(() => process.ppid !== primary && void shutdown("primary exited"), 1000).unref();
+  }
 }
 
 async function runPool(config: Config): Promise<void> {

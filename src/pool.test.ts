@@ -65,10 +65,12 @@ describe.skipIf(!clusterAvailable())("the process pool on the cluster profile", 
     const auth = { authorization: `Bearer ${await token(2001, "viewer")}`, "content-type": "application/json", connection: "close" };
     const sent = await fetch(`${base}/api/gifts/send`, { method: "POST", headers: auth, body: JSON.stringify({ giftId: 23, roomId: room.roomId, receiverId: 1001 }) });
     expect(sent.status).toBe(202);
-    for (const s of sockets) await eventually(() => s.messages.some((m) => m.type === "gift" && m.data.giftId === 23));
+    // Both workers consume send_gift in one Kafka group; joining a group on
+    // the mock broker takes up to a session timeout (30 s by default).
+    for (const s of sockets) await eventually(() => s.messages.some((m) => m.type === "gift" && m.data.giftId === 23), 75000, 100);
     for (const s of sockets) s.close();
 
     proc.kill("SIGTERM");
     expect(await proc.exited).toBe(0);
-  }, 60000);
+  }, 120000);
 });

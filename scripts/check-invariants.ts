@@ -14,10 +14,20 @@
 //      id, price = −amount), and every gift record has its ledger row
 //   C4 no send is both a success and a failure
 //   C5 hot available within [0, balance]; = balance when quiescent
+//
+// Recharge (src/bank/invariants.ts):
+//   R1 per user and in total: Σ RECHARGE ledger rows = Σ coins of PAYED orders
+//   R2 every PAYED order has its RECHARGE ledger row (same user, its coins),
+//      and every RECHARGE ledger row belongs to a PAYED order
+//   R3 every account's total_charged = Σ of its RECHARGE ledger rows
+//   R4 every PAYED order has exactly one payment event in the outbox, and
+//      no payment event exists for an order that is not PAYED
+//   R5 no outbox row still waiting for the relay, when quiescent
 import { sql } from "kysely";
 import type { HotStore } from "../src/hot/port.ts";
 import type { Store } from "../src/store/store.ts";
 import { TradeType } from "../src/wallet/types.ts";
+import { checkRechargeInvariants } from "../src/bank/invariants.ts";
 
 export interface CheckOptions {
   quiescent?: boolean;
@@ -73,6 +83,7 @@ export async function checkInvariants(store: Store, hot: HotStore, opts: CheckOp
       violations.push(`C5 user ${a.user_id}: hot available ${available} ≠ balance ${balance} with nothing in flight`);
     }
   }
+  violations.push(...(await checkRechargeInvariants(store, opts)));
   return violations;
 }
 

@@ -13,10 +13,11 @@ import { devRoutes } from "./ops/routes.ts";
 import { giftRoutes } from "./gifts/routes.ts";
 import { roomRoutes } from "./rooms/routes.ts";
 import { walletRoutes } from "./wallet/routes.ts";
+import { bankRoutes } from "./bank/routes.ts";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export const ROUTES: AnyRoute[] = [...devRoutes, ...roomRoutes, ...giftRoutes, ...walletRoutes];
+export const ROUTES: AnyRoute[] = [...devRoutes, ...roomRoutes, ...giftRoutes, ...walletRoutes, ...bankRoutes];
 
 export function createApp(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -89,11 +90,15 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     { method: "get", path: "/healthz", summary: "Process up", tag: "ops" },
     { method: "get", path: "/readyz", summary: "Store, hot store and event log reachable", tag: "ops" },
     { method: "get", path: "/metrics", summary: "Prometheus metrics", tag: "ops" },
+    { method: "get", path: "/sandbox/pay/:orderId", summary: "Sandbox payment page (HTML) with a Pay button", tag: "bank" },
+    { method: "post", path: "/sandbox/pay/:orderId/confirm", summary: "Sandbox Pay button: queue a signed notification (HTML)", tag: "bank" },
   ]);
   app.get("/openapi.json", (c) => c.json(openapi));
   app.get("/docs", (c) => c.html(DOCS_HTML));
   app.get("/docs/assets/:name", (c) => docsAsset(c.req.param("name")) ?? c.notFound());
 
+  // HTML pages outside /api (the sandbox payment provider's pay page).
+  deps.bank.mountPages(app);
   mountRoutes(app, deps, routes);
   return app;
 }

@@ -7,6 +7,7 @@ import { createCacheBus, type CacheBus } from "./lib/cache-bus.ts";
 import { createLogger, type Logger } from "./lib/logger.ts";
 import { createMetrics, type Metrics } from "./lib/metrics.ts";
 import { createEventLog } from "./log/index.ts";
+import type { KafkaConsumerTuning } from "./log/kafka.ts";
 import type { EventLog, LogConsumer } from "./log/port.ts";
 import { TOPICS } from "./log/topics.ts";
 import { migrate } from "./store/migrator.ts";
@@ -17,6 +18,8 @@ import { createGiftHistory } from "./gifts/history.ts";
 import { createGiftSender } from "./gifts/send.ts";
 import { createRoomService } from "./rooms/service.ts";
 import { createWalletService } from "./wallet/service.ts";
+import { createBank, createPublicUrl } from "./bank/index.ts";
+import { createOutboxRelay } from "./outbox/relay.ts";
 import { createPush, type Push } from "./ws/push.ts";
 
 export interface DepsOptions {
@@ -24,8 +27,14 @@ export interface DepsOptions {
   /** Skip running migrations (a pool's workers: the primary already ran them). */
   skipMigrations?: boolean;
   giftConsumerHooks?: GiftConsumerHooks;
+  /** Kafka consumer timings (tests shorten them: the mock broker waits a session timeout on joins). */
+  kafkaConsumer?: Partial<KafkaConsumerTuning>;
   /** Use this hot store instead of opening one (it is then not closed here). */
   hot?: HotStore;
+  /** Run the outbox relay in start() (default true; tests switch it off to leave events in the outbox). */
+  outboxRelay?: boolean;
+  /** Run the sandbox provider's notification sender in start() (default true). */
+  sandboxWorker?: boolean;
 }
 
 export async function createDeps(config: Config, options: DepsOptions = {}) {
@@ -35,7 +44,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}) {
   if (!options.skipMigrations) await migrate(store);
   const ownsHot = !options.hot;
   const hot: HotStore = options.hot ?? (await createHotStore(config));
-  const events: EventLog = await createEventLog(config, store);
+  const events: EventLog = await createEventLog(config, store, options.kafkaConsumer);
   const cacheBus: CacheBus = createCacheBus(hot, log);
   const push: Push = createPush(hot);
 
@@ -48,6 +57,12 @@ export async function createDeps(config: Config, options: DepsOptions = {}) {
     history: createGiftHistory({ store, hot }),
     consumer: createGiftConsumer({ store, hot, wallet, push, metrics, log, hooks: options.giftConsumerHooks }),
   };
+
+  // Where this deployment is reached (pay pages, sandbox notifications);
+  // startServer resolves it when the configured port is 0.
+  const publicUrl = createPublicUrl(config.publicUrl);
+  const outbox = createOutboxRelay({ store, events, log });
+  const bank = createBank({ config, store, wallet, outbox, publicUrl, log });
 
   const consumers: LogConsumer[] = [];
   let started = false;
@@ -65,12 +80,17 @@ export async function createDeps(config: Config, options: DepsOptions = {}) {
     wallet,
     rooms,
     gifts,
+    publicUrl,
+    outbox,
+    bank,
 
     /** Starts what runs beside requests: cache invalidation and the consumers. */
     async start(opts: { consumers?: boolean } = {}): Promise<void> {
       if (started) return;
       started = true;
       await cacheBus.start();
+      if (options.outboxRelay !== false) outbox.start();
+      if (options.sandboxWorker !== false) bank.sandbox.start();
       if (opts.consumers === false) return;
       const giftConsumer = await events.consume({
         topic: TOPICS.sendGift,
@@ -87,6 +107,8 @@ export async function createDeps(config: Config, options: DepsOptions = {}) {
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
+      await bank.sandbox.stop();
+      await outbox.stop();
       for (const c of consumers.splice(0)) await c.stop();
       await cacheBus.stop();
       await events.close();

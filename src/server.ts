@@ -27,6 +27,8 @@ export async function startServer(deps: Deps, opts: { port?: number; reusePort?:
     websocket: hub.websocket,
   });
   await hub.attach(server);
+  // A deployment configured with port 0 learns its public URL here.
+  deps.publicUrl.bindPort(server.port!);
   return {
     server,
     url: `http://${deps.config.host}:${server.port}`,

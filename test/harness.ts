@@ -21,6 +21,9 @@ export interface Deployment {
   destroy(): Promise<void>;
 }
 
+/** librdkafka's mock makes a joining member wait a session timeout; keep it short in tests. */
+const TEST_KAFKA_TIMINGS = { sessionTimeout: 6000, rebalanceTimeout: 6000, heartbeatInterval: 500, maxWaitTimeInMs: 100 };
+
 export const TEST_SECRET = "test-secret-0123456789abcdef";
 
 /** A deployment's configuration; nothing is started yet. */
@@ -60,7 +63,7 @@ export async function createDeployment(profile: Profile, env: Record<string, str
     config,
     env: fullEnv,
     async spawn(options = {}) {
-      const deps = await createDeps(config, { ...options, hot: options.hot ?? sharedHot });
+      const deps = await createDeps(config, { kafkaConsumer: TEST_KAFKA_TIMINGS, ...options, hot: options.hot ?? sharedHot });
       await deps.start({ consumers: options.consumers ?? true });
       processes.push(deps);
       return deps;

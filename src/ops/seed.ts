@@ -1,6 +1,7 @@
 // Demo data (SPEC §9), loaded by OVATION_DEMO_SEED=1 on an empty store only:
 // "empty" means no gift exists yet, so a restart never seeds twice.
 import type { Deps } from "../deps.ts";
+import { seedRechargeCatalogue } from "../bank/seed.ts";
 
 export const DEMO = {
   anchorId: 1001,
@@ -18,6 +19,9 @@ export const DEMO = {
 };
 
 export async function seedDemo(deps: Deps): Promise<boolean> {
+  // The recharge catalogue checks each row itself, so a demo store seeded
+  // before recharge existed gains its products too.
+  await seedRechargeCatalogue(deps.store);
   const any = await deps.store.db.selectFrom("gift_config").select("gift_id").limit(1).executeTakeFirst();
   if (any) return false;
   for (const [giftId, giftName, price] of DEMO.gifts) {

@@ -1,0 +1,39 @@
+// The recharge path (SPEC §6), wired once per process: products, pay orders,
+// the payment provider (the sandbox), and the notification handler.
+import type { Hono } from "hono";
+import type { Config } from "../config.ts";
+import type { Logger } from "../lib/logger.ts";
+import type { AppEnv } from "../lib/route.ts";
+import type { OutboxRelay } from "../outbox/relay.ts";
+import type { Store } from "../store/store.ts";
+import type { WalletService } from "../wallet/service.ts";
+import { createNotifyHandler } from "./notify.ts";
+import { createPayOrders } from "./orders.ts";
+import { createPayProducts } from "./products.ts";
+import type { PublicUrl } from "./public-url.ts";
+import { createSandboxProvider } from "./sandbox.ts";
+
+export { bankRoutes } from "./routes.ts";
+export { createPublicUrl, type PublicUrl } from "./public-url.ts";
+
+export function createBank(deps: { config: Config; store: Store; wallet: WalletService; outbox: OutboxRelay; publicUrl: PublicUrl; log: Logger }) {
+  const log = deps.log.child({ component: "bank" });
+  const products = createPayProducts({ store: deps.store, log });
+  const sandbox = createSandboxProvider({ store: deps.store, publicUrl: deps.publicUrl, paySecret: deps.config.paySecret, log });
+  const orders = createPayOrders({ store: deps.store, products, provider: sandbox });
+  const notify = createNotifyHandler({ store: deps.store, wallet: deps.wallet, orders, outbox: deps.outbox, paySecret: deps.config.paySecret, log });
+  return {
+    products,
+    orders,
+    notify,
+    /** The payment provider in use; today the sandbox. */
+    provider: sandbox,
+    sandbox,
+    /** Mounts the provider's HTML pages (outside /api). */
+    mountPages(app: Hono<AppEnv>): void {
+      sandbox.mountPages(app);
+    },
+  };
+}
+
+export type Bank = ReturnType<typeof createBank>;

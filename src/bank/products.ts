@@ -1,0 +1,82 @@
+// Recharge products. Listing reads a process-local copy per product type,
+// at most PRODUCT_CACHE_TTL_MS old: the catalogue changes rarely and a price
+// shown a few seconds late is harmless, because an order always takes its
+// price and coins from the database at creation (getValid reads the row).
+import type { Logger } from "../lib/logger.ts";
+import type { Store } from "../store/store.ts";
+import { PayProductStatus } from "./types.ts";
+
+export const PRODUCT_CACHE_TTL_MS = 10_000;
+
+export interface PayProduct {
+  id: number;
+  name: string;
+  /** Cents. */
+  price: number;
+  coinNum: number;
+  type: number;
+}
+
+type ProductRow = { id: number; name: string; price: number; extra: string; type: number; valid_status: number };
+
+/** The coin count of a product's extra JSON (`{"coin": n}`), or null when it is missing or malformed. */
+export function coinsFromExtra(extra: string): number | null {
+  try {
+    const coin = (JSON.parse(extra) as { coin?: unknown } | null)?.coin;
+    return typeof coin === "number" && Number.isSafeInteger(coin) && coin > 0 ? coin : null;
+  } catch {
+    return null;
+  }
+}
+
+export function createPayProducts(deps: { store: Store; log: Logger }) {
+  const db = deps.store.db;
+  const cache = new Map<number, { at: number; products: PayProduct[] }>();
+
+  /** A valid row as a product; null (and a warning) when its extra JSON carries no coins. */
+  function toProduct(r: ProductRow): PayProduct | null {
+    const coinNum = coinsFromExtra(r.extra);
+    if (coinNum === null) {
+      deps.log.warn("pay product has no valid coin count in extra; not offered", { productId: r.id, extra: r.extra });
+      return null;
+    }
+    return { id: Number(r.id), name: r.name, price: Number(r.price), coinNum, type: Number(r.type) };
+  }
+
+  return {
+    /** Valid products of a type, price descending (ties by id), from the process-local copy. */
+    async listValid(type: number): Promise<PayProduct[]> {
+      const hit = cache.get(type);
+      if (hit && Date.now() - hit.at < PRODUCT_CACHE_TTL_MS) return hit.products;
+      const rows = await db
+        .selectFrom("pay_product")
+        .select(["id", "name", "price", "extra", "type", "valid_status"])
+        .where("type", "=", type)
+        .where("valid_status", "=", PayProductStatus.VALID)
+        .orderBy("price", "desc")
+        .orderBy("id", "asc")
+        .execute();
+      const products = rows.map(toProduct).filter((p): p is PayProduct => p !== null);
+      cache.set(type, { at: Date.now(), products });
+      return products;
+    },
+
+    /** A valid product straight from the database (orders take price and coins from the truth). */
+    async getValid(id: number): Promise<PayProduct | null> {
+      const r = await db
+        .selectFrom("pay_product")
+        .select(["id", "name", "price", "extra", "type", "valid_status"])
+        .where("id", "=", id)
+        .where("valid_status", "=", PayProductStatus.VALID)
+        .executeTakeFirst();
+      return r ? toProduct(r) : null;
+    },
+
+    /** Drops this process's copy (tests, seeding). */
+    clearCache(): void {
+      cache.clear();
+    },
+  };
+}
+
+export type PayProducts = ReturnType<typeof createPayProducts>;

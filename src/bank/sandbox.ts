@@ -1,0 +1,260 @@
+// The sandbox payment provider: the first PaymentProvider, for demos and
+// tests. It plays both sides a real provider would: a payment page a person
+// opens (`GET /sandbox/pay/:orderId`, a Pay button), and the provider's
+// notification sender.
+//
+// Pressing Pay (`POST /sandbox/pay/:orderId/confirm`) records one pending
+// notification in `sandbox_delivery` (unique per order: pressing twice pays
+// once) and answers at once. A background worker in every process delivers
+// pending notifications to `<public URL>/api/bank/notify/<channel>`, signed
+// with the pay secret at each attempt (so the timestamp is always fresh), and
+// retries after 1 s, 2 s, 4 s … (capped at RETRY_CAP_MS) until the answer is
+// `200 success`. The queue is a table, so deliveries survive restarts.
+//
+// Claiming an attempt is a conditional update on `attempts` that also pushes
+// `next_attempt_at` out by the back-off: of several processes seeing the same
+// due row exactly one makes the attempt, and a process dying mid-attempt only
+// delays the next one by the back-off. A duplicate delivery would be harmless
+// anyway: the notify endpoint answers a repeat with `success` and changes nothing.
+import type { Hono } from "hono";
+import { nanoid } from "nanoid";
+import { StopLatch } from "../log/delivery.ts";
+import type { Logger } from "../lib/logger.ts";
+import type { AppEnv } from "../lib/route.ts";
+import { affected, isUniqueViolation, type Store } from "../store/store.ts";
+import { ORDER_ID_PATTERN, toPayOrder, type PayOrder } from "./orders.ts";
+import type { PaymentProvider, PaymentRequest } from "./provider.ts";
+import type { PublicUrl } from "./public-url.ts";
+import { signedHeaders } from "./signature.ts";
+import { channelName, orderStatusName, PayOrderStatus } from "./types.ts";
+
+export const RETRY_BASE_MS = 1000;
+export const RETRY_CAP_MS = 60_000;
+const POLL_INTERVAL_MS = 250;
+const BATCH = 20;
+const DELIVERY_TIMEOUT_MS = 10_000;
+
+/** Pause after the n-th failed attempt (n ≥ 1): 1 s, 2 s, 4 s, … capped. */
+export function retryDelayMs(attempt: number): number {
+  return Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** Math.min(Math.max(attempt - 1, 0), 20));
+}
+
+export interface SandboxProvider extends PaymentProvider {
+  /** Mounts the payment pages (not under /api: they are HTML for a person). */
+  mountPages(app: Hono<AppEnv>): void;
+  /** Delivers every due notification once; returns how many attempts it made. */
+  deliverDue(): Promise<number>;
+  wake(): void;
+}
+
+type DeliveryRow = { id: number; order_id: string; channel: number; body: string; attempts: number };
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
+
+const yuan = (cents: number) => `¥${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, "0")}`;
+
+function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)} · Ovation sandbox pay</title>
+<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem;color:#222}
+dl{display:grid;grid-template-columns:auto 1fr;gap:.3rem 1rem}dt{color:#666}dd{margin:0}
+button{font-size:1.1rem;padding:.6rem 2rem;background:#1677ff;color:#fff;border:0;border-radius:.4rem;cursor:pointer}
+.note{color:#666;font-size:.9rem}</style></head>
+<body><h1>${escapeHtml(title)}</h1>
+${body}
+<p class="note">Ovation sandbox payment provider: no real money moves.</p>
+</body></html>`;
+}
+
+export function createSandboxProvider(deps: { store: Store; publicUrl: PublicUrl; paySecret: string; log: Logger }): SandboxProvider {
+  const { store, log } = deps;
+  const db = store.db;
+
+  async function loadOrder(orderId: string): Promise<{ order: PayOrder; productName: string } | null> {
+    if (!ORDER_ID_PATTERN.test(orderId)) return null;
+    const r = await db
+      .selectFrom("pay_order")
+      .leftJoin("pay_product", "pay_product.id", "pay_order.product_id")
+      .selectAll("pay_order")
+      .select("pay_product.name as product_name")
+      .where("pay_order.order_id", "=", orderId)
+      .executeTakeFirst();
+    return r ? { order: toPayOrder(r), productName: r.product_name ?? `product ${r.product_id}` } : null;
+  }
+
+  async function loadDelivery(orderId: string) {
+    return db
+      .selectFrom("sandbox_delivery")
+      .select(["attempts", "delivered_time", "last_error"])
+      .where("order_id", "=", orderId)
+      .executeTakeFirst();
+  }
+
+  function orderDetails(order: PayOrder, productName: string): string {
+    return `<dl>
+<dt>Order</dt><dd><code>${escapeHtml(order.orderId)}</code></dd>
+<dt>Product</dt><dd>${escapeHtml(productName)}</dd>
+<dt>Amount</dt><dd><strong>${yuan(order.amount)}</strong></dd>
+<dt>Coins</dt><dd>${order.coinNum}</dd>
+<dt>Channel</dt><dd>${escapeHtml(channelName(order.channel) ?? String(order.channel))}</dd>
+<dt>Status</dt><dd id="status">${escapeHtml(orderStatusName(order.status))}</dd>
+</dl>`;
+  }
+
+  const payable = (o: PayOrder) => o.status === PayOrderStatus.WAITING_PAY || o.status === PayOrderStatus.PAYING;
+  const notFound = (orderId: string) => page("Order not found", `<p>No pay order <code>${escapeHtml(orderId)}</code>.</p>`);
+
+  // ---- delivery worker ----
+  const latch = new StopLatch();
+  const nudges = new Set<() => void>();
+  let woken = false;
+  let running: Promise<void> | null = null;
+
+  async function attempt(row: DeliveryRow, base: string): Promise<void> {
+    const n = Number(row.attempts) + 1;
+    const claimed = await db
+      .updateTable("sandbox_delivery")
+      .set({ attempts: n, next_attempt_at: Date.now() + retryDelayMs(n) })
+      .where("id", "=", row.id)
+      .where("attempts", "=", row.attempts)
+      .where("delivered_time", "is", null)
+      .executeTakeFirst();
+    if (affected(claimed) !== 1) return; // another process took this attempt
+    const channel = (channelName(Number(row.channel)) ?? String(row.channel)).toLowerCase();
+    let problem: string;
+    try {
+      const res = await fetch(`${base}/api/bank/notify/${channel}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...signedHeaders(deps.paySecret, row.body) },
+        body: row.body,
+        signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+      });
+      const text = (await res.text()).trim();
+      if (res.status === 200 && text === "success") {
+        await db.updateTable("sandbox_delivery").set({ delivered_time: Date.now(), last_error: null }).where("id", "=", row.id).execute();
+        log.info("sandbox notification delivered", { orderId: row.order_id, attempts: n });
+        return;
+      }
+      problem = `HTTP ${res.status}: ${text.slice(0, 100)}`;
+    } catch (err) {
+      problem = String((err as Error)?.message ?? err).slice(0, 200);
+    }
+    await db.updateTable("sandbox_delivery").set({ last_error: problem }).where("id", "=", row.id).execute();
+    log.warn("sandbox notification not accepted; will retry", { orderId: row.order_id, attempts: n, retryInMs: retryDelayMs(n), problem });
+  }
+
+  async function deliverDue(): Promise<number> {
+    const base = deps.publicUrl.get();
+    if (base === null) return 0; // this process does not know where the server is (yet)
+    const due = (await db
+      .selectFrom("sandbox_delivery")
+      .select(["id", "order_id", "channel", "body", "attempts"])
+      .where("delivered_time", "is", null)
+      .where("next_attempt_at", "<=", Date.now())
+      .orderBy("next_attempt_at")
+      .limit(BATCH)
+      .execute()) as DeliveryRow[];
+    await Promise.all(due.map((row) => attempt(row, base)));
+    return due.length;
+  }
+
+  async function loop(): Promise<void> {
+    while (!latch.fired) {
+      woken = false;
+      try {
+        if ((await deliverDue()) === BATCH) continue;
+      } catch (err) {
+        log.warn("sandbox delivery worker failed; will retry", { err });
+      }
+      if (!woken) await latch.wait(POLL_INTERVAL_MS, nudges);
+    }
+  }
+
+  const wake = () => {
+    woken = true;
+    for (const n of [...nudges]) n();
+  };
+
+  return {
+    name: "sandbox",
+
+    async beginPayment(request: PaymentRequest) {
+      return { payUrl: `${deps.publicUrl.get() ?? ""}/sandbox/pay/${encodeURIComponent(request.orderId)}` };
+    },
+
+    mountPages(app) {
+      app.get("/sandbox/pay/:orderId", async (c) => {
+        c.set("route", "GET /sandbox/pay/:orderId");
+        const orderId = c.req.param("orderId");
+        const found = await loadOrder(orderId);
+        if (!found) return c.html(notFound(orderId), 404);
+        const { order, productName } = found;
+        const delivery = await loadDelivery(orderId);
+        let action: string;
+        if (order.status === PayOrderStatus.PAYED) {
+          action = `<p>Paid. The coins are in the wallet.</p>`;
+        } else if (!payable(order)) {
+          action = `<p>This order can no longer be paid.</p>`;
+        } else if (delivery) {
+          action = `<p>Payment sent; notifying Ovation (attempt ${Number(delivery.attempts)}${delivery.last_error ? `, last answer: ${escapeHtml(delivery.last_error)}` : ""}). Reload to follow.</p>`;
+        } else {
+          action = `<form method="post" action="/sandbox/pay/${encodeURIComponent(orderId)}/confirm"><button type="submit">Pay ${yuan(order.amount)}</button></form>`;
+        }
+        return c.html(page(`Pay ${yuan(order.amount)}`, orderDetails(order, productName) + action));
+      });
+
+      app.post("/sandbox/pay/:orderId/confirm", async (c) => {
+        c.set("route", "POST /sandbox/pay/:orderId/confirm");
+        const orderId = c.req.param("orderId");
+        const found = await loadOrder(orderId);
+        if (!found) return c.html(notFound(orderId), 404);
+        const { order, productName } = found;
+        const back = `<p><a href="/sandbox/pay/${encodeURIComponent(orderId)}">Back to the order</a></p>`;
+        if (order.status === PayOrderStatus.PAYED) return c.html(page("Already paid", orderDetails(order, productName) + back));
+        if (!payable(order)) return c.html(page("Cannot be paid", orderDetails(order, productName) + back), 409);
+        const now = Date.now();
+        const body = JSON.stringify({
+          orderId: order.orderId,
+          amount: order.amount,
+          tradeNo: `SBX${nanoid(24)}`,
+          bizCode: order.bizCode,
+          paidAt: now,
+        });
+        let fresh = true;
+        try {
+          await db
+            .insertInto("sandbox_delivery")
+            .values({ order_id: order.orderId, channel: order.channel, body, attempts: 0, next_attempt_at: now, last_error: null, delivered_time: null, create_time: now })
+            .execute();
+        } catch (err) {
+          if (!isUniqueViolation(err)) throw err;
+          fresh = false; // pressed twice: the first press already paid
+        }
+        wake();
+        return c.html(
+          page(
+            "Payment sent",
+            `<p id="result">${fresh ? "Payment sent." : "Payment was already sent."} The sandbox is notifying Ovation and retries until it is accepted.</p>` +
+              orderDetails(order, productName) +
+              back,
+          ),
+        );
+      });
+    },
+
+    deliverDue,
+    wake,
+
+    start() {
+      if (running || latch.fired) return;
+      running = loop();
+    },
+
+    async stop() {
+      latch.fire();
+      await running;
+    },
+  };
+}

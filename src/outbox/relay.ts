@@ -1,0 +1,171 @@
+// The outbox relay: moves committed outbox rows to the event log.
+//
+// Contract
+// - Every committed outbox row reaches the event log. In the normal case once;
+//   across a crash at least once (the event carries its eventId, consumers
+//   dedupe by it).
+// - Embedded profile (SQLite store + SQLite event log, same file): one
+//   transaction appends the rows to `event_log` and marks them published, so
+//   an event is moved exactly once even across crashes. Two processes on one
+//   file cannot both move a row: the second writer's snapshot is stale and
+//   SQLite refuses its write (or the conditional mark finds fewer rows than it
+//   read and rolls back).
+// - Cluster profile (MySQL store + Kafka): a transaction claims a batch with
+//   `SELECT … FOR UPDATE SKIP LOCKED` (MariaDB ≥ 10.6, MySQL 8), publishes it,
+//   marks it published and commits. Concurrent relays in other processes skip
+//   the locked rows and take the next ones. A crash after the publish and
+//   before the commit releases the locks and the rows are published again:
+//   at least once.
+// - Order: within a batch, rows go out in id order per topic. Across
+//   concurrent relays (cluster) two batches may interleave, so consumers must
+//   not rely on order between events of different batches; events carry the
+//   facts they announce rather than deltas that need order.
+//
+// Runs in the background of every process (deps.start()), polling a few
+// times a second and woken at once by `wake()` after a commit in this process.
+import type { EventLog, LogRecord } from "../log/port.ts";
+import type { SqliteEventLog } from "../log/sqlite.ts";
+import { StopLatch } from "../log/delivery.ts";
+import type { Logger } from "../lib/logger.ts";
+import { affected, type Store } from "../store/store.ts";
+
+export interface OutboxRelayOptions {
+  store: Store;
+  events: EventLog;
+  log: Logger;
+  /** How often an idle relay looks for rows committed by other processes (ms). */
+  pollIntervalMs?: number;
+  /** Rows per transaction. */
+  batchSize?: number;
+}
+
+export interface OutboxRelay {
+  start(): void;
+  /** Finishes the batch in flight, then stops. */
+  stop(): Promise<void>;
+  /** Look now: a transaction in this process just committed outbox rows. */
+  wake(): void;
+  /** Relays one batch; returns how many rows it moved. Exposed for tests and scripts. */
+  relayOnce(): Promise<number>;
+}
+
+type OutboxRow = { id: number; topic: string; msg_key: string; payload: string };
+
+const ERROR_BACKOFF_MS = [200, 400, 800, 1600, 3200, 5000];
+
+function isAppendable(events: EventLog): events is SqliteEventLog {
+  return events.kind === "sqlite" && typeof (events as Partial<SqliteEventLog>).appendInTransaction === "function";
+}
+
+/** Rows grouped by topic, each group in id order. */
+function byTopic(rows: OutboxRow[]): Map<string, LogRecord[]> {
+  const groups = new Map<string, LogRecord[]>();
+  for (const r of rows) {
+    let g = groups.get(r.topic);
+    if (!g) groups.set(r.topic, (g = []));
+    g.push({ key: r.msg_key, value: r.payload });
+  }
+  return groups;
+}
+
+class RelayRace extends Error {}
+
+export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
+  const { store, events, log } = opts;
+  const db = store.db;
+  const pollIntervalMs = opts.pollIntervalMs ?? 250;
+  const batchSize = opts.batchSize ?? 100;
+  const cols = ["id", "topic", "msg_key", "payload"] as const;
+
+  if (!isAppendable(events) && store.dialect !== "mysql") {
+    throw new Error("outbox relay: a SQLite store needs the SQLite event log (rows move in one transaction)");
+  }
+
+  /** Embedded: append to the event log and mark published in one SQLite transaction. */
+  const moveInTransaction = (log: SqliteEventLog) =>
+    db.transaction().execute(async (trx) => {
+      const rows = (await trx.selectFrom("outbox").select(cols).where("published_time", "is", null).orderBy("id").limit(batchSize).execute()) as OutboxRow[];
+      if (rows.length === 0) return 0;
+      const marked = await trx
+        .updateTable("outbox")
+        .set({ published_time: Date.now() })
+        .where("id", "in", rows.map((r) => r.id))
+        .where("published_time", "is", null)
+        .executeTakeFirst();
+      if (affected(marked) !== rows.length) throw new RelayRace("another relay moved some of these rows first");
+      for (const [topic, records] of byTopic(rows)) await log.appendInTransaction(trx, topic, records);
+      return rows.length;
+    });
+
+  /** Cluster: claim with SKIP LOCKED, publish, mark, commit. */
+  // READ COMMITTED: the locking read then takes record locks only, no gap
+  // locks, so transactions inserting new outbox rows never wait for a publish.
+  const claimAndPublish = () =>
+    db
+      .transaction()
+      .setIsolationLevel("read committed")
+      .execute(async (trx) => {
+      const rows = (await trx
+        .selectFrom("outbox")
+        .select(cols)
+        .where("published_time", "is", null)
+        .orderBy("id")
+        .limit(batchSize)
+        .forUpdate()
+        .skipLocked()
+        .execute()) as OutboxRow[];
+      if (rows.length === 0) return 0;
+      for (const [topic, records] of byTopic(rows)) await events.publish(topic, records);
+      await trx
+        .updateTable("outbox")
+        .set({ published_time: Date.now() })
+        .where("id", "in", rows.map((r) => Number(r.id)))
+        .execute();
+      return rows.length;
+    });
+
+  const relayOnce = (): Promise<number> => (isAppendable(events) ? moveInTransaction(events) : claimAndPublish());
+
+  const latch = new StopLatch();
+  const nudges = new Set<() => void>();
+  let woken = false;
+  let running: Promise<void> | null = null;
+
+  async function loop(): Promise<void> {
+    let failures = 0;
+    while (!latch.fired) {
+      woken = false;
+      try {
+        const moved = await relayOnce();
+        failures = 0;
+        // A full batch means more may be waiting: go again without sleeping.
+        if (moved === batchSize) continue;
+      } catch (err) {
+        if (err instanceof RelayRace || /SQLITE_BUSY|database is locked/i.test(String((err as Error)?.message))) {
+          log.debug("outbox relay lost a race; retrying", { err });
+        } else {
+          log.warn("outbox relay failed; will retry", { err, failures });
+        }
+        await latch.wait(ERROR_BACKOFF_MS[Math.min(failures++, ERROR_BACKOFF_MS.length - 1)]!);
+        continue;
+      }
+      if (!woken) await latch.wait(pollIntervalMs, nudges);
+    }
+  }
+
+  return {
+    start() {
+      if (running || latch.fired) return;
+      running = loop();
+    },
+    async stop() {
+      latch.fire();
+      await running;
+    },
+    wake() {
+      woken = true;
+      for (const n of [...nudges]) n();
+    },
+    relayOnce,
+  };
+}

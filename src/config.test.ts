@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { ConfigError, loadConfig } from "./config.ts";
+import { verifyToken } from "./lib/auth.ts";
 
 const cluster = {
   OVATION_PROFILE: "cluster",
@@ -61,5 +62,19 @@ describe("configuration", () => {
     expect(code).toBe(1);
     expect(err.split("\n")).toHaveLength(1);
     expect(err).toContain("OVATION_REDIS_URL");
+  });
+
+  test("bun run token prints a token signed with the configured secret", async () => {
+    const secret = "cli-secret-0123456789abcdef";
+    const proc = Bun.spawn([process.execPath, "run", "token", "--user", "42", "--role", "admin"], {
+      env: { PATH: process.env.PATH ?? "", ...cluster, OVATION_JWT_SECRET: secret },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(await proc.exited).toBe(0);
+    const token = (await new Response(proc.stdout).text()).trim();
+    expect(await verifyToken(secret, token)).toEqual({ userId: 42, role: "admin" });
+    const bad = Bun.spawn([process.execPath, "run", "token", "--user", "0"], { env: { PATH: process.env.PATH ?? "" }, stdout: "pipe", stderr: "pipe" });
+    expect(await bad.exited).toBe(2);
   });
 });

@@ -10,6 +10,8 @@
 import { AppError } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import type { Store } from "../store/store.ts";
+import type { Selectable } from "kysely";
+import type { PayOrderTable } from "../store/schema.ts";
 import type { PayProducts } from "./products.ts";
 import type { PaymentProvider } from "./provider.ts";
 import { COIN_RECHARGE_BIZ_CODE, orderStatusName, PayOrderStatus, type PayChannel, type PaySource } from "./types.ts";
@@ -29,20 +31,7 @@ export interface PayOrder {
   createTime: number;
 }
 
-type OrderRow = {
-  order_id: string;
-  product_id: number;
-  user_id: number;
-  amount: number;
-  coin_num: number;
-  source: number;
-  channel: number;
-  status: number;
-  pay_time: number | null;
-  trade_no: string | null;
-  biz_code: number;
-  create_time: number;
-};
+type OrderRow = Omit<Selectable<PayOrderTable>, "id" | "update_time">;
 
 export function toPayOrder(r: OrderRow): PayOrder {
   return {

@@ -129,9 +129,12 @@ describe.each(profilesUnderTest())("recharge on the %s profile", (profile) => {
     const userId = 3030;
     const order = await createOrder(client, userId, 9, 1);
     const body = notificationBody(order.orderId, order.amount);
+    const counted = (outcome: string) => deps.metrics.orders.get({ kind: "pay_order", outcome });
+    const [paidBefore, repeatsBefore] = [counted("paid"), counted("already_paid")];
     // The channel by name and by number reach the same endpoint.
     const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => notify(client.url, secret, body, { channel: i % 2 ? "WECHAT" : "1" })));
     expect(answers).toEqual(Array.from({ length: 6 }, () => ({ status: 200, text: "success" })));
+    expect([counted("paid") - paidBefore, counted("already_paid") - repeatsBefore]).toEqual([1, 5]);
 
     const wallet = await client.call<{ balance: number; totalCharged: number }>("GET", "/api/wallet", { as: { userId, role: "viewer" } });
     expect(wallet.data).toMatchObject({ balance: 500, totalCharged: 500 });

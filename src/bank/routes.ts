@@ -45,7 +45,11 @@ export const bankRoutes = [
     status: 201,
     rateLimit: { limit: 20, windowSec: 60, message: "too many pay orders; at most 20 per minute" },
     body: z.object({ productId: idParam, paySource: codeOrName(PaySource), payChannel: codeOrName(PayChannel) }),
-    handler: ({ deps, user, body }) => deps.bank.orders.create(user.userId, body),
+    handler: async ({ deps, user, body }) => {
+      const order = await deps.bank.orders.create(user.userId, body);
+      deps.metrics.orders.inc({ kind: "pay_order", outcome: "created" });
+      return order;
+    },
   }),
   defineRoute({
     method: "get",
@@ -71,9 +75,11 @@ export const bankRoutes = [
           rawBody: await c.req.text(),
         });
         if (answer.status !== 200) deps.log.info("payment notification refused", { status: answer.status, reason: answer.reason });
+        deps.metrics.orders.inc({ kind: "pay_order", outcome: answer.status === 200 ? answer.reason.replace(/ /g, "_") : `notify_refused_${answer.status}` });
         return c.text(answer.text, answer.status);
       } catch (err) {
         deps.log.error("payment notification failed; the provider will retry", { err });
+        deps.metrics.orders.inc({ kind: "pay_order", outcome: "notify_error" });
         return c.text("fail", 500);
       }
     },

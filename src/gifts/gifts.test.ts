@@ -77,6 +77,26 @@ describe.each(profilesUnderTest())("gifts on the %s profile", (profile) => {
     }
     watcher.close();
     expect(await checkInvariants(deps.store, deps.hot, { quiescent: true })).toEqual([]);
+
+    // History: newest first, paged by cursor, seen by sender and receiver.
+    const seen: number[] = [];
+    let cursor: number | null = null;
+    do {
+      const page: { data: { items: { id: number; price: number; senderId: number }[]; nextCursor: number | null } } = await client.call(
+        "GET",
+        `/api/gifts/records?role=sent&limit=4${cursor ? `&cursor=${cursor}` : ""}`,
+        { as: viewer },
+      );
+      expect(page.data.items.length).toBeLessThanOrEqual(4);
+      seen.push(...page.data.items.map((i) => i.id));
+      cursor = page.data.nextCursor;
+    } while (cursor);
+    expect(seen.length).toBe(10);
+    expect([...seen].sort((a, b) => b - a)).toEqual(seen);
+    const received = await client.call<{ items: { senderId: number }[] }>("GET", "/api/gifts/records?role=received&limit=100", { as: { ...ANCHOR } });
+    expect(received.data.items.filter((i) => i.senderId === viewer.userId).length).toBe(10);
+    const trades = await client.call<{ items: { num: number; type: number }[] }>("GET", "/api/wallet/trades?limit=100", { as: viewer });
+    expect(trades.data.items.filter((t) => t.type === TradeType.SEND_GIFT && t.num === -20).length).toBe(10);
   });
 
   test("the same requestId twice debits once; reused with another body is IDEMPOTENCY_CONFLICT", async () => {

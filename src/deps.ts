@@ -43,7 +43,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}) {
   const store: Store = config.profile === "cluster" ? openMysqlStore(config.mysqlUrl!) : openSqliteStore(config.sqlitePath);
   if (!options.skipMigrations) await migrate(store);
   const ownsHot = !options.hot;
-  const hot: HotStore = options.hot ?? (await createHotStore(config));
+  const hot: HotStore = options.hot ?? (await createHotStore(config, log));
   const events: EventLog = await createEventLog(config, store, options.kafkaConsumer);
   const cacheBus: CacheBus = createCacheBus(hot, log);
   const push: Push = createPush(hot);

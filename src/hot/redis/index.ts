@@ -18,6 +18,8 @@ export interface RedisHotStoreOptions {
   clusterNodes?: string[];
   /** Prefix of every key and channel. */
   namespace: string;
+  /** Told of connection errors after start-up (ioredis reconnects by itself meanwhile). */
+  onConnectionError?: (err: Error, connection: "commands" | "subscriber") => void;
 }
 
 const STATES: readonly AdmissionState[] = ["pending", "settled", "refunded"];
@@ -68,6 +70,7 @@ class RedisHotStore implements HotStore {
     private readonly client: Client,
     private readonly keys: Keys,
     private readonly newSubscriber: () => Client,
+    private readonly onConnectionError: (err: Error, connection: "commands" | "subscriber") => void,
   ) {}
 
   // ---- coins ----
@@ -262,6 +265,7 @@ class RedisHotStore implements HotStore {
   private subscriberConnection(): Client {
     if (this.subscriber) return this.subscriber;
     const conn = this.newSubscriber();
+    conn.on("error", (err: Error) => this.onConnectionError(err, "subscriber"));
     conn.on("message", (channel: string, message: string) => this.deliver(channel, message));
     this.subscriber = conn;
     return conn;
@@ -313,5 +317,7 @@ export async function createRedisHotStore(opts: RedisHotStoreOptions): Promise<H
   } finally {
     client.off("error", onError);
   }
-  return new RedisHotStore(client, keys, () => connect(opts, "subscriber"));
+  const onConnectionError = opts.onConnectionError ?? (() => undefined);
+  client.on("error", (err: Error) => onConnectionError(err, "commands"));
+  return new RedisHotStore(client, keys, () => connect(opts, "subscriber"), onConnectionError);
 }

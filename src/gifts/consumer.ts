@@ -117,6 +117,12 @@ export function createGiftConsumer(deps: {
       }
     } else {
       await hot.refundDebit(senderId, requestId);
+      if (o.fresh && o.reason === "insufficient_balance") {
+        // The hot store admitted coins the database does not have: its
+        // `available` drifted (lost data, a rebuild while debits were
+        // pending). Drop it so the next admission rebuilds from the truth.
+        await hot.dropWallet(senderId);
+      }
     }
   }
 

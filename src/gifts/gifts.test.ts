@@ -179,6 +179,33 @@ describe.each(profilesUnderTest())("gifts on the %s profile", (profile) => {
     expect(await balance(viewer.userId)).toBe(0);
   });
 
+  test("a hot store that over-admits is caught by the database, refunded, and rebuilt", async () => {
+    const viewer = freshViewer();
+    await grant(viewer.userId, 100);
+    // A front process with no consumer, so every admission stays pending.
+    const front = await deployment.spawn({ consumers: false });
+    const s = await serve(front);
+    // Plant drift: the hot store believes in 1000 coins, the database holds 100.
+    await front.hot.dropWallet(viewer.userId);
+    expect(await front.hot.loadAvailable(viewer.userId, 1000, (await front.wallet.account(viewer.userId)).version)).toBe("loaded");
+    const sends = await Promise.all(
+      Array.from({ length: 10 }, () => s.client.call("POST", "/api/gifts/send", { as: viewer, body: { giftId: 900, roomId, receiverId: ANCHOR.userId } })),
+    );
+    expect(sends.every((r) => r.status === 202)).toBe(true);
+    await s.server.stop();
+    // The consumer (in the main process) decides them against the database.
+    const failures = () => deps.store.db.selectFrom("gift_send_failure").select("reason").where("sender_id", "=", viewer.userId).execute();
+    await eventually(async () => (await records(viewer.userId)).length + (await failures()).length === 10);
+    expect((await records(viewer.userId)).length).toBe(5);
+    expect((await failures()).map((f) => f.reason)).toEqual(Array(5).fill("insufficient_balance"));
+    expect(await balance(viewer.userId)).toBe(0);
+    // Rebuilt from the truth: the next send is refused at once.
+    await eventually(async () => (await deps.hot.getAvailable(viewer.userId)) === null);
+    const next = await client.call("POST", "/api/gifts/send", { as: viewer, body: { giftId: 900, roomId, receiverId: ANCHOR.userId } });
+    expect(next.status).toBe(402);
+    expect(await checkInvariants(deps.store, deps.hot, { quiescent: true })).toEqual([]);
+  });
+
   test("an admin gift change is served by a second process within 1 s", async () => {
     const other = await deployment.spawn({ consumers: false });
     const second = await serve(other);

@@ -132,6 +132,8 @@ describe.each(profilesUnderTest())("the HTTP platform on the %s profile", (profi
     const metrics = await (await fetch(`${client.url}/metrics`)).text();
     expect(metrics).toContain('ovation_http_requests_total{method="GET",route="GET /api/rooms/:roomId"');
     expect(metrics).toContain("ovation_http_request_duration_seconds_bucket");
+    expect(metrics).toContain('route="GET /healthz"');
+    expect(metrics).toMatch(/route="unmatched",status="404"/);
     expect(metrics).toContain("ovation_consumer_lag");
     const spec = (await (await fetch(`${client.url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(spec.paths)).toContain("/api/gifts/send");

@@ -1,7 +1,8 @@
 // The HTTP application: request id → access log and metrics → body limit →
 // routes, with one onError that turns every failure into the SPEC §3
 // envelope (and never leaks a stack trace).
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
+import { routePath } from "hono/route";
 import { bodyLimit } from "hono/body-limit";
 import type { Deps } from "./deps.ts";
 import { AppError, isAppError } from "./lib/errors.ts";
@@ -14,6 +15,12 @@ import { giftRoutes } from "./gifts/routes.ts";
 import { roomRoutes } from "./rooms/routes.ts";
 import { walletRoutes } from "./wallet/routes.ts";
 import { bankRoutes } from "./bank/routes.ts";
+
+/** The matched route's pattern, for logs and metrics (`unmatched` when only middleware matched). */
+function routeOf(c: Context<AppEnv>): string {
+  const path = routePath(c, -1);
+  return path.endsWith("*") ? "unmatched" : `${c.req.method} ${path}`;
+}
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -28,12 +35,11 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     const reqId = c.req.header("x-request-id")?.slice(0, 64) || newId();
     c.set("reqId", reqId);
     c.set("principal", null);
-    c.set("route", "unmatched");
     const started = performance.now();
     await next();
     const ms = performance.now() - started;
     c.header("x-request-id", reqId);
-    const route = c.get("route");
+    const route = routeOf(c);
     metrics.httpRequests.inc({ route, method: c.req.method, status: c.res.status });
     metrics.httpDuration.observe({ route, method: c.req.method }, ms / 1000);
     log.info("request", {
@@ -61,7 +67,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     if (isAppError(err)) {
       return c.json({ code: err.code, msg: err.message, data: err.data ?? null }, err.status);
     }
-    log.error("unhandled error", { reqId: c.get("reqId"), route: c.get("route"), err });
+    log.error("unhandled error", { reqId: c.get("reqId"), route: routeOf(c), err });
     return c.json({ code: 100500, msg: "internal error", data: null }, 500);
   });
 

@@ -186,7 +186,6 @@ export function createSandboxProvider(deps: { store: Store; publicUrl: PublicUrl
 
     mountPages(app) {
       app.get("/sandbox/pay/:orderId", async (c) => {
-        c.set("route", "GET /sandbox/pay/:orderId");
         const orderId = c.req.param("orderId");
         const found = await loadOrder(orderId);
         if (!found) return c.html(notFound(orderId), 404);
@@ -206,7 +205,6 @@ export function createSandboxProvider(deps: { store: Store; publicUrl: PublicUrl
       });
 
       app.post("/sandbox/pay/:orderId/confirm", async (c) => {
-        c.set("route", "POST /sandbox/pay/:orderId/confirm");
         const orderId = c.req.param("orderId");
         const found = await loadOrder(orderId);
         if (!found) return c.html(notFound(orderId), 404);

@@ -9,7 +9,7 @@ import type { Deps } from "../deps.ts";
 import { bearer, verifyToken, type Principal, type Role } from "./auth.ts";
 import { AppError } from "./errors.ts";
 
-export type AppEnv = { Variables: { reqId: string; principal: Principal | null; route: string } };
+export type AppEnv = { Variables: { reqId: string; principal: Principal | null } };
 export type AppContext = Context<AppEnv>;
 
 type Method = "get" | "post" | "put" | "patch" | "delete";
@@ -104,7 +104,6 @@ export function mountRoutes(app: Hono<AppEnv>, deps: Deps, routes: AnyRoute[]): 
   for (const r of routes) {
     const name = routeName(r);
     app.on(r.method.toUpperCase(), r.path, async (c) => {
-      c.set("route", name);
       const user = await authenticate(c, deps, r.auth);
       c.set("principal", user);
       if (r.rateLimit) {

@@ -33,6 +33,9 @@ export async function startServer(deps: Deps, opts: { port?: number; reusePort?:
     server,
     url: `http://${deps.config.host}:${server.port}`,
     async stop() {
+      // Sockets would keep the server open forever; HTTP requests in flight
+      // are let finish.
+      hub.closeAll();
       await server.stop(false);
       await hub.detach();
     },

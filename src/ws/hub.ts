@@ -32,8 +32,8 @@ export function createHub(deps: { hot: HotStore; jwtSecret: string; log: Logger;
   const { hot, log, metrics } = deps;
   let server: Server<SocketData> | null = null;
   let unsubscribe: Unsubscribe | null = null;
-  let open = 0;
-  metrics.wsConnections.track({}, () => open);
+  const sockets = new Set<ServerWebSocket<SocketData>>();
+  metrics.wsConnections.track({}, () => sockets.size);
 
   const send = (ws: ServerWebSocket<SocketData>, m: ServerMessage): void => {
     ws.send(JSON.stringify(m));
@@ -41,7 +41,7 @@ export function createHub(deps: { hot: HotStore; jwtSecret: string; log: Logger;
 
   const websocket: WebSocketHandler<SocketData> = {
     open(ws) {
-      open++;
+      sockets.add(ws);
       ws.subscribe(userTopic(ws.data.userId));
       if (ws.data.roomId !== null) ws.subscribe(roomTopic(ws.data.roomId));
       send(ws, { type: "welcome", data: { userId: ws.data.userId, roomId: ws.data.roomId } });
@@ -61,8 +61,8 @@ export function createHub(deps: { hot: HotStore; jwtSecret: string; log: Logger;
       ws.subscribe(roomTopic(m.data.roomId));
       send(ws, { type: "joined", data: { roomId: m.data.roomId } });
     },
-    close() {
-      open--;
+    close(ws) {
+      sockets.delete(ws);
     },
   };
 
@@ -96,6 +96,11 @@ export function createHub(deps: { hot: HotStore; jwtSecret: string; log: Logger;
           log.warn("bad push envelope", { err });
         }
       });
+    },
+
+    /** Tells every socket this process is going away (1001), so clients reconnect elsewhere. */
+    closeAll(): void {
+      for (const ws of sockets) ws.close(1001, "server shutting down");
     },
 
     async detach(): Promise<void> {

@@ -73,4 +73,14 @@ describe.each(profilesUnderTest())("the WebSocket hub on the %s profile", (profi
     onB.close();
     stranger.close();
   });
+
+  test("stopping a server closes its sockets with 1001 and drains", async () => {
+    const c = await deployment.spawn({ consumers: false });
+    const sc = await serve(c);
+    const ws = new WebSocket(`${sc.client.url.replace("http", "ws")}/ws?token=${await token(40, "viewer")}&roomId=1`);
+    const closed = new Promise<number>((resolve) => (ws.onclose = (e) => resolve(e.code)));
+    await new Promise<void>((resolve) => (ws.onmessage = () => resolve()));
+    await sc.server.stop();
+    expect(await closed).toBe(1001);
+  });
 });

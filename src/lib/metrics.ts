@@ -32,9 +32,6 @@ export class Gauge {
   track(labels: Labels, read: () => number): void {
     this.values.set(labelKey(labels), read);
   }
-  untrack(labels: Labels): void {
-    this.values.delete(labelKey(labels));
-  }
   render(): string {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`];
     for (const [k, read] of this.values) lines.push(`${this.name}${k ? `{${k}}` : ""} ${read()}`);

@@ -35,14 +35,7 @@ function toRoom(r: RoomRow): Room {
   };
 }
 
-export interface RoomHooks {
-  /** Called after a room starts living (stock warm-up hangs here). */
-  onStart?: (room: Room) => Promise<void>;
-  /** Whether the anchor may sell anything (shopEnabled). */
-  shopEnabled?: (anchorId: number) => Promise<boolean>;
-}
-
-export function createRoomService(deps: { store: Store; cacheBus: CacheBus; hooks?: RoomHooks }) {
+export function createRoomService(deps: { store: Store; cacheBus: CacheBus }) {
   const { store, cacheBus } = deps;
   const db = store.db;
   const cache = new Map<number, { room: Room | null; at: number }>();
@@ -69,7 +62,6 @@ export function createRoomService(deps: { store: Store; cacheBus: CacheBus; hook
         .executeTakeFirstOrThrow();
       const room = (await load(Number(res.insertId)))!;
       await cacheBus.invalidate("rooms", String(room.roomId));
-      await deps.hooks?.onStart?.(room);
       return room;
     },
 
@@ -91,8 +83,8 @@ export function createRoomService(deps: { store: Store; cacheBus: CacheBus; hook
     async get(roomId: number): Promise<Room & { shopEnabled: boolean }> {
       const room = await load(roomId);
       if (!room) throw new AppError("ROOM_NOT_FOUND", `room ${roomId} does not exist`);
-      const shopEnabled = (await deps.hooks?.shopEnabled?.(room.anchorId)) ?? false;
-      return { ...room, shopEnabled };
+      // No anchor can sell anything until live commerce (SPEC §7) exists.
+      return { ...room, shopEnabled: false };
     },
 
     /** The room from this process's 1 s cache; for the gift hot path. */

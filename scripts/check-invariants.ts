@@ -73,10 +73,18 @@ export async function checkInvariants(store: Store, hot: HotStore, opts: CheckOp
     SELECT f.biz_id AS biz_id FROM gift_send_failure f JOIN gift_record g ON g.biz_id = f.biz_id`.execute(db);
   for (const b of both.rows) violations.push(`C4 send ${b.biz_id}: both a success and a failure`);
 
+  // Hot first, then the database: credits reach the database before the hot
+  // store and debits the hot store before the database, so in this order
+  // available ≤ balance holds at every instant, under load too.
+  const hotAvailable = new Map<number, number | null>();
+  for (const a of accounts.rows) hotAvailable.set(n(a.user_id), await hot.getAvailable(n(a.user_id)));
+  const balances = new Map(
+    (await db.selectFrom("currency_account").select(["user_id", "current_balance"]).execute()).map((r) => [n(r.user_id), n(r.current_balance)]),
+  );
   for (const a of accounts.rows) {
-    const available = await hot.getAvailable(n(a.user_id));
-    if (available === null) continue;
-    const balance = n(a.balance);
+    const available = hotAvailable.get(n(a.user_id));
+    if (available === null || available === undefined) continue;
+    const balance = balances.get(n(a.user_id)) ?? 0;
     if (available < 0) violations.push(`C5 user ${a.user_id}: hot available ${available} is negative`);
     if (available > balance) violations.push(`C5 user ${a.user_id}: hot available ${available} exceeds balance ${balance}`);
     if (opts.quiescent && available !== balance) {

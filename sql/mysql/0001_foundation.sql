@@ -1,5 +1,7 @@
 -- Foundation: live rooms, gifts, the coin wallet and its ledger.
 -- Times are epoch milliseconds in BIGINT columns on both dialects.
+-- Business and request ids compare byte for byte (ascii_bin), as they do in
+-- SQLite and Redis: "abc" and "ABC" are two requests, never one.
 
 CREATE TABLE living_room (
   room_id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
@@ -26,8 +28,8 @@ CREATE TABLE gift_config (
 
 CREATE TABLE gift_record (
   id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
-  biz_id VARCHAR(128) NOT NULL,
-  request_id VARCHAR(64) NOT NULL,
+  biz_id VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  request_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
   sender_id BIGINT NOT NULL,
   receiver_id BIGINT NOT NULL,
   room_id BIGINT NOT NULL,
@@ -40,8 +42,8 @@ CREATE TABLE gift_record (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 
 CREATE TABLE gift_send_failure (
-  biz_id VARCHAR(128) NOT NULL PRIMARY KEY,
-  request_id VARCHAR(64) NOT NULL,
+  biz_id VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+  request_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
   sender_id BIGINT NOT NULL,
   room_id BIGINT NOT NULL,
   gift_id INT NOT NULL,
@@ -56,6 +58,7 @@ CREATE TABLE currency_account (
   total_charged BIGINT NOT NULL DEFAULT 0,
   status TINYINT NOT NULL DEFAULT 0,
   version BIGINT NOT NULL DEFAULT 0,
+  credit_version BIGINT NOT NULL DEFAULT 0,
   create_time BIGINT NOT NULL,
   update_time BIGINT NOT NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
@@ -66,7 +69,7 @@ CREATE TABLE currency_trade (
   num BIGINT NOT NULL,
   type TINYINT NOT NULL,
   status TINYINT NOT NULL DEFAULT 0,
-  biz_id VARCHAR(128) NOT NULL,
+  biz_id VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
   create_time BIGINT NOT NULL,
   UNIQUE KEY uk_currency_trade_biz (biz_id),
   KEY idx_currency_trade_user (user_id, id)

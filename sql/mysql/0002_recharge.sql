@@ -18,7 +18,7 @@ CREATE TABLE pay_product (
 -- the payer gets what the page promised, whatever the catalogue does later.
 CREATE TABLE pay_order (
   id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
-  order_id VARCHAR(64) NOT NULL,
+  order_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
   product_id INT NOT NULL,
   user_id BIGINT NOT NULL,
   amount INT NOT NULL,
@@ -52,7 +52,7 @@ CREATE TABLE pay_topic (
 -- never be enqueued twice.
 CREATE TABLE outbox (
   id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
-  event_id VARCHAR(128) NOT NULL,
+  event_id VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
   topic VARCHAR(128) NOT NULL,
   msg_key VARCHAR(256) NOT NULL,
   payload TEXT NOT NULL,
@@ -65,7 +65,7 @@ CREATE TABLE outbox (
 -- Notifications the sandbox provider still has to deliver (one per order).
 CREATE TABLE sandbox_delivery (
   id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
-  order_id VARCHAR(64) NOT NULL,
+  order_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
   channel TINYINT NOT NULL,
   body TEXT NOT NULL,
   attempts INT NOT NULL DEFAULT 0,

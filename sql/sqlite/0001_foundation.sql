@@ -56,6 +56,7 @@ CREATE TABLE currency_account (
   total_charged BIGINT NOT NULL DEFAULT 0,
   status INTEGER NOT NULL DEFAULT 0,
   version BIGINT NOT NULL DEFAULT 0,
+  credit_version BIGINT NOT NULL DEFAULT 0,
   create_time BIGINT NOT NULL,
   update_time BIGINT NOT NULL
 );

@@ -31,7 +31,7 @@ import type { OutboxRelay } from "../outbox/relay.ts";
 import { affected, type Store } from "../store/store.ts";
 import type { WalletService } from "../wallet/service.ts";
 import { TradeType } from "../wallet/types.ts";
-import type { PayOrders } from "./orders.ts";
+import { ORDER_ID_PATTERN, type PayOrders } from "./orders.ts";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from "./signature.ts";
 import {
   channelName,
@@ -51,7 +51,7 @@ export interface NotifyAnswer {
 }
 
 const notificationSchema = z.object({
-  orderId: z.string().min(1).max(64),
+  orderId: z.string().regex(ORDER_ID_PATTERN),
   amount: z.number().int().nonnegative(),
   tradeNo: z.string().min(1).max(128),
   bizCode: z.number().int(),

@@ -206,6 +206,39 @@ describe.each(profilesUnderTest())("gifts on the %s profile", (profile) => {
     expect(await checkInvariants(deps.store, deps.hot, { quiescent: true })).toEqual([]);
   });
 
+  test("a credit whose process died before telling the hot store is found at the next refusal", async () => {
+    const viewer = freshViewer();
+    await grant(viewer.userId, 20);
+    const first = await client.call("POST", "/api/gifts/send", { as: viewer, body: { giftId: 900, roomId, receiverId: ANCHOR.userId } });
+    expect(first.status).toBe(202);
+    await eventually(async () => (await records(viewer.userId)).length === 1);
+    expect(await deps.hot.getAvailable(viewer.userId)).toBe(0);
+    // The grant's transaction commits, then its process dies: creditAvailable never runs.
+    await deps.store.transact((trx) => deps.wallet.creditInTx(trx, { userId: viewer.userId, amount: 100, type: TradeType.ADMIN_GRANT, bizId: `lost-${viewer.userId}` }));
+    expect(await deps.hot.getAvailable(viewer.userId)).toBe(0);
+    const sends = await Promise.all(
+      Array.from({ length: 6 }, () => client.call("POST", "/api/gifts/send", { as: viewer, body: { giftId: 900, roomId, receiverId: ANCHOR.userId } })),
+    );
+    expect(sends.filter((r) => r.status === 202).length).toBe(5);
+    await eventually(async () => (await records(viewer.userId)).length === 6);
+    expect(await balance(viewer.userId)).toBe(0);
+    expect(await checkInvariants(deps.store, deps.hot, { quiescent: true })).toEqual([]);
+  });
+
+  test("request ids differing only in case are two sends, and the consumer keeps going", async () => {
+    const viewer = freshViewer();
+    await grant(viewer.userId, 60);
+    const body = { giftId: 900, roomId, receiverId: ANCHOR.userId };
+    for (const requestId of ["case-abc", "case-ABC", "case-after"]) {
+      expect((await client.call("POST", "/api/gifts/send", { as: viewer, body: { ...body, requestId } })).status).toBe(202);
+    }
+    await eventually(async () => (await records(viewer.userId)).length === 3);
+    for (const requestId of ["case-abc", "case-ABC", "case-after"]) {
+      expect((await client.call<{ status: string }>("GET", `/api/gifts/sends/${requestId}`, { as: viewer })).data.status).toBe("success");
+    }
+    expect(await balance(viewer.userId)).toBe(0);
+  });
+
   test("an admin gift change is served by a second process within 1 s", async () => {
     const other = await deployment.spawn({ consumers: false });
     const second = await serve(other);

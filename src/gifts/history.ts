@@ -11,15 +11,17 @@ export function createGiftHistory(deps: { store: Store; hot: HotStore }) {
   return {
     async sendStatus(senderId: number, requestId: string): Promise<{ requestId: string; status: SendStatus; reason?: string }> {
       const bizId = giftBizId(senderId, requestId);
+      // The admission first: the consumer commits the database row before it
+      // settles or refunds the admission, so a settled/refunded admission read
+      // here guarantees the row below is visible.
+      const admission = await deps.hot.getAdmission(senderId, requestId);
       const record = await db.selectFrom("gift_record").select("id").where("biz_id", "=", bizId).executeTakeFirst();
       if (record) return { requestId, status: "success" };
       const failure = await db.selectFrom("gift_send_failure").select("reason").where("biz_id", "=", bizId).executeTakeFirst();
       if (failure) return { requestId, status: "failed", reason: failure.reason };
-      const admission = await deps.hot.getAdmission(senderId, requestId);
       if (admission?.state === "pending") return { requestId, status: "accepted" };
+      // Refunded without a failure row: the send never reached the event log.
       if (admission?.state === "refunded") return { requestId, status: "failed", reason: "not_delivered" };
-      // A settled admission always has its record; reading it between the
-      // commit and here cannot miss it, so anything else is unknown.
       throw new AppError("NOT_FOUND", `no gift send ${requestId} of yours`);
     },
 

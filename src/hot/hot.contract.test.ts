@@ -119,7 +119,7 @@ describe.each(targets)("HotStore contract: $name", (target) => {
         expect(insufficient.length).toBe(90);
         // Each admission saw a distinct balance: no two debits read the same value.
         expect(admitted.map((r) => (r.kind === "admitted" ? r.available : -1)).sort((a, b) => a - b)).toEqual([0, 20, 40, 60, 80, 100, 120, 140, 160, 180]);
-        for (const r of insufficient) expect(r).toEqual({ kind: "insufficient", available: 0 });
+        for (const r of insufficient) expect(r).toEqual({ kind: "insufficient", available: 0, knownVersion: 1 });
         expect(await hot.getAvailable(u)).toBe(0);
         const states = await Promise.all(range(100).map((i) => hot.getAdmission(u, `send-${i}`)));
         expect(states.filter((s) => s?.state === "pending").length).toBe(10);
@@ -165,10 +165,19 @@ describe.each(targets)("HotStore contract: $name", (target) => {
         const u = newUser();
         await hot.loadAvailable(u, 5, 1);
         const req = { userId: u, admissionId: "late", amount: 10, fingerprint: "f", ttlSec: 60 };
-        expect(await hot.admitDebit(req)).toEqual({ kind: "insufficient", available: 5 });
+        expect(await hot.admitDebit(req)).toEqual({ kind: "insufficient", available: 5, knownVersion: 1 });
         expect(await hot.getAdmission(u, "late")).toBeNull();
         await hot.creditAvailable(u, 5, 2);
         expect(await hot.admitDebit(req)).toEqual({ kind: "admitted", available: 0 });
+      });
+
+      test("an insufficient answer tells the newest account version the wallet reflects", async () => {
+        const u = newUser();
+        await hot.loadAvailable(u, 0, 3);
+        const req = { userId: u, admissionId: "v", amount: 10, fingerprint: "f", ttlSec: 60 };
+        expect(await hot.admitDebit(req)).toMatchObject({ kind: "insufficient", knownVersion: 3 });
+        await hot.creditAvailable(u, 4, 7);
+        expect(await hot.admitDebit(req)).toEqual({ kind: "insufficient", available: 4, knownVersion: 7 });
       });
 
       test("settle moves pending to settled once and leaves available alone", async () => {

@@ -90,7 +90,7 @@ class LocalHotStore implements HotStore {
     }
     const wallet = LocalHotStore.live(this.wallets, input.userId);
     if (wallet?.a === undefined) return { kind: "unloaded" };
-    if (wallet.a < input.amount) return { kind: "insufficient", available: wallet.a };
+    if (wallet.a < input.amount) return { kind: "insufficient", available: wallet.a, knownVersion: Math.max(wallet.lv, wallet.cv) };
     wallet.a -= input.amount;
     this.admissions.set(key, {
       state: "pending",

@@ -23,7 +23,13 @@
 
 export type AdmitResult =
   | { kind: "admitted"; available: number }
-  | { kind: "insufficient"; available: number }
+  /**
+   * `knownVersion`: the newest account version this wallet reflects (its load
+   * version, or a newer credit's). A database account whose latest credit is
+   * newer than that was never applied here (a crash between the credit's
+   * commit and creditAvailable): the caller drops and reloads the wallet.
+   */
+  | { kind: "insufficient"; available: number; knownVersion: number }
   /** The same admission id was seen before with the same fingerprint. */
   | { kind: "duplicate"; state: AdmissionState }
   /** The same admission id was seen before with a different fingerprint. */

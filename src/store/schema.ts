@@ -52,6 +52,8 @@ export interface CurrencyAccountTable {
   total_charged: number;
   status: number;
   version: number;
+  /** The account version right after its latest credit (the hot store must have seen it). */
+  credit_version: number;
   create_time: number;
   update_time: number;
 }

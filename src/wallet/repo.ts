@@ -8,13 +8,14 @@ import type { Db, Store } from "../store/store.ts";
 import { affected } from "../store/store.ts";
 import { AccountStatus, type Account, type TradeType } from "./types.ts";
 
-function toAccount(r: { user_id: number; current_balance: number; total_charged: number; status: number; version: number }): Account {
+function toAccount(r: { user_id: number; current_balance: number; total_charged: number; status: number; version: number; credit_version: number }): Account {
   return {
     userId: Number(r.user_id),
     balance: Number(r.current_balance),
     totalCharged: Number(r.total_charged),
     status: Number(r.status),
     version: Number(r.version),
+    creditVersion: Number(r.credit_version),
   };
 }
 
@@ -27,7 +28,7 @@ export function createWalletRepo(store: Store) {
     async ensureAccount(db: Db, userId: number): Promise<void> {
       const now = Date.now();
       await insertIgnore(db)
-        .values({ user_id: userId, current_balance: 0, total_charged: 0, status: AccountStatus.ACTIVE, version: 0, create_time: now, update_time: now })
+        .values({ user_id: userId, current_balance: 0, total_charged: 0, status: AccountStatus.ACTIVE, version: 0, credit_version: 0, create_time: now, update_time: now })
         .execute();
     },
 
@@ -39,7 +40,7 @@ export function createWalletRepo(store: Store) {
      */
     async lockAccount(db: Db, userId: number): Promise<void> {
       const now = Date.now();
-      const values = { user_id: userId, current_balance: 0, total_charged: 0, status: AccountStatus.ACTIVE, version: 0, create_time: now, update_time: now };
+      const values = { user_id: userId, current_balance: 0, total_charged: 0, status: AccountStatus.ACTIVE, version: 0, credit_version: 0, create_time: now, update_time: now };
       if (store.dialect === "mysql") {
         await db.insertInto("currency_account").values(values).onDuplicateKeyUpdate({ user_id: sql`user_id` }).execute();
       } else {
@@ -73,6 +74,9 @@ export function createWalletRepo(store: Store) {
       await db
         .updateTable("currency_account")
         .set({
+          // Before `version`: MySQL assigns left to right with new values,
+          // SQLite with old ones; in this order both store the new version.
+          credit_version: sql`version + 1`,
           current_balance: sql`current_balance + ${c.amount}`,
           total_charged: c.charged ? sql`total_charged + ${c.amount}` : sql`total_charged`,
           version: sql`version + 1`,

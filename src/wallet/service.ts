@@ -66,12 +66,27 @@ export function createWalletService(deps: { store: Store; hot: HotStore; log: Lo
     account,
     loadIntoHot,
 
-    /** Admission of a debit against hot `available`, loading the wallet when it is missing. */
+    /**
+     * Admission of a debit against hot `available`, loading the wallet when it
+     * is missing. A refusal is checked against the database once: when the
+     * account's latest credit is newer than anything the wallet reflects, the
+     * credit never reached the hot store (its process died between the
+     * commit and creditAvailable), so the wallet is rebuilt and asked again.
+     */
     async admitDebit(input: { userId: number; admissionId: string; amount: number; fingerprint: string; ttlSec: number }): Promise<AdmitResult> {
-      for (let attempt = 0; attempt < 3; attempt++) {
+      let rechecked = false;
+      for (let attempt = 0; attempt < 4; attempt++) {
         const r = await hot.admitDebit(input);
-        if (r.kind !== "unloaded") return r;
-        await loadIntoHot(input.userId);
+        if (r.kind === "unloaded") {
+          await loadIntoHot(input.userId);
+          continue;
+        }
+        if (r.kind !== "insufficient" || rechecked) return r;
+        rechecked = true;
+        const acc = await repo.getAccount(db, input.userId);
+        if (!acc || acc.creditVersion <= r.knownVersion) return r;
+        log.warn("hot wallet missed a credit; rebuilding it", { userId: input.userId, creditVersion: acc.creditVersion, knownVersion: r.knownVersion });
+        await hot.dropWallet(input.userId);
       }
       throw new AppError("UNAVAILABLE", "wallet could not be loaded, retry shortly");
     },

@@ -19,4 +19,5 @@ export interface Account {
   totalCharged: number;
   status: number;
   version: number;
+  creditVersion: number;
 }

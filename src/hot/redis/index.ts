@@ -84,12 +84,12 @@ class RedisHotStore implements HotStore {
       input.fingerprint,
       String(input.ttlSec),
     );
-    const [code, value] = reply;
+    const [code, value, known] = reply;
     switch (code) {
       case HotCode.Ok:
         return { kind: "admitted", available: Number(value) };
       case HotCode.Insufficient:
-        return { kind: "insufficient", available: Number(value) };
+        return { kind: "insufficient", available: Number(value), knownVersion: Number(known) };
       case HotCode.Duplicate:
         return { kind: "duplicate", state: asState(value, "admitDebit") };
       case HotCode.Conflict:

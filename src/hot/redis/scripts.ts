@@ -39,7 +39,7 @@ export type HotCode = (typeof HotCode)[keyof typeof HotCode];
 
 declare module "ioredis" {
   interface RedisCommander<Context> {
-    hotAdmitDebit(wallet: string, admission: string, amount: string, fingerprint: string, ttlSec: string): Result<[number, (number | string)?], Context>;
+    hotAdmitDebit(wallet: string, admission: string, amount: string, fingerprint: string, ttlSec: string): Result<[number, (number | string)?, number?], Context>;
     hotSettleDebit(admission: string): Result<number, Context>;
     hotRefundDebit(wallet: string, admission: string): Result<number, Context>;
     hotLoadAvailable(wallet: string, balance: string, version: string, generation: string): Result<number, Context>;

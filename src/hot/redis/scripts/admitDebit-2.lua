@@ -12,7 +12,8 @@
 
   Output:
     { 1, available }        admitted; `available` after the debit
-    {-1, available}         insufficient; nothing changed
+    {-1, available, known}  insufficient; nothing changed. known = the newest
+                            account version the wallet reflects: max(lv, cv)
     {-2, state}             duplicate: the id was seen with this fingerprint;
                             state is pending | settled | refunded; nothing changed
     {-3}                    conflict: the id was seen with another fingerprint
@@ -41,13 +42,13 @@ if adm[1] then
   return {-3}
 end
 
-local w = redis.call("HMGET", KEYS[1], "a", "g")
+local w = redis.call("HMGET", KEYS[1], "a", "g", "lv", "cv")
 if not w[1] then
   return {-4}
 end
 local available = tonumber(w[1])
 if available < amount then
-  return {-1, available}
+  return {-1, available, math.max(tonumber(w[3]) or 0, tonumber(w[4]) or 0)}
 end
 
 available = redis.call("HINCRBY", KEYS[1], "a", "-" .. ARGV[1])

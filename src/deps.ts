@@ -4,7 +4,7 @@ import type { Config } from "./config.ts";
 import { createHotStore } from "./hot/index.ts";
 import type { HotStore } from "./hot/port.ts";
 import { createCacheBus, type CacheBus } from "./lib/cache-bus.ts";
-import { createLogger, type Logger } from "./lib/logger.ts";
+import { createLogger } from "./lib/logger.ts";
 import { createMetrics, type Metrics } from "./lib/metrics.ts";
 import { createEventLog } from "./log/index.ts";
 import type { KafkaConsumerTuning } from "./log/kafka.ts";
@@ -23,7 +23,6 @@ import { createOutboxRelay } from "./outbox/relay.ts";
 import { createPush, type Push } from "./ws/push.ts";
 
 export interface DepsOptions {
-  logger?: Logger;
   /** Skip running migrations (a pool's workers: the primary already ran them). */
   skipMigrations?: boolean;
   giftConsumerHooks?: GiftConsumerHooks;
@@ -38,7 +37,7 @@ export interface DepsOptions {
 }
 
 export async function createDeps(config: Config, options: DepsOptions = {}) {
-  const log = options.logger ?? createLogger({ profile: config.profile, pid: process.pid });
+  const log = createLogger({ profile: config.profile, pid: process.pid });
   const metrics: Metrics = createMetrics();
   const store: Store = config.profile === "cluster" ? openMysqlStore(config.mysqlUrl!) : openSqliteStore(config.sqlitePath);
   if (!options.skipMigrations) await migrate(store);

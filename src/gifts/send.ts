@@ -49,7 +49,6 @@ export function createGiftSender(deps: {
   catalogue: GiftCatalogue;
   metrics: Metrics;
   log: Logger;
-  topicPrefix?: string;
 }) {
   const { hot, events, wallet, rooms, catalogue, metrics } = deps;
   const reject = (reason: AppError["name"], message: string): never => {

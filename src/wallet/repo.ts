@@ -20,25 +20,14 @@ function toAccount(r: { user_id: number; current_balance: number; total_charged:
 }
 
 export function createWalletRepo(store: Store) {
-  const insertIgnore = (db: Db) =>
-    store.dialect === "mysql" ? db.insertInto("currency_account").ignore() : db.insertInto("currency_account").orIgnore();
-
   return {
-    /** Creates the account at first touch; a no-op when it exists. */
-    async ensureAccount(db: Db, userId: number): Promise<void> {
-      const now = Date.now();
-      await insertIgnore(db)
-        .values({ user_id: userId, current_balance: 0, total_charged: 0, status: AccountStatus.ACTIVE, version: 0, credit_version: 0, create_time: now, update_time: now })
-        .execute();
-    },
-
     /**
-     * Creates the account if needed and, on MySQL, takes its row lock
+     * Creates the account at first touch and, on MySQL, takes its row lock
      * exclusively at once. Locking first and in one step (not a shared lock
      * upgraded later by the UPDATE) keeps concurrent credits of one user from
      * deadlocking; SQLite serializes writers anyway.
      */
-    async lockAccount(db: Db, userId: number): Promise<void> {
+    async ensureAccount(db: Db, userId: number): Promise<void> {
       const now = Date.now();
       const values = { user_id: userId, current_balance: 0, total_charged: 0, status: AccountStatus.ACTIVE, version: 0, credit_version: 0, create_time: now, update_time: now };
       if (store.dialect === "mysql") {

@@ -115,7 +115,7 @@ export function createWalletService(deps: { store: Store; hot: HotStore; log: Lo
      * already credited (nothing changes). The caller applies `afterCommit`.
      */
     async creditInTx(trx: Parameters<typeof repo.credit>[0], c: { userId: number; amount: number; type: TradeType; bizId: string; charged?: boolean }) {
-      await repo.lockAccount(trx, c.userId);
+      await repo.ensureAccount(trx, c.userId);
       if (await repo.findTrade(trx, c.bizId)) return null;
       return repo.credit(trx, c);
     },

@@ -15,6 +15,7 @@ import { giftRoutes } from "./gifts/routes.ts";
 import { roomRoutes } from "./rooms/routes.ts";
 import { walletRoutes } from "./wallet/routes.ts";
 import { bankRoutes } from "./bank/routes.ts";
+import { shopRoutes } from "./shop/index.ts";
 
 /** The matched route's pattern, for logs and metrics (`unmatched` when only middleware matched). */
 function routeOf(c: Context<AppEnv>): string {
@@ -24,7 +25,7 @@ function routeOf(c: Context<AppEnv>): string {
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export const ROUTES: AnyRoute[] = [...devRoutes, ...roomRoutes, ...giftRoutes, ...walletRoutes, ...bankRoutes];
+export const ROUTES: AnyRoute[] = [...devRoutes, ...roomRoutes, ...giftRoutes, ...walletRoutes, ...bankRoutes, ...shopRoutes];
 
 export function createApp(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();

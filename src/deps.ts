@@ -17,6 +17,7 @@ import { createGiftConsumer, type GiftConsumerHooks } from "./gifts/consumer.ts"
 import { createGiftHistory } from "./gifts/history.ts";
 import { createGiftSender } from "./gifts/send.ts";
 import { createRoomService } from "./rooms/service.ts";
+import { createShop } from "./shop/index.ts";
 import { createWalletService } from "./wallet/service.ts";
 import { createBank, createPublicUrl } from "./bank/index.ts";
 import { createOutboxRelay } from "./outbox/relay.ts";
@@ -48,7 +49,8 @@ export async function createDeps(config: Config, options: DepsOptions = {}) {
   const push: Push = createPush(hot);
 
   const wallet = createWalletService({ store, hot, log });
-  const rooms = createRoomService({ store, cacheBus });
+  const shop = createShop({ store, cacheBus });
+  const rooms = createRoomService({ store, cacheBus, shop: shop.anchorSkus });
   const catalogue = createGiftCatalogue({ store, cacheBus });
   const gifts = {
     catalogue,
@@ -78,6 +80,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}) {
     push,
     wallet,
     rooms,
+    shop,
     gifts,
     publicUrl,
     outbox,

@@ -6,7 +6,7 @@
 import type { HotStore, Unsubscribe } from "../hot/port.ts";
 import type { Logger } from "./logger.ts";
 
-export type CacheName = "gifts" | "rooms";
+export type CacheName = "gifts" | "rooms" | "shop";
 
 export interface CacheBus {
   /** Registers a local drop function for a cache. */

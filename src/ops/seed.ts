@@ -2,6 +2,7 @@
 // "empty" means no gift exists yet, so a restart never seeds twice.
 import type { Deps } from "../deps.ts";
 import { seedRechargeCatalogue } from "../bank/seed.ts";
+import { seedShopCatalogue } from "../shop/seed.ts";
 
 export const DEMO = {
   anchorId: 1001,
@@ -22,6 +23,8 @@ export async function seedDemo(deps: Deps): Promise<boolean> {
   // The recharge catalogue checks each row itself, so a demo store seeded
   // before recharge existed gains its products too.
   await seedRechargeCatalogue(deps.store);
+  // So does the shop catalogue (found by category path and skuCode).
+  await seedShopCatalogue(deps.shop, DEMO.anchorId);
   const any = await deps.store.db.selectFrom("gift_config").select("gift_id").limit(1).executeTakeFirst();
   if (any) return false;
   for (const [giftId, giftName, price] of DEMO.gifts) {

@@ -35,7 +35,12 @@ function toRoom(r: RoomRow): Room {
   };
 }
 
-export function createRoomService(deps: { store: Store; cacheBus: CacheBus }) {
+/** What rooms need of live commerce: whether an anchor may sell anything. */
+export interface RoomShop {
+  sellsAnything(anchorId: number): Promise<boolean>;
+}
+
+export function createRoomService(deps: { store: Store; cacheBus: CacheBus; shop: RoomShop }) {
   const { store, cacheBus } = deps;
   const db = store.db;
   const cache = new Map<number, { room: Room | null; at: number }>();
@@ -83,8 +88,7 @@ export function createRoomService(deps: { store: Store; cacheBus: CacheBus }) {
     async get(roomId: number): Promise<Room & { shopEnabled: boolean }> {
       const room = await load(roomId);
       if (!room) throw new AppError("ROOM_NOT_FOUND", `room ${roomId} does not exist`);
-      // No anchor can sell anything until live commerce (SPEC §7) exists.
-      return { ...room, shopEnabled: false };
+      return { ...room, shopEnabled: await deps.shop.sellsAnything(room.anchorId) };
     },
 
     /** The room from this process's 1 s cache; for the gift hot path. */

@@ -146,6 +146,80 @@ export interface SandboxDeliveryTable {
   create_time: number;
 }
 
+export interface CategoryTable {
+  id: Generated<number>;
+  category_name: string;
+  /** 1..3. */
+  level: number;
+  /** 0 for level 1. */
+  parent_id: number;
+  create_time: number;
+  update_time: number;
+}
+
+export interface SkuInfoTable {
+  sku_id: Generated<number>;
+  sku_code: string;
+  name: string;
+  /** Coins. */
+  sku_price: number;
+  icon_url: string;
+  original_icon_url: string;
+  remark: string;
+  category_id: number;
+  status: number;
+  /** Units one user may hold in PREPARE_PAY/HAS_PAY orders; 0 = no limit. */
+  limit_per_user: number;
+  create_time: number;
+  update_time: number;
+}
+
+export interface SkuStockTable {
+  sku_id: number;
+  /** The total; available = total − units held by PREPARE_PAY/HAS_PAY order lines. */
+  stock_num: number;
+  update_time: number;
+}
+
+export interface AnchorShopTable {
+  anchor_id: number;
+  sku_id: number;
+  create_time: number;
+}
+
+export interface ShopOrderTable {
+  id: Generated<number>;
+  order_id: string;
+  user_id: number;
+  room_id: number;
+  anchor_id: number;
+  request_id: string | null;
+  status: number;
+  cancel_reason: string | null;
+  /** Coins. */
+  total_price: number;
+  address_name: string;
+  address_phone: string;
+  address_detail: string;
+  expire_at: number;
+  pay_time: number | null;
+  create_time: number;
+  update_time: number;
+}
+
+export interface ShopOrderItemTable {
+  id: Generated<number>;
+  order_id: string;
+  user_id: number;
+  sku_id: number;
+  count: number;
+  /** Unit price in coins, captured when the order was prepared. */
+  price: number;
+  /** A copy of the order's status, changed in the same transaction. */
+  status: number;
+  create_time: number;
+}
+
 export interface DB {
   living_room: LivingRoomTable;
   gift_config: GiftConfigTable;
@@ -160,6 +234,12 @@ export interface DB {
   pay_topic: PayTopicTable;
   outbox: OutboxTable;
   sandbox_delivery: SandboxDeliveryTable;
+  category: CategoryTable;
+  sku_info: SkuInfoTable;
+  sku_stock: SkuStockTable;
+  anchor_shop: AnchorShopTable;
+  shop_order: ShopOrderTable;
+  shop_order_item: ShopOrderItemTable;
 }
 
 /** Tables only the embedded profile has (the cluster profile uses Kafka for the log). */

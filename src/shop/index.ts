@@ -1,0 +1,20 @@
+// Live commerce (SPEC §7), wired once per process. Today: the catalogue —
+// categories, SKUs and their stock totals, which anchor may sell what.
+import type { CacheBus } from "../lib/cache-bus.ts";
+import type { Store } from "../store/store.ts";
+import { createAnchorSkus } from "./anchor-skus.ts";
+import { createSkuCatalogue } from "./catalogue.ts";
+import { createCategories } from "./categories.ts";
+import { createShopRepo } from "./repo.ts";
+
+export { shopRoutes } from "./routes.ts";
+
+export function createShop(deps: { store: Store; cacheBus: CacheBus }) {
+  const repo = createShopRepo(deps.store);
+  const categories = createCategories(repo);
+  const skus = createSkuCatalogue({ repo, categories, cacheBus: deps.cacheBus });
+  const anchorSkus = createAnchorSkus({ repo, cacheBus: deps.cacheBus });
+  return { repo, categories, skus, anchorSkus };
+}
+
+export type Shop = ReturnType<typeof createShop>;

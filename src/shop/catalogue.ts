@@ -104,9 +104,6 @@ export function createSkuCatalogue(deps: { repo: ShopRepo; categories: Categorie
       return { ...before, ...patch };
     },
 
-    /** Any SKU, on sale or not, from the database. */
-    get: (skuId: number) => repo.getSku(skuId),
-
     /** An on-sale SKU from this process's copy, or null. */
     getOnSale,
 

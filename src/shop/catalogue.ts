@@ -97,11 +97,11 @@ export function createSkuCatalogue(deps: { repo: ShopRepo; categories: Categorie
 
     /** Partial update; every process serves the change within the cache bus's delivery time. */
     async update(skuId: number, patch: SkuPatch): Promise<Sku> {
-      const before = await mustExist(skuId);
+      await mustExist(skuId);
       if (patch.categoryId !== undefined) await checkCategory(patch.categoryId);
       await repo.updateSku(skuId, patch);
       await cacheBus.invalidate("shop", shopCacheKey.sku(skuId));
-      return { ...before, ...patch };
+      return mustExist(skuId);
     },
 
     /** An on-sale SKU from this process's copy, or null. */

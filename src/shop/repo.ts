@@ -65,6 +65,15 @@ export function createShopRepo(store: Store) {
     return new Map(rows.map((r) => [Number(r.sku_id), Number(r.stock_num)]));
   }
 
+  async function insertAnchorSkus(q: Db, anchorId: number, skuIds: number[]): Promise<void> {
+    if (skuIds.length === 0) return;
+    const now = Date.now();
+    await q
+      .insertInto("anchor_shop")
+      .values(skuIds.map((sku_id) => ({ anchor_id: anchorId, sku_id, create_time: now })))
+      .execute();
+  }
+
   return {
     // ---- categories ----
     async insertCategory(c: { categoryName: string; level: number; parentId: number | null }): Promise<number> {
@@ -173,12 +182,7 @@ export function createShopRepo(store: Store) {
     async replaceAnchorSkus(anchorId: number, skuIds: number[]): Promise<void> {
       await store.transact(async (trx) => {
         await trx.deleteFrom("anchor_shop").where("anchor_id", "=", anchorId).execute();
-        if (skuIds.length === 0) return;
-        const now = Date.now();
-        await trx
-          .insertInto("anchor_shop")
-          .values(skuIds.map((sku_id) => ({ anchor_id: anchorId, sku_id, create_time: now })))
-          .execute();
+        await insertAnchorSkus(trx, anchorId, skuIds);
       });
     },
 
@@ -187,13 +191,7 @@ export function createShopRepo(store: Store) {
       const have = new Set(
         (await db.selectFrom("anchor_shop").select("sku_id").where("anchor_id", "=", anchorId).execute()).map((r) => Number(r.sku_id)),
       );
-      const missing = skuIds.filter((id) => !have.has(id));
-      if (missing.length === 0) return;
-      const now = Date.now();
-      await db
-        .insertInto("anchor_shop")
-        .values(missing.map((sku_id) => ({ anchor_id: anchorId, sku_id, create_time: now })))
-        .execute();
+      await insertAnchorSkus(db, anchorId, skuIds.filter((id) => !have.has(id)));
     },
 
     /** The anchor's SKUs in `status`, by id. */

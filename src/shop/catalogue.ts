@@ -104,6 +104,9 @@ export function createSkuCatalogue(deps: { repo: ShopRepo; categories: Categorie
       return mustExist(skuId);
     },
 
+    /** A SKU by its code, on sale or not, from the database. */
+    getByCode: (skuCode: string) => repo.getSkuByCode(skuCode),
+
     /** An on-sale SKU from this process's copy, or null. */
     getOnSale,
 

@@ -14,7 +14,7 @@ export function createShop(deps: { store: Store; cacheBus: CacheBus }) {
   const categories = createCategories(repo);
   const skus = createSkuCatalogue({ repo, categories, cacheBus: deps.cacheBus });
   const anchorSkus = createAnchorSkus({ repo, cacheBus: deps.cacheBus });
-  return { repo, categories, skus, anchorSkus };
+  return { categories, skus, anchorSkus };
 }
 
 export type Shop = ReturnType<typeof createShop>;

@@ -75,23 +75,22 @@ export function createSkuCatalogue(deps: { repo: ShopRepo; categories: Categorie
   return {
     /**
      * Creates a SKU. skuCode is the SKU's business id and doubles as the
-     * create's idempotency key: the same body again answers the same skuId
-     * (`created: false`); another body under a taken skuCode is
-     * IDEMPOTENCY_CONFLICT.
+     * create's idempotency key: the same body again answers the same SKU;
+     * another body under a taken skuCode is IDEMPOTENCY_CONFLICT.
      */
-    async create(input: SkuInput): Promise<{ sku: Sku; created: boolean }> {
+    async create(input: SkuInput): Promise<Sku> {
       const wanted = columnsOf(input);
       const existing = await repo.getSkuByCode(input.skuCode);
-      if (existing) return { sku: sameOrConflict(existing, wanted), created: false };
+      if (existing) return sameOrConflict(existing, wanted);
       await checkCategory(input.categoryId);
       try {
         const skuId = await repo.insertSku(wanted);
         await cacheBus.invalidate("shop", shopCacheKey.sku(skuId));
-        return { sku: { skuId, ...wanted }, created: true };
+        return { skuId, ...wanted };
       } catch (e) {
         if (!isUniqueViolation(e)) throw e;
         // A concurrent create of the same skuCode won the insert.
-        return { sku: sameOrConflict((await repo.getSkuByCode(input.skuCode))!, wanted), created: false };
+        return sameOrConflict((await repo.getSkuByCode(input.skuCode))!, wanted);
       }
     },
 

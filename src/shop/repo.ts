@@ -152,7 +152,7 @@ export function createShopRepo(store: Store) {
      * Sets a SKU's total, refusing a total below the units orders hold
      * (available would go negative). Answers the units held.
      */
-    async setStockTotal(skuId: number, total: number): Promise<{ ok: true; held: number } | { ok: false; held: number }> {
+    async setStockTotal(skuId: number, total: number): Promise<{ ok: boolean; held: number }> {
       return store.transact(async (trx) => {
         const held = (await heldUnits(trx, [skuId])).get(skuId) ?? 0;
         if (total < held) return { ok: false, held };

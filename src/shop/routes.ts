@@ -55,7 +55,7 @@ export const shopRoutes = [
     auth: ["admin"],
     status: 201,
     body: z.object({ skuCode: z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, "use letters, digits and _ . : -"), ...skuFields }),
-    handler: async ({ deps, body }) => ({ skuId: (await deps.shop.skus.create(body)).sku.skuId }),
+    handler: async ({ deps, body }) => ({ skuId: (await deps.shop.skus.create(body)).skuId }),
   }),
   defineRoute({
     method: "put",

@@ -20,7 +20,7 @@ export async function seedShopCatalogue(shop: Shop, anchorId: number): Promise<{
   const created: number[] = [];
   for (const s of DEMO_SKUS) {
     if (await shop.skus.getByCode(s.skuCode)) continue;
-    const { sku } = await shop.skus.create({
+    const sku = await shop.skus.create({
       skuCode: s.skuCode,
       name: s.name,
       skuPrice: s.skuPrice,

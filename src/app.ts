@@ -16,6 +16,7 @@ import { roomRoutes } from "./rooms/routes.ts";
 import { walletRoutes } from "./wallet/routes.ts";
 import { bankRoutes } from "./bank/routes.ts";
 import { shopRoutes } from "./shop/index.ts";
+import { mountWebPages } from "./web/mount.ts";
 
 /** The matched route's pattern, for logs and metrics (`unmatched` when only middleware matched). */
 function routeOf(c: Context<AppEnv>): string {
@@ -106,6 +107,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
 
   // HTML pages outside /api (the sandbox payment provider's pay page).
   deps.bank.mountPages(app);
+  mountWebPages(app, { devLogin: deps.config.devLogin });
   mountRoutes(app, deps, routes);
   return app;
 }

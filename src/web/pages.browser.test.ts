@@ -1,0 +1,155 @@
+// The web pages in a real browser (headless Chromium), on both profiles: two
+// viewer pages and the anchor console in one room, a refused send, a recharge
+// through the sandbox pay page, and a WebSocket dropped by the server.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Browser, Page } from "playwright-core";
+import type { Deps } from "../deps.ts";
+import { seedDemo, DEMO } from "../ops/seed.ts";
+import { startServer, type RunningServer } from "../server.ts";
+import { chromiumMissing, launchChromium } from "../../test/browser.ts";
+import { createDeployment, eventually, serve, type Client, type Deployment } from "../../test/harness.ts";
+import { profilesUnderTest } from "../../test/services.ts";
+
+const ANCHOR = 3001;
+const SENDER = 4001;
+const WATCHER = 4002; // has no coins
+const OTHER = 4003;
+const SENDER_COINS = 1000;
+const OTHER_COINS = 100;
+const giftOf = (name: string) => {
+  const g = DEMO.gifts.find(([, n]) => n === name)!;
+  return { giftId: g[0], price: g[2] };
+};
+const CROWN = giftOf("皇冠"); // 20 coins
+const PORSCHE = giftOf("保时捷"); // 500 coins
+const PRODUCT_30_YUAN = { id: 6, coins: 300 };
+
+const missing = chromiumMissing();
+
+if (missing && process.env.OVATION_REQUIRE_SERVICES === "1") {
+  test("Chromium for the browser tests", () => {
+    throw new Error(`OVATION_REQUIRE_SERVICES=1 but ${missing}`);
+  });
+} else if (missing) {
+  console.warn(`browser tests skip: ${missing}`);
+  test.skip(`browser tests (${missing})`, () => {});
+} else {
+  describe.each(profilesUnderTest())("the web pages on the %s profile", (profile) => {
+    let deployment: Deployment;
+    let deps: Deps;
+    let server: RunningServer;
+    let client: Client;
+    let browser: Browser;
+    let anchor: Page;
+    let sender: Page;
+    let watcher: Page;
+    let roomId: number;
+
+    const balanceOf = (page: Page) => page.locator("#balance").getAttribute("data-balance").then(Number);
+    const connState = (page: Page) => page.locator("#conn").getAttribute("data-state");
+    const feedCount = (page: Page, requestId: string) => page.locator(`#gift-feed [data-request-id="${requestId}"]`).count();
+    /** A page of its own (its own sessionStorage, so its own signed-in user). */
+    const open = async (path: string) => {
+      const page = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
+      await page.goto(server.url + path);
+      return page;
+    };
+
+    beforeAll(async () => {
+      deployment = await createDeployment(profile);
+      deps = await deployment.spawn();
+      await seedDemo(deps);
+      await deps.wallet.grant({ userId: SENDER, amount: SENDER_COINS, requestId: "browser-sender" });
+      await deps.wallet.grant({ userId: OTHER, amount: OTHER_COINS, requestId: "browser-other" });
+      ({ server, client } = await serve(deps));
+      browser = await launchChromium();
+
+      // The anchor goes live from the console.
+      anchor = await open("/anchor?as=" + ANCHOR);
+      await anchor.locator("#room-title-input").fill("Browser test room");
+      await anchor.locator("#start").click();
+      roomId = Number(await anchor.locator("#live-title").getAttribute("data-room-id"));
+      expect(roomId).toBeGreaterThan(0);
+      sender = await open(`/rooms/${roomId}?as=${SENDER}`);
+      watcher = await open(`/rooms/${roomId}?as=${WATCHER}`);
+      for (const page of [anchor, sender, watcher]) await eventually(async () => (await connState(page)) === "live");
+    });
+    afterAll(async () => {
+      await browser?.close();
+      await server?.stop();
+      await deployment?.destroy();
+    });
+
+    test("a gift sent in one page appears once in the other page and in the console; the sender's balance falls by the price", async () => {
+      await eventually(async () => (await balanceOf(sender)) === SENDER_COINS);
+      expect(await sender.locator("#whoami").getAttribute("data-user-id")).toBe(String(SENDER));
+      await sender.locator(`[data-gift-id="${CROWN.giftId}"]`).click();
+      await sender.locator("#send-gift").click();
+
+      await sender.locator("#gift-feed .feed-item").first().waitFor();
+      const requestId = (await sender.locator("#gift-feed .feed-item").first().getAttribute("data-request-id"))!;
+      await eventually(async () => (await feedCount(watcher, requestId)) === 1 && (await feedCount(anchor, requestId)) === 1);
+      await eventually(async () => (await balanceOf(sender)) === SENDER_COINS - CROWN.price);
+      expect((await client.call<{ balance: number }>("GET", "/api/wallet", { as: { userId: SENDER, role: "viewer" } })).data.balance).toBe(SENDER_COINS - CROWN.price);
+
+      expect(await feedCount(sender, requestId)).toBe(1);
+      expect(await feedCount(watcher, requestId)).toBe(1);
+      expect(await anchor.locator("#total-count").textContent()).toBe("1");
+      expect(await anchor.locator("#total-coins").textContent()).toBe(String(CROWN.price));
+      expect(await watcher.locator("#gift-feed").textContent()).toContain(`User ${SENDER} sent ${[...DEMO.gifts].find(([id]) => id === CROWN.giftId)![1]}`);
+    });
+
+    test("a send refused for lack of coins shows the API's reason in the sender's page only", async () => {
+      // The message the API gives for this refusal, asked the same way the page asks.
+      const refusal = await client.call("POST", "/api/gifts/send", {
+        as: { userId: WATCHER, role: "viewer" },
+        body: { giftId: PORSCHE.giftId, roomId, receiverId: ANCHOR, requestId: "browser-refusal-probe" },
+      });
+      expect(refusal.status).toBe(402);
+
+      await watcher.locator(`[data-gift-id="${PORSCHE.giftId}"]`).click();
+      await watcher.locator("#send-gift").click();
+      const notice = watcher.locator('#notice[data-kind="error"]');
+      await notice.waitFor();
+      expect(await notice.textContent()).toBe(refusal.msg);
+
+      expect(await sender.locator("#notice").textContent()).not.toContain(refusal.msg);
+      expect(await anchor.locator("#notice").textContent()).not.toContain(refusal.msg);
+      expect(await anchor.locator("#total-count").textContent()).toBe("1");
+      expect(await balanceOf(watcher)).toBe(0);
+    });
+
+    test("a recharge paid on the sandbox pay page raises the balance shown", async () => {
+      const before = await balanceOf(sender);
+      await sender.locator("#recharge summary").click();
+      await sender.locator(`[data-product-id="${PRODUCT_30_YUAN.id}"]`).click();
+      const [payPage] = await Promise.all([sender.context().waitForEvent("page"), sender.locator("#pay-link").click()]);
+      await payPage.waitForLoadState();
+      expect(new URL(payPage.url()).pathname).toMatch(/^\/sandbox\/pay\//);
+      await payPage.locator("button[type=submit]").click();
+      await payPage.locator("#result").waitFor();
+
+      await eventually(async () => (await balanceOf(sender)) === before + PRODUCT_30_YUAN.coins);
+      expect(await sender.locator("#order-status").getAttribute("data-state")).toBe("paid");
+      await payPage.close();
+    });
+
+    test("when the server drops the WebSocket, the pages reconnect on their own and keep receiving", async () => {
+      const port = server.server.port!;
+      await server.stop(); // closes every socket (1001), as a restarting server does
+      await eventually(async () => (await connState(watcher)) !== "live" && (await connState(anchor)) !== "live");
+      server = await startServer(deps, { port });
+      for (const page of [anchor, sender, watcher]) await eventually(async () => (await connState(page)) === "live");
+
+      const sent = await client.call<{ requestId: string }>("POST", "/api/gifts/send", {
+        as: { userId: OTHER, role: "viewer" },
+        body: { giftId: CROWN.giftId, roomId, receiverId: ANCHOR, requestId: "browser-after-reconnect" },
+      });
+      expect(sent.status).toBe(202);
+      await eventually(async () => (await feedCount(watcher, "browser-after-reconnect")) === 1 && (await feedCount(anchor, "browser-after-reconnect")) === 1);
+      await eventually(async () => (await anchor.locator("#total-count").textContent()) === "2");
+      expect(await anchor.locator("#total-coins").textContent()).toBe(String(2 * CROWN.price));
+      expect(await feedCount(sender, "browser-after-reconnect")).toBe(1);
+    });
+  });
+}

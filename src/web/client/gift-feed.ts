@@ -29,7 +29,7 @@ export function createGiftFeed(opts: { me: number; empty: string }) {
       if (!seen.first(g.requestId)) return false;
       placeholder.remove();
       const who = g.senderId === opts.me ? "You" : `User ${g.senderId}`;
-      const time = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+      const time = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
       list.prepend(
         h(
           "li",

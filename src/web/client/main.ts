@@ -15,9 +15,10 @@ const { page = "rooms", devLogin, roomId } = document.body.dataset;
 const root = document.getElementById("app")!;
 const pageError = createNotice("page-error");
 
-function showFailure(err: unknown): void {
-  pageError.show(`Something went wrong: ${messageOf(err)}`, "error");
-  if (!pageError.el.isConnected) root.prepend(pageError.el);
+function showFailure(err: unknown, what = "Something went wrong"): void {
+  pageError.show(`${what}: ${messageOf(err)}`, "error");
+  // Below the top bar, above the page.
+  if (!pageError.el.isConnected) root.insertBefore(pageError.el, root.querySelector("main"));
 }
 window.addEventListener("error", (ev: ErrorEvent) => showFailure(ev.error ?? ev.message));
 window.addEventListener("unhandledrejection", (ev: PromiseRejectionEvent) => showFailure(ev.reason));
@@ -44,22 +45,30 @@ function render(session: Session | null): void {
   else void renderViewerPage(main, session, Number(roomId));
 }
 
-/** `?as=<userId>` (dev login only): sign this tab in as that user, then drop it from the address. */
-async function signInFromAddress(): Promise<void> {
+/**
+ * `?as=<userId>` (dev login only): sign this tab in as that user, then drop it
+ * from the address. False when it was there and failed (the page is rendered
+ * already, with the reason).
+ */
+async function signInFromAddress(): Promise<boolean> {
   const url = new URL(location.href);
   const as = url.searchParams.get("as");
-  if (as === null) return;
+  if (as === null) return true;
   url.searchParams.delete("as");
   history.replaceState(null, "", url);
-  if (devLogin !== "1") throw new Error("?as= signs in only when the server runs with OVATION_DEV_LOGIN=1");
   const role: Role = page === "anchor" ? "anchor" : "viewer";
-  await devSignIn(Number(as), role);
+  try {
+    if (devLogin !== "1") throw new Error("?as= signs in only when the server runs with OVATION_DEV_LOGIN=1");
+    if (!/^[1-9]\d{0,15}$/.test(as)) throw new Error("the user id must be a positive whole number");
+    await devSignIn(Number(as), role);
+  } catch (err) {
+    // Not silently on as whoever this tab was before.
+    clearSession();
+    render(null);
+    showFailure(err, `Could not sign in as ${role} "${as}"`);
+    return false;
+  }
+  return true;
 }
 
-try {
-  await signInFromAddress();
-  render(loadSession());
-} catch (err) {
-  render(loadSession());
-  showFailure(err);
-}
+if (await signInFromAddress()) render(loadSession());

@@ -5,7 +5,7 @@ import type { GiftEvent } from "../gift-feed.ts";
 import { giftGlyph } from "./gift-panel.ts";
 
 const SHOW_MS = 4000;
-const MAX_AT_ONCE = 4;
+const MAX_AT_ONCE = 3;
 
 export function createEffectsLayer(me: number) {
   const el = h("div", { class: "effects", id: "effects", "aria-hidden": "true" });

@@ -70,12 +70,16 @@ export const giftPanel: ViewerPanel = (ctx) => {
     if (!gift) return;
     const requestId = newRequestId();
     send.disabled = true;
+    // Pending before the call: the push can overtake the 202.
+    pending.set(requestId, gift);
     try {
       await api("POST", "/api/gifts/send", { giftId: gift.giftId, roomId: ctx.room.roomId, receiverId: ctx.room.anchorId, requestId });
-      pending.set(requestId, gift);
-      ctx.notice.show(`Sending ${gift.giftName}…`, "info");
-      void watch(requestId);
+      if (pending.has(requestId)) {
+        ctx.notice.show(`Sending ${gift.giftName}…`, "info");
+        void watch(requestId);
+      }
     } catch (err) {
+      pending.delete(requestId);
       ctx.notice.show(messageOf(err), "error");
     } finally {
       send.disabled = false;

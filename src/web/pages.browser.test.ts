@@ -23,6 +23,7 @@ const giftOf = (name: string) => {
 const CROWN = giftOf("皇冠"); // 20 coins
 const PORSCHE = giftOf("保时捷"); // 500 coins
 const PRODUCT_30_YUAN = { id: 6, coins: 300 };
+const ROOM_START_CLOSE_WINDOW_MS = 10_000;
 
 const missing = chromiumMissing();
 
@@ -44,6 +45,7 @@ if (missing && process.env.OVATION_REQUIRE_SERVICES === "1") {
     let sender: Page;
     let watcher: Page;
     let roomId: number;
+    let startedAt: number;
 
     const balanceOf = (page: Page) => page.locator("#balance").getAttribute("data-balance").then(Number);
     const connState = (page: Page) => page.locator("#conn").getAttribute("data-state");
@@ -69,6 +71,7 @@ if (missing && process.env.OVATION_REQUIRE_SERVICES === "1") {
       await anchor.locator("#room-title-input").fill("Browser test room");
       await anchor.locator("#start").click();
       roomId = Number(await anchor.locator("#live-title").getAttribute("data-room-id"));
+      startedAt = Date.now();
       expect(roomId).toBeGreaterThan(0);
       sender = await open(`/rooms/${roomId}?as=${SENDER}`);
       watcher = await open(`/rooms/${roomId}?as=${WATCHER}`);
@@ -99,6 +102,20 @@ if (missing && process.env.OVATION_REQUIRE_SERVICES === "1") {
       expect(await watcher.locator("#gift-feed").textContent()).toContain(`User ${SENDER} sent ${[...DEMO.gifts].find(([id]) => id === CROWN.giftId)![1]}`);
     });
 
+    test("a gift pushed twice (pushes are at least once) is shown once", async () => {
+      const before = await anchor.locator("#total-count").textContent();
+      const gift = { requestId: "browser-redelivered", roomId, giftId: CROWN.giftId, giftName: "皇冠", price: CROWN.price, senderId: OTHER, receiverId: ANCHOR, svgaUrl: "" };
+      await deps.push.toRoom(roomId, { type: "gift", bizCode: 5556, data: gift });
+      await deps.push.toRoom(roomId, { type: "gift", bizCode: 5556, data: gift });
+      // A marker pushed after both copies: once it is shown, both copies have been handled.
+      await deps.push.toRoom(roomId, { type: "gift", bizCode: 5556, data: { ...gift, requestId: "browser-marker" } });
+      for (const page of [anchor, watcher]) await eventually(async () => (await feedCount(page, "browser-marker")) === 1);
+      expect(await feedCount(watcher, "browser-redelivered")).toBe(1);
+      expect(await feedCount(anchor, "browser-redelivered")).toBe(1);
+      expect(await watcher.locator('#effects [data-request-id="browser-redelivered"]').count()).toBeLessThanOrEqual(1);
+      expect(Number(await anchor.locator("#total-count").textContent())).toBe(Number(before) + 2);
+    });
+
     test("a send refused for lack of coins shows the API's reason in the sender's page only", async () => {
       // The message the API gives for this refusal, asked the same way the page asks.
       const refusal = await client.call("POST", "/api/gifts/send", {
@@ -107,6 +124,7 @@ if (missing && process.env.OVATION_REQUIRE_SERVICES === "1") {
       });
       expect(refusal.status).toBe(402);
 
+      const countBefore = await anchor.locator("#total-count").textContent();
       await watcher.locator(`[data-gift-id="${PORSCHE.giftId}"]`).click();
       await watcher.locator("#send-gift").click();
       const notice = watcher.locator('#notice[data-kind="error"]');
@@ -115,7 +133,7 @@ if (missing && process.env.OVATION_REQUIRE_SERVICES === "1") {
 
       expect(await sender.locator("#notice").textContent()).not.toContain(refusal.msg);
       expect(await anchor.locator("#notice").textContent()).not.toContain(refusal.msg);
-      expect(await anchor.locator("#total-count").textContent()).toBe("1");
+      expect(await anchor.locator("#total-count").textContent()).toBe(countBefore);
       expect(await balanceOf(watcher)).toBe(0);
     });
 
@@ -135,6 +153,7 @@ if (missing && process.env.OVATION_REQUIRE_SERVICES === "1") {
     });
 
     test("when the server drops the WebSocket, the pages reconnect on their own and keep receiving", async () => {
+      const [countBefore, coinsBefore] = await Promise.all([anchor.locator("#total-count").textContent(), anchor.locator("#total-coins").textContent()]);
       const port = server.server.port!;
       await server.stop(); // closes every socket (1001), as a restarting server does
       await eventually(async () => (await connState(watcher)) !== "live" && (await connState(anchor)) !== "live");
@@ -147,9 +166,19 @@ if (missing && process.env.OVATION_REQUIRE_SERVICES === "1") {
       });
       expect(sent.status).toBe(202);
       await eventually(async () => (await feedCount(watcher, "browser-after-reconnect")) === 1 && (await feedCount(anchor, "browser-after-reconnect")) === 1);
-      await eventually(async () => (await anchor.locator("#total-count").textContent()) === "2");
-      expect(await anchor.locator("#total-coins").textContent()).toBe(String(2 * CROWN.price));
+      await eventually(async () => Number(await anchor.locator("#total-count").textContent()) === Number(countBefore) + 1);
+      expect(Number(await anchor.locator("#total-coins").textContent())).toBe(Number(coinsBefore) + CROWN.price);
       expect(await feedCount(sender, "browser-after-reconnect")).toBe(1);
+    });
+
+    test("the anchor closes the room from the console", async () => {
+      // SPEC §4: one start or close per 10 s per anchor; the room was started in beforeAll.
+      const sinceStart = Date.now() - startedAt;
+      if (sinceStart < ROOM_START_CLOSE_WINDOW_MS) await Bun.sleep(ROOM_START_CLOSE_WINDOW_MS - sinceStart);
+      await anchor.locator("#close-room").click();
+      await anchor.locator("#start-room").waitFor();
+      expect((await client.call<{ status: string }>("GET", `/api/rooms/${roomId}`)).data.status).toBe("closed");
+      expect(await anchor.locator('#notice[data-kind="ok"]').textContent()).toContain(`Room ${roomId} closed`);
     });
   });
 }

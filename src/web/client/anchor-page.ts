@@ -1,7 +1,7 @@
 // `/anchor`, the anchor's console: find or start the anchor's living room,
 // close it, and watch the gifts arrive with running totals.
 import { api, messageOf } from "./api.ts";
-import { coins, createNotice, h } from "./dom.ts";
+import { coins, createNotice, h, onSubmit } from "./dom.ts";
 import { createGiftFeed, type GiftEvent } from "./gift-feed.ts";
 import { connectionBadge } from "./layout.ts";
 import type { Room } from "./rooms-page.ts";
@@ -37,16 +37,11 @@ export async function renderAnchorPage(main: HTMLElement, session: Session): Pro
         {
           class: "stack",
           id: "start-room",
-          onsubmit: async (ev: Event) => {
-            ev.preventDefault();
-            try {
-              const { roomId } = await api<{ roomId: number }>("POST", "/api/rooms", { title: title.value, type: 0 });
-              notice.clear();
-              showLive(await api<Room>("GET", `/api/rooms/${roomId}`));
-            } catch (err) {
-              notice.show(messageOf(err), "error");
-            }
-          },
+          onsubmit: onSubmit(notice, async () => {
+            const { roomId } = await api<{ roomId: number }>("POST", "/api/rooms", { title: title.value, type: 0 });
+            notice.clear();
+            showLive(await api<Room>("GET", `/api/rooms/${roomId}`));
+          }),
         },
         h("p", { class: "muted" }, "You are not living. Give the room a title and go live."),
         h("label", {}, "Title", title),

@@ -1,5 +1,6 @@
 // A tiny element builder: text always goes in as text (gift names, titles and
 // API messages are never parsed as HTML).
+import { messageOf } from "./api.ts";
 type Child = Node | string | number | null | undefined | false;
 type AttrValue = string | number | boolean | null | undefined | ((ev: Event) => void);
 
@@ -40,3 +41,15 @@ export type Notice = ReturnType<typeof createNotice>;
 
 export const coins = (n: number) => `${n.toLocaleString("en-US")} coin${n === 1 ? "" : "s"}`;
 export const yuan = (cents: number) => `¥${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, "0")}`;
+
+/** A form's submit handler: runs `action`, and shows its failure by message in `notice`. */
+export function onSubmit(notice: Notice, action: () => Promise<void> | void) {
+  return async (ev: Event) => {
+    ev.preventDefault();
+    try {
+      await action();
+    } catch (err) {
+      notice.show(messageOf(err), "error");
+    }
+  };
+}

@@ -1,7 +1,6 @@
 // What every page shares: the top bar (who is signed in), the sign-in form,
 // and the live-connection badge.
-import { messageOf } from "./api.ts";
-import { createNotice, h } from "./dom.ts";
+import { createNotice, h, onSubmit } from "./dom.ts";
 import { devSignIn, ROLES, saveToken, type Role, type Session } from "./session.ts";
 import type { SocketState } from "./socket.ts";
 
@@ -36,14 +35,7 @@ export function signInForm(opts: { devLogin: boolean; role: Role; onSignedIn(s: 
         {
           class: "stack",
           id: "dev-login",
-          onsubmit: async (ev: Event) => {
-            ev.preventDefault();
-            try {
-              opts.onSignedIn(await devSignIn(Number(userId.value), role.value as Role));
-            } catch (err) {
-              notice.show(messageOf(err), "error");
-            }
-          },
+          onsubmit: onSubmit(notice, async () => opts.onSignedIn(await devSignIn(Number(userId.value), role.value as Role))),
         },
         h("p", { class: "muted" }, "Dev login is on: pick any user id and a role."),
         h("label", {}, "User id", userId),
@@ -59,14 +51,7 @@ export function signInForm(opts: { devLogin: boolean; role: Role; onSignedIn(s: 
       {
         class: "stack",
         id: "token-login",
-        onsubmit: (ev: Event) => {
-          ev.preventDefault();
-          try {
-            opts.onSignedIn(saveToken(token.value));
-          } catch (err) {
-            notice.show(messageOf(err), "error");
-          }
-        },
+        onsubmit: onSubmit(notice, () => opts.onSignedIn(saveToken(token.value))),
       },
       h("p", { class: "muted" }, opts.devLogin ? "Or paste an access token:" : "Paste an access token (`npm run token -- --user 42 --role viewer` prints one):"),
       token,

@@ -1,14 +1,10 @@
 // `/`: the living rooms, newest first (GET /api/rooms, public).
+import type { Room as ServerRoom } from "../../rooms/service.ts";
 import { api, messageOf } from "./api.ts";
 import { createNotice, h } from "./dom.ts";
 
-export interface Room {
-  roomId: number;
-  anchorId: number;
-  title: string;
-  type: number;
-  status: "living" | "closed";
-}
+/** A room as GET /api/rooms and GET /api/rooms/:roomId answer it. */
+export type Room = Pick<ServerRoom, "roomId" | "anchorId" | "title" | "type" | "status">;
 
 const PAGE_SIZE = 20;
 

@@ -3,6 +3,8 @@
 //   bun run screenshots
 // Starts its own embedded Ovation (demo data, a throwaway SQLite file, a free
 // port), fills the room with a few gifts, and drives headless Chromium.
+// The demo's gift names are Chinese: without a CJK font installed (Debian:
+// fonts-wqy-microhei or fonts-noto-cjk) they come out as empty boxes.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

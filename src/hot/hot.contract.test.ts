@@ -428,39 +428,6 @@ describe.each(targets)("HotStore contract: $name", (target) => {
       });
     });
 
-    describe("claims", () => {
-      test("20 parallel claims: the first wins, every other one reads the winner's value", async () => {
-        const key = `idem:${newUser()}`;
-        const answers = await Promise.all(range(20).map((i) => hot.claim(key, `value-${i}`, 60)));
-        const winners = answers.map((a, i) => (a === null ? i : -1)).filter((i) => i >= 0);
-        expect(winners.length).toBe(1);
-        const stored = `value-${winners[0]}`;
-        for (const a of answers) if (a !== null) expect(a).toBe(stored);
-        expect(await hot.claim(key, "late", 60)).toBe(stored);
-      });
-
-      test("updateClaim replaces an existing value only; releaseClaim frees the key", async () => {
-        const key = `idem:${newUser()}`;
-        await hot.updateClaim(key, "ghost");
-        expect(await hot.claim(key, "first", 60)).toBeNull();
-        await hot.updateClaim(key, '{"status":"done"}');
-        expect(await hot.claim(key, "second", 60)).toBe('{"status":"done"}');
-        await hot.releaseClaim(key);
-        await hot.releaseClaim(key);
-        expect(await hot.claim(key, "third", 60)).toBeNull();
-      });
-
-      test("a claim expires after its TTL, and updating it keeps that TTL", async () => {
-        const u = newUser();
-        expect(await hot.claim(`plain:${u}`, "v", 1)).toBeNull();
-        expect(await hot.claim(`updated:${u}`, "v", 1)).toBeNull();
-        await hot.updateClaim(`updated:${u}`, "w");
-        await sleep(1150);
-        expect(await hot.claim(`plain:${u}`, "again", 60)).toBeNull();
-        expect(await hot.claim(`updated:${u}`, "again", 60)).toBeNull();
-      });
-    });
-
     describe("publish/subscribe", () => {
       test("every subscriber receives each message in publish order, never inside publish()", async () => {
         const channel = `room:${newUser()}`;

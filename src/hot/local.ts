@@ -45,7 +45,6 @@ class LocalHotStore implements HotStore {
   private readonly admissions = new Map<string, AdmissionRecord>();
   private readonly locks = new Map<string, Expiring<string>>();
   private readonly rateLimits = new Map<string, Expiring<number>>();
-  private readonly claims = new Map<string, Expiring<string>>();
   private readonly channels = new Map<string, Set<Subscription>>();
   private generation = 0;
   private closed = false;
@@ -73,7 +72,7 @@ class LocalHotStore implements HotStore {
 
   private sweep(): void {
     const t = now();
-    for (const map of [this.wallets, this.admissions, this.locks, this.rateLimits, this.claims] as Map<unknown, { expiresAt: number }>[]) {
+    for (const map of [this.wallets, this.admissions, this.locks, this.rateLimits] as Map<unknown, { expiresAt: number }>[]) {
       for (const [k, v] of map) if (v.expiresAt <= t) map.delete(k);
     }
   }
@@ -222,33 +221,6 @@ class LocalHotStore implements HotStore {
     window.value += 1;
     const count = window.value;
     return { allowed: count <= limit, count, retryAfterSec: Math.max(1, Math.ceil((window.expiresAt - now()) / 1000)) };
-  }
-
-  // ---- dedupe claims ----
-
-  async claim(key: string, value: string, ttlSec: number): Promise<string | null> {
-    this.open();
-    checkNonEmpty("claim key", key);
-    checkString("claim value", value);
-    checkPositiveInt("ttlSec", ttlSec);
-    const existing = LocalHotStore.live(this.claims, key);
-    if (existing) return existing.value;
-    this.claims.set(key, { value, expiresAt: now() + ttlSec * 1000 });
-    return null;
-  }
-
-  async updateClaim(key: string, value: string): Promise<void> {
-    this.open();
-    checkNonEmpty("claim key", key);
-    checkString("claim value", value);
-    const existing = LocalHotStore.live(this.claims, key);
-    if (existing) existing.value = value;
-  }
-
-  async releaseClaim(key: string): Promise<void> {
-    this.open();
-    checkNonEmpty("claim key", key);
-    this.claims.delete(key);
   }
 
   // ---- publish/subscribe ----

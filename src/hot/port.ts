@@ -91,13 +91,6 @@ export interface HotStore {
   // ---- rate limits: fixed window per key ----
   hitRateLimit(key: string, limit: number, windowSec: number): Promise<RateLimitResult>;
 
-  // ---- dedupe claims: first writer wins, later ones read the stored value ----
-  /** Store `value` under `key` for `ttlSec` if absent. Returns null when this call stored it, else the value stored first. */
-  claim(key: string, value: string, ttlSec: number): Promise<string | null>;
-  /** Replace the value of an existing claim (keeps its TTL). */
-  updateClaim(key: string, value: string): Promise<void>;
-  releaseClaim(key: string): Promise<void>;
-
   // ---- publish/subscribe across processes ----
   // At most once (a subscriber that is disconnected misses messages); one
   // process's messages on a channel arrive in publish order. Handlers run

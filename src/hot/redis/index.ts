@@ -197,30 +197,6 @@ class RedisHotStore implements HotStore {
     return { allowed: count <= limit, count, retryAfterSec: Math.max(1, Math.ceil(pttl / 1000)) };
   }
 
-  // ---- dedupe claims ----
-
-  async claim(key: string, value: string, ttlSec: number): Promise<string | null> {
-    checkNonEmpty("claim key", key);
-    checkString("claim value", value);
-    checkPositiveInt("ttlSec", ttlSec);
-    const reply = await this.client.hotClaim(this.keys.claim(key), value, String(ttlSec));
-    const [code, first] = reply;
-    if (code === HotCode.Ok) return null;
-    if (code === HotCode.Taken && typeof first === "string") return first;
-    throw unexpectedReply("claim", reply);
-  }
-
-  async updateClaim(key: string, value: string): Promise<void> {
-    checkNonEmpty("claim key", key);
-    checkString("claim value", value);
-    await this.client.set(this.keys.claim(key), value, "KEEPTTL", "XX");
-  }
-
-  async releaseClaim(key: string): Promise<void> {
-    checkNonEmpty("claim key", key);
-    await this.client.del(this.keys.claim(key));
-  }
-
   // ---- publish/subscribe ----
 
   async publish(channel: string, message: string): Promise<void> {

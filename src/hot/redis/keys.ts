@@ -13,7 +13,6 @@ export interface Keys {
   admission(userId: number, admissionId: string): string;
   lock(name: string): string;
   rateLimit(key: string): string;
-  claim(key: string): string;
   channel(name: string): string;
   /** A key in the slot that publishes of `name` are routed by (publish-1.lua). */
   channelRoute(name: string): string;
@@ -29,7 +28,6 @@ export function createKeys(namespace: string): Keys {
     admission: (userId, admissionId) => `${namespace}:{u:${userId}}:adm:${admissionId}`,
     lock: (name) => `${namespace}:{lock:${name}}`,
     rateLimit: (key) => `${namespace}:{rl:${key}}`,
-    claim: (key) => `${namespace}:{c:${key}}`,
     // A channel is not a key (cluster PUBLISH reaches every node); its route key is.
     channel: (name) => `${namespace}:ps:${name}`,
     channelRoute: (name) => `${namespace}:{ps:${name}}`,

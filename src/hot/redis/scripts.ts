@@ -30,8 +30,6 @@ export const HotCode = {
   AlreadyCounted: -8,
   /** releaseLock: the lock is not held under this token. */
   NotOwner: -9,
-  /** claim: someone claimed the key first. */
-  Taken: -10,
   /** A numeric argument was malformed (the adapter checks first, so this is a bug). */
   BadArgument: -99,
 } as const;
@@ -47,7 +45,6 @@ declare module "ioredis" {
     hotDropWallet(wallet: string, markerTtlSec: string): Result<number, Context>;
     hotReleaseLock(lock: string, token: string): Result<number, Context>;
     hotHitRateLimit(counter: string, windowMs: string): Result<[number, number?], Context>;
-    hotClaim(claim: string, value: string, ttlSec: string): Result<[number, string?], Context>;
     hotPublish(route: string, channel: string, message: string): Result<number, Context>;
   }
 }
@@ -62,7 +59,6 @@ const SCRIPTS = {
   hotDropWallet: "dropWallet-1.lua",
   hotReleaseLock: "releaseLock-1.lua",
   hotHitRateLimit: "hitRateLimit-1.lua",
-  hotClaim: "claim-1.lua",
   hotPublish: "publish-1.lua",
 } as const;
 

@@ -24,7 +24,7 @@
 //      no payment event exists for an order that is not PAYED
 //   R5 no outbox row still waiting for the relay, when quiescent
 import { sql } from "kysely";
-import type { HotStore } from "../src/hot/port.ts";
+import type { Hot } from "../src/hot/index.ts";
 import type { Store } from "../src/store/store.ts";
 import { TradeType } from "../src/wallet/types.ts";
 import { checkRechargeInvariants } from "../src/bank/invariants.ts";
@@ -35,7 +35,7 @@ export interface CheckOptions {
 
 const n = (v: unknown) => Number(v ?? 0);
 
-export async function checkInvariants(store: Store, hot: HotStore, opts: CheckOptions = {}): Promise<string[]> {
+export async function checkInvariants(store: Store, hot: Hot, opts: CheckOptions = {}): Promise<string[]> {
   const db = store.db;
   const violations: string[] = [];
 
@@ -77,7 +77,7 @@ export async function checkInvariants(store: Store, hot: HotStore, opts: CheckOp
   // store and debits the hot store before the database, so in this order
   // available ≤ balance holds at every instant, under load too.
   const hotAvailable = new Map<number, number | null>();
-  for (const a of accounts.rows) hotAvailable.set(n(a.user_id), await hot.getAvailable(n(a.user_id)));
+  for (const a of accounts.rows) hotAvailable.set(n(a.user_id), await hot.coins.getAvailable(n(a.user_id)));
   const balances = new Map(
     (await db.selectFrom("currency_account").select(["user_id", "current_balance"]).execute()).map((r) => [n(r.user_id), n(r.current_balance)]),
   );

@@ -1,8 +1,7 @@
 // Wiring, once at boot: config → adapters → services. No container, no
 // globals: everything a request or a consumer needs hangs off `Deps`.
 import type { Config } from "./config.ts";
-import { createHotStore } from "./hot/index.ts";
-import type { HotStore } from "./hot/port.ts";
+import { createHot, type Hot } from "./hot/index.ts";
 import { createCacheBus, type CacheBus } from "./lib/cache-bus.ts";
 import { createLogger } from "./lib/logger.ts";
 import { createMetrics, type Metrics } from "./lib/metrics.ts";
@@ -30,7 +29,7 @@ export interface DepsOptions {
   /** Kafka consumer timings (tests shorten them: the mock broker waits a session timeout on joins). */
   kafkaConsumer?: Partial<KafkaConsumerTuning>;
   /** Use this hot store instead of opening one (it is then not closed here). */
-  hot?: HotStore;
+  hot?: Hot;
   /** Run the outbox relay in start() (default true; tests switch it off to leave events in the outbox). */
   outboxRelay?: boolean;
   /** Run the sandbox provider's notification sender in start() (default true). */
@@ -43,10 +42,10 @@ export async function createDeps(config: Config, options: DepsOptions = {}) {
   const store: Store = config.profile === "cluster" ? openMysqlStore(config.mysqlUrl!) : openSqliteStore(config.sqlitePath);
   if (!options.skipMigrations) await migrate(store);
   const ownsHot = !options.hot;
-  const hot: HotStore = options.hot ?? (await createHotStore(config, log));
+  const hot: Hot = options.hot ?? (await createHot(config, log));
   const events: EventLog = await createEventLog(config, store, options.kafkaConsumer);
-  const cacheBus: CacheBus = createCacheBus(hot, log);
-  const push: Push = createPush(hot);
+  const cacheBus: CacheBus = createCacheBus(hot.bus, log);
+  const push: Push = createPush(hot.bus);
 
   const wallet = createWalletService({ store, hot, log });
   const shop = createShop({ store, cacheBus });

@@ -14,7 +14,7 @@ export interface RunningServer {
 
 export async function startServer(deps: Deps, opts: { port?: number; reusePort?: boolean } = {}): Promise<RunningServer> {
   const app = createApp(deps);
-  const hub = createHub({ hot: deps.hot, jwtSecret: deps.config.jwtSecret, log: deps.log, metrics: deps.metrics });
+  const hub = createHub({ bus: deps.hot.bus, jwtSecret: deps.config.jwtSecret, log: deps.log, metrics: deps.metrics });
   const server = Bun.serve<SocketData>({
     hostname: deps.config.host,
     port: opts.port ?? deps.config.port,

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig, type Config, type Profile } from "../src/config.ts";
 import { createDeps, type Deps, type DepsOptions } from "../src/deps.ts";
-import { createLocalHotStore } from "../src/hot/local.ts";
+import { createLocalHot } from "../src/hot/index.ts";
 import { signToken, type Role } from "../src/lib/auth.ts";
 import { startServer, type RunningServer } from "../src/server.ts";
 import { freshMysqlDatabase, services, uniqueName } from "./services.ts";
@@ -55,7 +55,7 @@ export async function createDeployment(profile: Profile, env: Record<string, str
   const processes: Deps[] = [];
   // The embedded hot store lives in one process; the deployment's "other
   // processes" share it, as a pool shares Redis, and it outlives them.
-  const sharedHot = profile === "embedded" ? createLocalHotStore() : undefined;
+  const sharedHot = profile === "embedded" ? createLocalHot() : undefined;
   if (sharedHot) cleanups.push(() => sharedHot.close());
 
   return {

@@ -12,7 +12,7 @@
 // afresh; after the commit but before the offset commit → redelivered, found
 // "seen", settled/refunded again (no-ops) and pushed again (pushes are at
 // least once; clients dedupe by requestId).
-import type { HotStore } from "../hot/port.ts";
+import type { Hot } from "../hot/index.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { Metrics } from "../lib/metrics.ts";
 import type { LogMessage } from "../log/port.ts";
@@ -44,7 +44,7 @@ function parse(m: LogMessage, log: Logger): GiftSendEvent | null {
 
 export function createGiftConsumer(deps: {
   store: Store;
-  hot: HotStore;
+  hot: Hot;
   wallet: WalletService;
   push: Push;
   metrics: Metrics;
@@ -107,21 +107,21 @@ export function createGiftConsumer(deps: {
   async function settle(o: GiftOutcome): Promise<void> {
     const { senderId, requestId } = o.event;
     if (o.ok) {
-      const settled = await hot.settleDebit(senderId, requestId);
+      const settled = await hot.coins.settleDebit(senderId, requestId);
       if (!settled && o.fresh) {
         // The admission was refunded (its produce reported failure although
         // the message landed) or has expired, yet the send is now debited in
         // the database: the hot `available` no longer matches the truth, so
         // drop it and let the next admission rebuild it from the database.
-        await hot.dropWallet(senderId);
+        await hot.coins.dropWallet(senderId);
       }
     } else {
-      await hot.refundDebit(senderId, requestId);
+      await hot.coins.refundDebit(senderId, requestId);
       if (o.fresh && o.reason === "insufficient_balance") {
         // The hot store admitted coins the database does not have: its
         // `available` drifted (lost data, a rebuild while debits were
         // pending). Drop it so the next admission rebuilds from the truth.
-        await hot.dropWallet(senderId);
+        await hot.coins.dropWallet(senderId);
       }
     }
   }

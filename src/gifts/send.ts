@@ -11,7 +11,7 @@ import { AppError } from "../lib/errors.ts";
 import { fingerprint, newId } from "../lib/ids.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { Metrics } from "../lib/metrics.ts";
-import type { HotStore } from "../hot/port.ts";
+import type { Hot } from "../hot/index.ts";
 import type { RoomService } from "../rooms/service.ts";
 import type { WalletService } from "../wallet/service.ts";
 import type { GiftCatalogue } from "./catalogue.ts";
@@ -42,7 +42,7 @@ export function giftBizId(senderId: number, requestId: string): string {
 const STATE_TO_STATUS = { pending: "accepted", settled: "success", refunded: "failed" } as const;
 
 export function createGiftSender(deps: {
-  hot: HotStore;
+  hot: Hot;
   events: EventLog;
   wallet: WalletService;
   rooms: RoomService;
@@ -96,7 +96,7 @@ export function createGiftSender(deps: {
       try {
         await events.publish(TOPICS.sendGift, [{ key: String(senderId), value: JSON.stringify(event) }]);
       } catch (err) {
-        await hot.refundDebit(senderId, requestId);
+        await hot.coins.refundDebit(senderId, requestId);
         metrics.giftSends.inc({ outcome: "produce_failed" });
         throw err;
       }

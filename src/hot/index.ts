@@ -1,19 +1,90 @@
-// Picks the hot-store adapter for the profile: Redis (standalone or cluster)
-// in `cluster`, in-process maps in `embedded`.
+// The hot store: fast, shared, rebuildable state beside the relational store,
+// split by concern. Each concern is a folder with its port, its Redis adapter
+// (Lua scripts in scripts/) and its in-process adapter side by side:
+//   coins/   the wallet's admission front (only src/wallet/ calls it)
+//   guards/  locks and rate limits
+//   bus/     publish/subscribe across processes
+//   redis/   the shared Redis connection and script loading
+// The profile picks the adapters: Redis (standalone or cluster) in `cluster`,
+// in-process maps in `embedded`.
 import type { Config } from "../config.ts";
 import type { Logger } from "../lib/logger.ts";
-import { createLocalHotStore } from "./local.ts";
-import type { HotStore } from "./port.ts";
-import { createRedisHotStore } from "./redis/index.ts";
+import type { Bus } from "./bus/port.ts";
+import { LocalBus } from "./bus/local.ts";
+import { RedisBus, defineBusScripts } from "./bus/redis.ts";
+import type { HotCoins } from "./coins/port.ts";
+import { LocalCoins } from "./coins/local.ts";
+import { createRedisCoins, defineCoinScripts } from "./coins/redis.ts";
+import type { Guards } from "./guards/port.ts";
+import { LocalGuards } from "./guards/local.ts";
+import { createRedisGuards, defineGuardScripts } from "./guards/redis.ts";
+import { openRedis, type RedisOptions } from "./redis/connection.ts";
 
-export type { HotStore } from "./port.ts";
+export interface Hot {
+  readonly kind: "redis" | "local";
+  readonly coins: HotCoins;
+  readonly guards: Guards;
+  readonly bus: Bus;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
 
-export async function createHotStore(config: Config, log: Logger): Promise<HotStore> {
-  if (config.profile === "embedded") return createLocalHotStore();
-  return createRedisHotStore({
+export async function createHot(config: Config, logger: Logger): Promise<Hot> {
+  if (config.profile === "embedded") return createLocalHot();
+  return createRedisHot({
     url: config.redisUrl,
     clusterNodes: config.redisCluster,
     namespace: config.namespace,
-    onConnectionError: (err, connection) => log.warn("redis connection error; reconnecting", { connection, err: err.message }),
+    onConnectionError: (err, connection) => logger.warn("redis connection error; reconnecting", { connection, err: err.message }),
   });
+}
+
+const SWEEP_INTERVAL_MS = 10_000;
+
+/** The in-process hot store; one per deployment, shared by its "processes" in tests. */
+export function createLocalHot(): Hot {
+  const coins = new LocalCoins();
+  const guards = new LocalGuards();
+  const bus = new LocalBus();
+  const adapters = [coins, guards, bus];
+  let closed = false;
+  const sweeper = setInterval(() => {
+    for (const a of adapters) a.sweep();
+  }, SWEEP_INTERVAL_MS);
+  // The sweeper alone must not keep the process alive.
+  sweeper.unref?.();
+  return {
+    kind: "local",
+    coins,
+    guards,
+    bus,
+    async ping() {
+      if (closed) throw new Error("hot store: closed");
+    },
+    async close() {
+      closed = true;
+      clearInterval(sweeper);
+      for (const a of adapters) a.close();
+    },
+  };
+}
+
+/** Connects (failing when Redis is unreachable) and registers every concern's scripts. */
+export async function createRedisHot(opts: RedisOptions): Promise<Hot> {
+  const conn = await openRedis(opts, (client) => {
+    defineCoinScripts(client);
+    defineGuardScripts(client);
+    defineBusScripts(client);
+  });
+  const bus = new RedisBus(conn);
+  return {
+    kind: "redis",
+    coins: createRedisCoins(conn),
+    guards: createRedisGuards(conn),
+    bus,
+    ping: () => conn.ping(),
+    async close() {
+      await Promise.all([bus.close(), conn.close()]);
+    },
+  };
 }

@@ -1,9 +1,9 @@
 // Process-local caches are dropped in every process when an admin changes
 // what they hold: the writer publishes an invalidation on the hot store's
-// pub/sub and every process (the writer included) drops its copy on receipt.
+// bus and every process (the writer included) drops its copy on receipt.
 // The writer also drops its own copy synchronously, so it never serves its
 // own stale value.
-import type { HotStore, Unsubscribe } from "../hot/port.ts";
+import type { Bus, Unsubscribe } from "../hot/bus/port.ts";
 import type { Logger } from "./logger.ts";
 
 export type CacheName = "gifts" | "rooms" | "shop";
@@ -19,7 +19,7 @@ export interface CacheBus {
 
 const CHANNEL = "cache-invalidate";
 
-export function createCacheBus(hot: HotStore, log: Logger): CacheBus {
+export function createCacheBus(bus: Bus, log: Logger): CacheBus {
   const handlers = new Map<CacheName, ((key: string) => void)[]>();
   let unsubscribe: Unsubscribe | null = null;
   const dropLocal = (cache: CacheName, key: string) => {
@@ -31,10 +31,10 @@ export function createCacheBus(hot: HotStore, log: Logger): CacheBus {
     },
     async invalidate(cache, key) {
       dropLocal(cache, key);
-      await hot.publish(CHANNEL, JSON.stringify({ cache, key }));
+      await bus.publish(CHANNEL, JSON.stringify({ cache, key }));
     },
     async start() {
-      unsubscribe = await hot.subscribe(CHANNEL, (message) => {
+      unsubscribe = await bus.subscribe(CHANNEL, (message) => {
         try {
           const { cache, key } = JSON.parse(message) as { cache: CacheName; key: string };
           dropLocal(cache, key);

@@ -108,7 +108,7 @@ export function mountRoutes(app: Hono<AppEnv>, deps: Deps, routes: AnyRoute[]): 
       c.set("principal", user);
       if (r.rateLimit) {
         const who = user ? `u${user.userId}` : `ip${c.req.header("x-forwarded-for") ?? "local"}`;
-        const hit = await deps.hot.hitRateLimit(`rl:${name}:${who}`, r.rateLimit.limit, r.rateLimit.windowSec);
+        const hit = await deps.hot.guards.hitRateLimit(`rl:${name}:${who}`, r.rateLimit.limit, r.rateLimit.windowSec);
         if (!hit.allowed) {
           c.header("Retry-After", String(hit.retryAfterSec));
           throw new AppError("RATE_LIMITED", r.rateLimit.message);

@@ -3,7 +3,8 @@
 // front, rebuilt from the database when it is missing. Credits commit in the
 // database first and are then applied to the hot store by version, so a
 // credit is never counted twice nor lost by a concurrent rebuild.
-import type { HotStore, AdmitResult } from "../hot/port.ts";
+import type { AdmitResult } from "../hot/coins/port.ts";
+import type { Hot } from "../hot/index.ts";
 import { AppError } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
 import { isUniqueViolation, type Store } from "../store/store.ts";
@@ -20,7 +21,7 @@ export interface GrantResult {
   tradeId: number;
 }
 
-export function createWalletService(deps: { store: Store; hot: HotStore; log: Logger }) {
+export function createWalletService(deps: { store: Store; hot: Hot; log: Logger }) {
   const { store, hot, log } = deps;
   const repo = createWalletRepo(store);
   const db = store.db;
@@ -43,19 +44,19 @@ export function createWalletService(deps: { store: Store; hot: HotStore; log: Lo
   async function loadIntoHot(userId: number): Promise<void> {
     const lockName = `wallet-load:${userId}`;
     for (let attempt = 0; attempt < LOAD_ATTEMPTS; attempt++) {
-      const token = await hot.acquireLock(lockName, LOAD_LOCK_TTL_MS);
+      const token = await hot.guards.acquireLock(lockName, LOAD_LOCK_TTL_MS);
       if (!token) {
         // Someone else is loading this wallet; give them a moment.
         await Bun.sleep(10 * (attempt + 1));
-        if ((await hot.getAvailable(userId)) !== null) return;
+        if ((await hot.coins.getAvailable(userId)) !== null) return;
         continue;
       }
       try {
         const acc = await account(userId);
-        const r = await hot.loadAvailable(userId, acc.balance, acc.version);
+        const r = await hot.coins.loadAvailable(userId, acc.balance, acc.version);
         if (r !== "stale") return;
       } finally {
-        await hot.releaseLock(lockName, token);
+        await hot.guards.releaseLock(lockName, token);
       }
     }
     throw new AppError("UNAVAILABLE", "wallet is busy, retry shortly");
@@ -76,7 +77,7 @@ export function createWalletService(deps: { store: Store; hot: HotStore; log: Lo
     async admitDebit(input: { userId: number; admissionId: string; amount: number; fingerprint: string; ttlSec: number }): Promise<AdmitResult> {
       let rechecked = false;
       for (let attempt = 0; attempt < 4; attempt++) {
-        const r = await hot.admitDebit(input);
+        const r = await hot.coins.admitDebit(input);
         if (r.kind === "unloaded") {
           await loadIntoHot(input.userId);
           continue;
@@ -86,7 +87,7 @@ export function createWalletService(deps: { store: Store; hot: HotStore; log: Lo
         const acc = await repo.getAccount(db, input.userId);
         if (!acc || acc.creditVersion <= r.knownVersion) return r;
         log.warn("hot wallet missed a credit; rebuilding it", { userId: input.userId, creditVersion: acc.creditVersion, knownVersion: r.knownVersion });
-        await hot.dropWallet(input.userId);
+        await hot.coins.dropWallet(input.userId);
       }
       throw new AppError("UNAVAILABLE", "wallet could not be loaded, retry shortly");
     },
@@ -123,12 +124,12 @@ export function createWalletService(deps: { store: Store; hot: HotStore; log: Lo
     /** Tells the hot store about a committed credit. */
     async applyCreditToHot(userId: number, amount: number, version: number): Promise<void> {
       try {
-        await hot.creditAvailable(userId, amount, version);
+        await hot.coins.creditAvailable(userId, amount, version);
       } catch (err) {
         // The database has the credit; the hot store is rebuildable. Drop the
         // wallet so the next admission reloads it from the truth.
         log.warn("hot credit failed; dropping wallet for rebuild", { err, userId });
-        await hot.dropWallet(userId).catch(() => undefined);
+        await hot.coins.dropWallet(userId).catch(() => undefined);
       }
     },
 

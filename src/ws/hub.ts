@@ -1,11 +1,11 @@
 // The WebSocket IM hub of one process (SPEC §8). Sockets subscribe to Bun's
 // native topics `room:<id>` and `user:<id>`; pushes published anywhere in the
-// deployment arrive on the hot store's pub/sub channel (push.ts) and are
+// deployment arrive on the hot store's bus (push.ts) and are
 // re-published here to the local topic, so each process delivers to the
 // sockets it holds and no process needs to know where a user is connected.
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import { z } from "zod";
-import type { HotStore, Unsubscribe } from "../hot/port.ts";
+import type { Bus, Unsubscribe } from "../hot/bus/port.ts";
 import { verifyToken } from "../lib/auth.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { Metrics } from "../lib/metrics.ts";
@@ -28,8 +28,8 @@ function deny(status: number, code: number, msg: string): Response {
   return Response.json({ code, msg, data: null }, { status });
 }
 
-export function createHub(deps: { hot: HotStore; jwtSecret: string; log: Logger; metrics: Metrics }) {
-  const { hot, log, metrics } = deps;
+export function createHub(deps: { bus: Bus; jwtSecret: string; log: Logger; metrics: Metrics }) {
+  const { bus, log, metrics } = deps;
   let server: Server<SocketData> | null = null;
   let unsubscribe: Unsubscribe | null = null;
   const sockets = new Set<ServerWebSocket<SocketData>>();
@@ -87,7 +87,7 @@ export function createHub(deps: { hot: HotStore; jwtSecret: string; log: Logger;
     /** Starts delivering pushes from every process to this process's sockets. */
     async attach(srv: Server<SocketData>): Promise<void> {
       server = srv;
-      unsubscribe = await hot.subscribe(PUSH_CHANNEL, (raw) => {
+      unsubscribe = await bus.subscribe(PUSH_CHANNEL, (raw) => {
         try {
           const env = JSON.parse(raw) as PushEnvelope;
           const topic = "room" in env.target ? roomTopic(env.target.room) : userTopic(env.target.user);

@@ -1,8 +1,8 @@
 // Pushing to WebSocket clients from anywhere in the app. A push is published
-// on the hot store's pub/sub channel; every process's hub (src/ws/hub.ts)
+// on the hot store's bus; every process's hub (src/ws/hub.ts)
 // receives it and delivers to the sockets it holds, so a user's messages
 // reach each of their sockets whichever process holds it.
-import type { HotStore } from "../hot/port.ts";
+import type { Bus } from "../hot/bus/port.ts";
 
 export interface ServerMessage {
   type: string;
@@ -24,8 +24,8 @@ export interface Push {
   toUser(userId: number, message: ServerMessage): Promise<void>;
 }
 
-export function createPush(hot: HotStore): Push {
-  const send = (env: PushEnvelope) => hot.publish(PUSH_CHANNEL, JSON.stringify(env));
+export function createPush(bus: Bus): Push {
+  const send = (env: PushEnvelope) => bus.publish(PUSH_CHANNEL, JSON.stringify(env));
   return {
     toRoom: (room, message) => send({ target: { room }, message }),
     toUser: (user, message) => send({ target: { user }, message }),

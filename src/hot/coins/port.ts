@@ -1,12 +1,14 @@
-// The hot store: the fast, rebuildable admission front (ARCHITECTURE.md,
-// "Correctness model"). The relational store is the truth; everything here can
-// be rebuilt from it. Every operation is atomic on its own. Two adapters
-// implement this contract — Redis + Lua (cluster) and in-process maps
-// (embedded) — and one contract suite (hot.contract.test.ts) runs on both.
+// The hot store's coins: the fast, rebuildable admission front of the wallet
+// (src/wallet/admissions.ts holds the full money invariant and is this port's
+// only caller). The relational store is the truth; everything here can be
+// rebuilt from it. Every operation is atomic on its own. Two adapters
+// implement this contract — Redis + Lua (redis.ts, scripts/*.lua) and
+// in-process maps (local.ts) — and coins.contract.test.ts runs on both and on
+// a Redis Cluster.
 //
-// Coins. Per user the hot store keeps `available` = database balance − debits
+// Per user the hot store keeps `available` = database balance − debits
 // admitted but not yet persisted, plus one admission record per admission id:
-//   pending  → debited from `available`, waiting for the consumer
+//   pending  → debited from `available`, waiting for the database
 //   settled  → persisted in the database (available unchanged)
 //   refunded → could not be persisted; its amount went back to `available`
 //              (unless `available` was rebuilt after the debit: the rebuild
@@ -20,6 +22,21 @@
 // newer than that, and a credit that finds no wallet remembers its version so a
 // load that read an older row is told `stale` and reads again. A dropped wallet
 // remembers the highest version it knew the same way.
+
+/**
+ * How long a missing wallet remembers the highest credit version it saw, so a
+ * load that read an older row is told `stale`. It only has to outlast one
+ * read-then-load of the database (the wallet holds a 1 s lock for it).
+ */
+export const WALLET_MARKER_TTL_SEC = 600;
+
+export interface AdmitInput {
+  userId: number;
+  admissionId: string;
+  amount: number;
+  fingerprint: string;
+  ttlSec: number;
+}
 
 export type AdmitResult =
   | { kind: "admitted"; available: number }
@@ -47,28 +64,9 @@ export interface Admission {
 
 export type LoadResult = "loaded" | "present" | "stale";
 
-export interface RateLimitResult {
-  allowed: boolean;
-  /** Hits counted in the current window, this one included. */
-  count: number;
-  /** Seconds until the window resets. */
-  retryAfterSec: number;
-}
-
-export type Unsubscribe = () => Promise<void>;
-
-export interface HotStore {
-  readonly kind: "redis" | "local";
-
-  // ---- coins ----
+export interface HotCoins {
   /** Debit `amount` from `available` if it suffices; idempotent on (userId, admissionId). */
-  admitDebit(input: {
-    userId: number;
-    admissionId: string;
-    amount: number;
-    fingerprint: string;
-    ttlSec: number;
-  }): Promise<AdmitResult>;
+  admitDebit(input: AdmitInput): Promise<AdmitResult>;
   /** pending → settled. Returns false when the admission is not pending (already settled/refunded, or unknown). */
   settleDebit(userId: number, admissionId: string): Promise<boolean>;
   /** pending → refunded and its amount back to `available` (see the header for a rebuilt wallet). False when not pending. */
@@ -82,22 +80,4 @@ export interface HotStore {
   getAvailable(userId: number): Promise<number | null>;
   /** Forget a user's wallet (not its admissions); the next admission rebuilds it. */
   dropWallet(userId: number): Promise<void>;
-
-  // ---- locks: owner token, compare-and-delete release ----
-  /** Returns the owner token, or null when someone else holds the lock. */
-  acquireLock(name: string, ttlMs: number): Promise<string | null>;
-  releaseLock(name: string, token: string): Promise<boolean>;
-
-  // ---- rate limits: fixed window per key ----
-  hitRateLimit(key: string, limit: number, windowSec: number): Promise<RateLimitResult>;
-
-  // ---- publish/subscribe across processes ----
-  // At most once (a subscriber that is disconnected misses messages); one
-  // process's messages on a channel arrive in publish order. Handlers run
-  // asynchronously, never inside publish().
-  publish(channel: string, message: string): Promise<void>;
-  subscribe(channel: string, handler: (message: string) => void): Promise<Unsubscribe>;
-
-  ping(): Promise<void>;
-  close(): Promise<void>;
 }

@@ -53,9 +53,9 @@ export async function createDeps(config: Config, options: DepsOptions = {}) {
   const catalogue = createGiftCatalogue({ store, cacheBus });
   const gifts = {
     catalogue,
-    sender: createGiftSender({ hot, events, wallet, rooms, catalogue, metrics, log }),
-    history: createGiftHistory({ store, hot }),
-    consumer: createGiftConsumer({ store, hot, wallet, push, metrics, log, hooks: options.giftConsumerHooks }),
+    sender: createGiftSender({ events, wallet, rooms, catalogue, metrics, log }),
+    history: createGiftHistory({ store, wallet }),
+    consumer: createGiftConsumer({ store, wallet, push, metrics, log, hooks: options.giftConsumerHooks }),
   };
 
   // Where this deployment is reached (pay pages, sandbox notifications);

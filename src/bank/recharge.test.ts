@@ -148,7 +148,7 @@ describe.each(profilesUnderTest())("recharge on the %s profile", (profile) => {
     expect(JSON.parse(events[0]!.payload)).toMatchObject({ eventId: `recharge-paid:${order.orderId}`, orderId: order.orderId, userId, coins: 500, amount: 5000, tradeNo: `T-${order.orderId}` });
 
     // The hot store learned the credit: the coins can be spent at once.
-    expect(await deps.hot.coins.getAvailable(userId)).toSatisfy((v) => v === null || v === 500);
+    expect(await deps.wallet.hotAvailable(userId)).toSatisfy((v) => v === null || v === 500);
 
     // A repeat later, even with another tradeNo: success, nothing changes.
     const before = await moneySnapshot(deps, userId, order.orderId);

@@ -158,7 +158,7 @@ describe.each(profilesUnderTest())("gifts on the %s profile", (profile) => {
     expect(status.data).toMatchObject({ status: "failed", reason: "account_frozen" });
     await Bun.sleep(200);
     expect(bystander.messages.some((m) => m.type === "gift_fail" || (m.type === "gift" && m.data.requestId === r.data.requestId))).toBe(false);
-    expect(await deps.hot.coins.getAvailable(viewer.userId)).toBe(100);
+    expect(await deps.wallet.hotAvailable(viewer.userId)).toBe(100);
     expect(await balance(viewer.userId)).toBe(100);
     expect((await ledger(viewer.userId)).length).toBe(0);
     senderSocket.close();
@@ -170,7 +170,7 @@ describe.each(profilesUnderTest())("gifts on the %s profile", (profile) => {
   test("the hot store refills from the database when its wallet is gone", async () => {
     const viewer = freshViewer();
     await grant(viewer.userId, 60);
-    await deps.hot.coins.dropWallet(viewer.userId);
+    await deps.wallet.dropHot(viewer.userId);
     const results = await Promise.all(
       Array.from({ length: 5 }, () => client.call("POST", "/api/gifts/send", { as: viewer, body: { giftId: 900, roomId, receiverId: ANCHOR.userId } })),
     );
@@ -186,8 +186,13 @@ describe.each(profilesUnderTest())("gifts on the %s profile", (profile) => {
     const front = await deployment.spawn({ consumers: false });
     const s = await serve(front);
     // Plant drift: the hot store believes in 1000 coins, the database holds 100.
-    await front.hot.coins.dropWallet(viewer.userId);
-    expect(await front.hot.coins.loadAvailable(viewer.userId, 1000, (await front.wallet.account(viewer.userId)).version)).toBe("loaded");
+    // (Loaded from a balance the database holds only for the moment of the load.)
+    const setBalance = (coins: number) => front.store.db.updateTable("currency_account").set({ current_balance: coins }).where("user_id", "=", viewer.userId).execute();
+    await front.wallet.dropHot(viewer.userId);
+    await setBalance(1000);
+    await front.wallet.loadIntoHot(viewer.userId);
+    await setBalance(100);
+    expect(await front.wallet.hotAvailable(viewer.userId)).toBe(1000);
     const sends = await Promise.all(
       Array.from({ length: 10 }, () => s.client.call("POST", "/api/gifts/send", { as: viewer, body: { giftId: 900, roomId, receiverId: ANCHOR.userId } })),
     );
@@ -200,7 +205,7 @@ describe.each(profilesUnderTest())("gifts on the %s profile", (profile) => {
     expect((await failures()).map((f) => f.reason)).toEqual(Array(5).fill("insufficient_balance"));
     expect(await balance(viewer.userId)).toBe(0);
     // Rebuilt from the truth: the next send is refused at once.
-    await eventually(async () => (await deps.hot.coins.getAvailable(viewer.userId)) === null);
+    await eventually(async () => (await deps.wallet.hotAvailable(viewer.userId)) === null);
     const next = await client.call("POST", "/api/gifts/send", { as: viewer, body: { giftId: 900, roomId, receiverId: ANCHOR.userId } });
     expect(next.status).toBe(402);
     expect(await checkInvariants(deps.store, deps.hot, { quiescent: true })).toEqual([]);
@@ -212,10 +217,10 @@ describe.each(profilesUnderTest())("gifts on the %s profile", (profile) => {
     const first = await client.call("POST", "/api/gifts/send", { as: viewer, body: { giftId: 900, roomId, receiverId: ANCHOR.userId } });
     expect(first.status).toBe(202);
     await eventually(async () => (await records(viewer.userId)).length === 1);
-    expect(await deps.hot.coins.getAvailable(viewer.userId)).toBe(0);
-    // The grant's transaction commits, then its process dies: creditAvailable never runs.
+    expect(await deps.wallet.hotAvailable(viewer.userId)).toBe(0);
+    // The grant's transaction commits, then its process dies: applyCreditToHot never runs.
     await deps.store.transact((trx) => deps.wallet.creditInTx(trx, { userId: viewer.userId, amount: 100, type: TradeType.ADMIN_GRANT, bizId: `lost-${viewer.userId}` }));
-    expect(await deps.hot.coins.getAvailable(viewer.userId)).toBe(0);
+    expect(await deps.wallet.hotAvailable(viewer.userId)).toBe(0);
     const sends = await Promise.all(
       Array.from({ length: 6 }, () => client.call("POST", "/api/gifts/send", { as: viewer, body: { giftId: 900, roomId, receiverId: ANCHOR.userId } })),
     );
@@ -284,21 +289,21 @@ describe.each(profilesUnderTest())("the gift consumer's crash window on the %s p
       await eventually(() => crashes >= 1);
       const row = await a.store.db.selectFrom("currency_trade").selectAll().where("user_id", "=", viewer.userId).where("type", "=", TradeType.SEND_GIFT).execute();
       expect(row.length).toBe(1);
-      expect((await a.hot.coins.getAdmission(viewer.userId, sent.data.requestId))?.state).toBe("pending");
+      expect((await a.wallet.admission(viewer.userId, sent.data.requestId))?.state).toBe("pending");
       await sa.server.stop();
       await a.close();
 
       // Process B takes over the group and gets the batch again.
       const b = await deployment.spawn();
       const sb = await serve(b);
-      await eventually(async () => (await b.hot.coins.getAdmission(viewer.userId, sent.data.requestId))?.state === "settled", 20000);
+      await eventually(async () => (await b.wallet.admission(viewer.userId, sent.data.requestId))?.state === "settled", 20000);
       const trades = await b.store.db.selectFrom("currency_trade").selectAll().where("user_id", "=", viewer.userId).where("type", "=", TradeType.SEND_GIFT).execute();
       expect(trades.length).toBe(1);
       const records = await b.store.db.selectFrom("gift_record").selectAll().where("sender_id", "=", viewer.userId).execute();
       expect(records.length).toBe(1);
       const wallet = await sb.client.call<{ balance: number }>("GET", "/api/wallet", { as: viewer });
       expect(wallet.data.balance).toBe(55);
-      expect(await b.hot.coins.getAvailable(viewer.userId)).toBe(55);
+      expect(await b.wallet.hotAvailable(viewer.userId)).toBe(55);
       expect(await checkInvariants(b.store, b.hot, { quiescent: true })).toEqual([]);
       await sb.server.stop();
     } finally {
@@ -318,11 +323,11 @@ describe.each(profilesUnderTest())("the gift consumer's crash window on the %s p
       const sent = await s.client.call<{ requestId: string }>("POST", "/api/gifts/send", { as: viewer, body: { giftId: 902, roomId: room.data.roomId, receiverId: ANCHOR.userId } });
       expect(sent.status).toBe(202);
       // What the send path does when the broker's acknowledgement is lost.
-      expect(await front.hot.coins.refundDebit(viewer.userId, sent.data.requestId)).toBe(true);
-      expect(await front.hot.coins.getAvailable(viewer.userId)).toBe(100);
+      expect(await front.wallet.refund(viewer.userId, sent.data.requestId)).toBe(true);
+      expect(await front.wallet.hotAvailable(viewer.userId)).toBe(100);
       await deployment.spawn();
       await eventually(async () => (await front.store.db.selectFrom("gift_record").select("id").where("sender_id", "=", viewer.userId).execute()).length === 1);
-      await eventually(async () => (await front.hot.coins.getAvailable(viewer.userId)) === null);
+      await eventually(async () => (await front.wallet.hotAvailable(viewer.userId)) === null);
       const wallet = await s.client.call<{ balance: number }>("GET", "/api/wallet", { as: viewer });
       expect(wallet.data.balance).toBe(80);
       // The next admission rebuilds `available` from the truth: 4 more fit, not 5.

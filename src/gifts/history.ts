@@ -1,12 +1,12 @@
 // Where a send stands, and gift history. A send's final state lives in the
 // database (a gift record, or a failure row); until then its admission in the
-// hot store says it is accepted.
-import type { Hot } from "../hot/index.ts";
+// wallet says it is accepted.
 import { AppError } from "../lib/errors.ts";
 import type { Store } from "../store/store.ts";
+import type { WalletService } from "../wallet/service.ts";
 import { giftBizId, type SendStatus } from "./send.ts";
 
-export function createGiftHistory(deps: { store: Store; hot: Hot }) {
+export function createGiftHistory(deps: { store: Store; wallet: WalletService }) {
   const db = deps.store.db;
   return {
     async sendStatus(senderId: number, requestId: string): Promise<{ requestId: string; status: SendStatus; reason?: string }> {
@@ -14,7 +14,7 @@ export function createGiftHistory(deps: { store: Store; hot: Hot }) {
       // The admission first: the consumer commits the database row before it
       // settles or refunds the admission, so a settled/refunded admission read
       // here guarantees the row below is visible.
-      const admission = await deps.hot.coins.getAdmission(senderId, requestId);
+      const admission = await deps.wallet.admission(senderId, requestId);
       const record = await db.selectFrom("gift_record").select("id").where("biz_id", "=", bizId).executeTakeFirst();
       if (record) return { requestId, status: "success" };
       const failure = await db.selectFrom("gift_send_failure").select("reason").where("biz_id", "=", bizId).executeTakeFirst();

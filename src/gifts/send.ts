@@ -1,9 +1,9 @@
 // Sending a gift (SPEC §5), the synchronous half:
 //   validate → gift from the local catalogue → room living → not to yourself
-//   → admit the debit in the hot store (atomic, idempotent on requestId)
+//   → the wallet admits the debit (atomic, idempotent on requestId)
 //   → produce to `send_gift` keyed by the sender → 202.
 // The asynchronous half (persist, settle or refund, push) is consumer.ts.
-// If the produce fails the admission is refunded at once and the caller gets
+// If the produce fails the wallet refunds the admission at once and the caller gets
 // a 500: nothing is left debited for a send nobody will persist.
 import type { EventLog } from "../log/port.ts";
 import { TOPICS } from "../log/topics.ts";
@@ -11,7 +11,6 @@ import { AppError } from "../lib/errors.ts";
 import { fingerprint, newId } from "../lib/ids.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { Metrics } from "../lib/metrics.ts";
-import type { Hot } from "../hot/index.ts";
 import type { RoomService } from "../rooms/service.ts";
 import type { WalletService } from "../wallet/service.ts";
 import type { GiftCatalogue } from "./catalogue.ts";
@@ -42,7 +41,6 @@ export function giftBizId(senderId: number, requestId: string): string {
 const STATE_TO_STATUS = { pending: "accepted", settled: "success", refunded: "failed" } as const;
 
 export function createGiftSender(deps: {
-  hot: Hot;
   events: EventLog;
   wallet: WalletService;
   rooms: RoomService;
@@ -50,7 +48,7 @@ export function createGiftSender(deps: {
   metrics: Metrics;
   log: Logger;
 }) {
-  const { hot, events, wallet, rooms, catalogue, metrics } = deps;
+  const { events, wallet, rooms, catalogue, metrics } = deps;
   const reject = (reason: AppError["name"], message: string): never => {
     metrics.giftSends.inc({ outcome: `rejected_${reason.toLowerCase()}` });
     throw new AppError(reason, message);
@@ -67,7 +65,7 @@ export function createGiftSender(deps: {
       if (input.receiverId === senderId) return reject("NOT_SEND_TO_YOURSELF", "receiverId: you cannot send a gift to yourself");
 
       const fp = fingerprint(input.giftId, input.roomId, input.receiverId);
-      const admitted = await wallet.admitDebit({ userId: senderId, admissionId: requestId, amount: gift.price, fingerprint: fp, ttlSec: ADMISSION_TTL_SEC });
+      const admitted = await wallet.admit({ userId: senderId, admissionId: requestId, amount: gift.price, fingerprint: fp, ttlSec: ADMISSION_TTL_SEC });
       switch (admitted.kind) {
         case "insufficient":
           return reject("INSUFFICIENT_BALANCE", `balance ${admitted.available} is below the gift's price ${gift.price}`);
@@ -75,8 +73,6 @@ export function createGiftSender(deps: {
           return reject("IDEMPOTENCY_CONFLICT", "requestId was already used with a different body");
         case "duplicate":
           return { requestId, status: STATE_TO_STATUS[admitted.state] as SendStatus };
-        case "unloaded":
-          throw new Error("wallet stayed unloaded after a load");
         case "admitted":
           break;
       }
@@ -96,7 +92,7 @@ export function createGiftSender(deps: {
       try {
         await events.publish(TOPICS.sendGift, [{ key: String(senderId), value: JSON.stringify(event) }]);
       } catch (err) {
-        await hot.coins.refundDebit(senderId, requestId);
+        await wallet.refund(senderId, requestId);
         metrics.giftSends.inc({ outcome: "produce_failed" });
         throw err;
       }

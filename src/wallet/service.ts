@@ -1,18 +1,17 @@
-// The coin wallet. The database balance is the truth; the hot store's
-// `available` (balance − admitted-but-unpersisted debits) is the admission
-// front, rebuilt from the database when it is missing. Credits commit in the
-// database first and are then applied to the hot store by version, so a
-// credit is never counted twice nor lost by a concurrent rebuild.
-import type { AdmitResult } from "../hot/coins/port.ts";
+// The coin wallet: accounts, the ledger, and the coins' hot admission front.
+// The database balance is the truth (repo.ts); the hot store's `available` is
+// the admission front, driven only through admissions.ts, which holds the
+// full money invariant. Credits commit in the database first and are then
+// applied to the hot store by version, so a credit is never counted twice nor
+// lost by a concurrent rebuild. Money domains (gifts, later shop orders) spend
+// coins through this service only: admit → debitInTx → settle, or refund.
 import type { Hot } from "../hot/index.ts";
 import { AppError } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
-import { isUniqueViolation, type Store } from "../store/store.ts";
+import { isUniqueViolation, type Db, type Store } from "../store/store.ts";
+import { createCoinAdmissions } from "./admissions.ts";
 import { createWalletRepo } from "./repo.ts";
-import { TradeType, TRADE_TYPE_NAMES, type Account } from "./types.ts";
-
-const LOAD_LOCK_TTL_MS = 1000;
-const LOAD_ATTEMPTS = 5;
+import { AccountStatus, TradeType, TRADE_TYPE_NAMES, type Account, type DebitResult } from "./types.ts";
 
 export interface GrantResult {
   requestId: string;
@@ -36,61 +35,11 @@ export function createWalletService(deps: { store: Store; hot: Hot; log: Logger 
     return acc;
   }
 
-  /**
-   * Rebuilds the user's hot `available` from the database. A multi-step
-   * wallet flow (read, then load), so it runs under the user's 1 s lock; a
-   * `stale` answer means a credit committed after our read, so read again.
-   */
-  async function loadIntoHot(userId: number): Promise<void> {
-    const lockName = `wallet-load:${userId}`;
-    for (let attempt = 0; attempt < LOAD_ATTEMPTS; attempt++) {
-      const token = await hot.guards.acquireLock(lockName, LOAD_LOCK_TTL_MS);
-      if (!token) {
-        // Someone else is loading this wallet; give them a moment.
-        await Bun.sleep(10 * (attempt + 1));
-        if ((await hot.coins.getAvailable(userId)) !== null) return;
-        continue;
-      }
-      try {
-        const acc = await account(userId);
-        const r = await hot.coins.loadAvailable(userId, acc.balance, acc.version);
-        if (r !== "stale") return;
-      } finally {
-        await hot.guards.releaseLock(lockName, token);
-      }
-    }
-    throw new AppError("UNAVAILABLE", "wallet is busy, retry shortly");
-  }
+  const admissions = createCoinAdmissions({ coins: hot.coins, guards: hot.guards, repo, db, account, log });
 
   return {
-    repo,
     account,
-    loadIntoHot,
-
-    /**
-     * Admission of a debit against hot `available`, loading the wallet when it
-     * is missing. A refusal is checked against the database once: when the
-     * account's latest credit is newer than anything the wallet reflects, the
-     * credit never reached the hot store (its process died between the
-     * commit and creditAvailable), so the wallet is rebuilt and asked again.
-     */
-    async admitDebit(input: { userId: number; admissionId: string; amount: number; fingerprint: string; ttlSec: number }): Promise<AdmitResult> {
-      let rechecked = false;
-      for (let attempt = 0; attempt < 4; attempt++) {
-        const r = await hot.coins.admitDebit(input);
-        if (r.kind === "unloaded") {
-          await loadIntoHot(input.userId);
-          continue;
-        }
-        if (r.kind !== "insufficient" || rechecked) return r;
-        rechecked = true;
-        const acc = await repo.getAccount(db, input.userId);
-        if (!acc || acc.creditVersion <= r.knownVersion) return r;
-        log.warn("hot wallet missed a credit; rebuilding it", { userId: input.userId, creditVersion: acc.creditVersion, knownVersion: r.knownVersion });
-        await hot.coins.dropWallet(input.userId);
-      }
-      throw new AppError("UNAVAILABLE", "wallet could not be loaded, retry shortly");
-    },
+    ...admissions,
 
     async getWallet(userId: number) {
       const acc = await account(userId);
@@ -115,22 +64,26 @@ export function createWalletService(deps: { store: Store; hot: Hot; log: Logger 
      * Returns the account after the credit, or null when the business id was
      * already credited (nothing changes). The caller applies `afterCommit`.
      */
-    async creditInTx(trx: Parameters<typeof repo.credit>[0], c: { userId: number; amount: number; type: TradeType; bizId: string; charged?: boolean }) {
+    async creditInTx(trx: Db, c: { userId: number; amount: number; type: TradeType; bizId: string; charged?: boolean }) {
       await repo.ensureAccount(trx, c.userId);
       if (await repo.findTrade(trx, c.bizId)) return null;
       return repo.credit(trx, c);
     },
 
-    /** Tells the hot store about a committed credit. */
-    async applyCreditToHot(userId: number, amount: number, version: number): Promise<void> {
-      try {
-        await hot.coins.creditAvailable(userId, amount, version);
-      } catch (err) {
-        // The database has the credit; the hot store is rebuildable. Drop the
-        // wallet so the next admission reloads it from the truth.
-        log.warn("hot credit failed; dropping wallet for rebuild", { err, userId });
-        await hot.coins.dropWallet(userId).catch(() => undefined);
-      }
+    /**
+     * Debits coins once per business id inside the caller's transaction: the
+     * conditional debit and its ledger row. Refused (nothing changes) when the
+     * account is frozen or holds less than `amount`.
+     */
+    async debitInTx(trx: Db, d: { userId: number; amount: number; type: TradeType; bizId: string; now?: number }): Promise<DebitResult> {
+      if (await repo.debit(trx, d)) return { ok: true };
+      const acc = await repo.getAccount(trx, d.userId);
+      return { ok: false, reason: acc && acc.status !== AccountStatus.ACTIVE ? "account_frozen" : "insufficient_balance" };
+    },
+
+    /** Business ids among `bizIds` that already have a ledger row (moved money). */
+    async ledgerBizIds(trx: Db, bizIds: string[]): Promise<Set<string>> {
+      return repo.existingBizIds(trx, bizIds);
     },
 
     /** Admin grant (ADMIN_GRANT), once per requestId; a reused requestId with another body conflicts. */

@@ -21,3 +21,8 @@ export interface Account {
   version: number;
   creditVersion: number;
 }
+
+/** Why the database refused a debit the hot store had admitted. */
+export type DebitRefusal = "account_frozen" | "insufficient_balance";
+
+export type DebitResult = { ok: true } | { ok: false; reason: DebitRefusal };

@@ -19,6 +19,7 @@ import type { Store } from "../store/store.ts";
 import type { WalletService } from "../wallet/service.ts";
 import { TradeType } from "../wallet/types.ts";
 import type { Push } from "../ws/push.ts";
+import { giftRepo } from "./repo.ts";
 import type { GiftSendEvent } from "./send.ts";
 
 export const GIFT_PUSH = { SUCCESS: 5556, FAIL: 5557 } as const;
@@ -55,8 +56,7 @@ export function createGiftConsumer(deps: {
     return store.transact(async (trx) => {
       const ids = events.map((e) => e.bizId);
       const persisted = await wallet.ledgerBizIds(trx, ids);
-      const failedRows = await trx.selectFrom("gift_send_failure").select(["biz_id", "reason"]).where("biz_id", "in", ids).execute();
-      const failed = new Map(failedRows.map((r) => [r.biz_id, r.reason]));
+      const failed = await giftRepo.failureReasons(trx, ids);
       const outcomes: GiftOutcome[] = [];
       for (const e of events) {
         if (persisted.has(e.bizId)) {
@@ -71,27 +71,12 @@ export function createGiftConsumer(deps: {
         const now = Date.now();
         const debit = await wallet.debitInTx(trx, { userId: e.senderId, amount: e.price, type: TradeType.SEND_GIFT, bizId: e.bizId, now });
         if (debit.ok) {
-          await trx
-            .insertInto("gift_record")
-            .values({
-              biz_id: e.bizId,
-              request_id: e.requestId,
-              sender_id: e.senderId,
-              receiver_id: e.receiverId,
-              room_id: e.roomId,
-              gift_id: e.giftId,
-              price: e.price,
-              send_time: now,
-            })
-            .execute();
+          await giftRepo.insertRecord(trx, e, now);
           persisted.add(e.bizId);
           outcomes.push({ event: e, ok: true, fresh: true });
         } else {
           const reason = debit.reason;
-          await trx
-            .insertInto("gift_send_failure")
-            .values({ biz_id: e.bizId, request_id: e.requestId, sender_id: e.senderId, room_id: e.roomId, gift_id: e.giftId, price: e.price, reason, create_time: now })
-            .execute();
+          await giftRepo.insertFailure(trx, e, reason, now);
           failed.set(e.bizId, reason);
           outcomes.push({ event: e, ok: false, reason, fresh: true });
         }

@@ -4,6 +4,7 @@
 import { AppError } from "../lib/errors.ts";
 import type { Store } from "../store/store.ts";
 import type { WalletService } from "../wallet/service.ts";
+import { giftRepo } from "./repo.ts";
 import { giftBizId, type SendStatus } from "./send.ts";
 
 export function createGiftHistory(deps: { store: Store; wallet: WalletService }) {
@@ -15,10 +16,9 @@ export function createGiftHistory(deps: { store: Store; wallet: WalletService })
       // settles or refunds the admission, so a settled/refunded admission read
       // here guarantees the row below is visible.
       const admission = await deps.wallet.admission(senderId, requestId);
-      const record = await db.selectFrom("gift_record").select("id").where("biz_id", "=", bizId).executeTakeFirst();
-      if (record) return { requestId, status: "success" };
-      const failure = await db.selectFrom("gift_send_failure").select("reason").where("biz_id", "=", bizId).executeTakeFirst();
-      if (failure) return { requestId, status: "failed", reason: failure.reason };
+      if (await giftRepo.hasRecord(db, bizId)) return { requestId, status: "success" };
+      const failure = await giftRepo.failureReason(db, bizId);
+      if (failure !== null) return { requestId, status: "failed", reason: failure };
       if (admission?.state === "pending") return { requestId, status: "accepted" };
       // Refunded without a failure row: the send never reached the event log.
       if (admission?.state === "refunded") return { requestId, status: "failed", reason: "not_delivered" };
@@ -26,9 +26,7 @@ export function createGiftHistory(deps: { store: Store; wallet: WalletService })
     },
 
     async records(userId: number, role: "sent" | "received", cursor: number | undefined, limit: number) {
-      let q = db.selectFrom("gift_record").selectAll().where(role === "sent" ? "sender_id" : "receiver_id", "=", userId);
-      if (cursor) q = q.where("id", "<", cursor);
-      const rows = await q.orderBy("id", "desc").limit(limit + 1).execute();
+      const rows = await giftRepo.listRecords(db, userId, role, cursor, limit + 1);
       const items = rows.slice(0, limit).map((r) => ({
         id: Number(r.id),
         requestId: r.request_id,

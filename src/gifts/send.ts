@@ -3,8 +3,8 @@
 //   → the wallet admits the debit (atomic, idempotent on requestId)
 //   → produce to `send_gift` keyed by the sender → 202.
 // The asynchronous half (persist, settle or refund, push) is consumer.ts.
-// If the produce fails the wallet refunds the admission at once and the caller gets
-// a 500: nothing is left debited for a send nobody will persist.
+// If the produce fails the wallet refunds the admission at once and the caller
+// gets a 500: nothing is left debited for a send nobody will persist.
 import type { EventLog } from "../log/port.ts";
 import { TOPICS } from "../log/topics.ts";
 import { AppError } from "../lib/errors.ts";

@@ -109,6 +109,8 @@ describe.each(profilesUnderTest())("gifts on the %s profile", (profile) => {
     ]);
     expect([a.status, b.status]).toEqual([202, 202]);
     await eventually(async () => (await records(viewer.userId)).length === 1);
+    // The consumer settles the admission just after its commit; a repeat answers from the admission.
+    await eventually(async () => (await deps.wallet.admission(viewer.userId, body.requestId))?.state === "settled");
     const again = await client.call<{ status: string }>("POST", "/api/gifts/send", { as: viewer, body });
     expect(again.status).toBe(202);
     expect(again.data.status).toBe("success");

@@ -14,10 +14,10 @@ import { LocalBus } from "./bus/local.ts";
 import { RedisBus, defineBusScripts } from "./bus/redis.ts";
 import type { HotCoins } from "./coins/port.ts";
 import { LocalCoins } from "./coins/local.ts";
-import { createRedisCoins, defineCoinScripts } from "./coins/redis.ts";
+import { RedisCoins, defineCoinScripts } from "./coins/redis.ts";
 import type { Guards } from "./guards/port.ts";
 import { LocalGuards } from "./guards/local.ts";
-import { createRedisGuards, defineGuardScripts } from "./guards/redis.ts";
+import { RedisGuards, defineGuardScripts } from "./guards/redis.ts";
 import { openRedis, type RedisOptions } from "./redis/connection.ts";
 
 export interface Hot {
@@ -79,8 +79,8 @@ export async function createRedisHot(opts: RedisOptions): Promise<Hot> {
   const bus = new RedisBus(conn);
   return {
     kind: "redis",
-    coins: createRedisCoins(conn),
-    guards: createRedisGuards(conn),
+    coins: new RedisCoins(conn),
+    guards: new RedisGuards(conn),
     bus,
     ping: () => conn.ping(),
     async close() {

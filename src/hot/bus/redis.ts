@@ -31,6 +31,7 @@ interface ChannelEntry {
   ready: Promise<unknown>;
 }
 
+/** The bus on an open connection whose script `defineBusScripts` registered. */
 export class RedisBus implements Bus {
   private subscriber: RedisClient | null = null;
   private readonly channels = new Map<string, ChannelEntry>();

@@ -76,7 +76,8 @@ function asState(value: unknown, script: string): AdmissionState {
   throw unexpectedReply(script, value);
 }
 
-class RedisCoins implements HotCoins {
+/** The coins on an open connection whose scripts `defineCoinScripts` registered. */
+export class RedisCoins implements HotCoins {
   private readonly keys: CoinKeys;
   private readonly client: RedisClient;
 
@@ -172,9 +173,4 @@ class RedisCoins implements HotCoins {
     const code = await this.client.hotDropWallet(this.keys.wallet(userId), String(WALLET_MARKER_TTL_SEC));
     if (code !== CoinReply.Ok && code !== 0) throw unexpectedReply("dropWallet", code);
   }
-}
-
-/** The coins on an open connection whose scripts `defineCoinScripts` registered. */
-export function createRedisCoins(conn: RedisConnection): HotCoins {
-  return new RedisCoins(conn);
 }

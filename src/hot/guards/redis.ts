@@ -31,7 +31,8 @@ export function defineGuardScripts(client: RedisClient): void {
   defineScripts(client, new URL("./scripts/", import.meta.url), SCRIPTS);
 }
 
-class RedisGuards implements Guards {
+/** The guards on an open connection whose scripts `defineGuardScripts` registered. */
+export class RedisGuards implements Guards {
   private readonly client: RedisClient;
   private readonly lockKey: (name: string) => string;
   private readonly rateLimitKey: (key: string) => string;
@@ -68,9 +69,4 @@ class RedisGuards implements Guards {
     if (count === GuardReply.BadArgument || pttl === undefined) throw unexpectedReply("hitRateLimit", reply);
     return { allowed: count <= limit, count, retryAfterSec: Math.max(1, Math.ceil(pttl / 1000)) };
   }
-}
-
-/** The guards on an open connection whose scripts `defineGuardScripts` registered. */
-export function createRedisGuards(conn: RedisConnection): Guards {
-  return new RedisGuards(conn);
 }

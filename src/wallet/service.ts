@@ -62,7 +62,8 @@ export function createWalletService(deps: { store: Store; hot: Hot; log: Logger 
     /**
      * Credits coins once per business id inside the caller's transaction.
      * Returns the account after the credit, or null when the business id was
-     * already credited (nothing changes). The caller applies `afterCommit`.
+     * already credited (nothing changes). After the commit the caller hands
+     * the returned version to applyCreditToHot.
      */
     async creditInTx(trx: Db, c: { userId: number; amount: number; type: TradeType; bizId: string; charged?: boolean }) {
       await repo.ensureAccount(trx, c.userId);
@@ -71,9 +72,12 @@ export function createWalletService(deps: { store: Store; hot: Hot; log: Logger 
     },
 
     /**
-     * Debits coins once per business id inside the caller's transaction: the
+     * The debit of an admitted amount inside the caller's transaction: the
      * conditional debit and its ledger row. Refused (nothing changes) when the
-     * account is frozen or holds less than `amount`.
+     * account is frozen or holds less than `amount`. The caller checked that
+     * `bizId` is new (ledgerBizIds) in the same transaction; a concurrent
+     * duplicate fails on the ledger's unique key and rolls it back. After the
+     * commit the caller settles the admission, or refunds it when refused.
      */
     async debitInTx(trx: Db, d: { userId: number; amount: number; type: TradeType; bizId: string; now?: number }): Promise<DebitResult> {
       if (await repo.debit(trx, d)) return { ok: true };

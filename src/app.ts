@@ -1,16 +1,16 @@
 // The HTTP application: request id → access log and metrics → body limit →
 // routes, with one onError that turns every failure into the SPEC §3
 // envelope (and never leaks a stack trace).
-import { Hono, type Context } from "hono";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { routePath } from "hono/route";
 import { bodyLimit } from "hono/body-limit";
 import type { Deps } from "./deps.ts";
-import { AppError, isAppError } from "./lib/errors.ts";
+import { AppError, ErrorCodes, isAppError } from "./lib/errors.ts";
 import { newId } from "./lib/ids.ts";
-import { renderMetrics } from "./lib/metrics.ts";
 import { mountRoutes, type AnyRoute, type AppEnv } from "./lib/route.ts";
-import { buildOpenApi, docsAsset, DOCS_HTML } from "./ops/openapi.ts";
-import { devRoutes } from "./ops/routes.ts";
+import { mountApiDocs } from "./ops/openapi.ts";
+import { opsRoutes } from "./ops/routes.ts";
 import { giftRoutes } from "./gifts/routes.ts";
 import { roomRoutes } from "./rooms/routes.ts";
 import { walletRoutes } from "./wallet/routes.ts";
@@ -26,12 +26,11 @@ function routeOf(c: Context<AppEnv>): string {
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export const ROUTES: AnyRoute[] = [...devRoutes, ...roomRoutes, ...giftRoutes, ...walletRoutes, ...bankRoutes, ...shopRoutes];
+export const ROUTES: AnyRoute[] = [...opsRoutes, ...roomRoutes, ...giftRoutes, ...walletRoutes, ...bankRoutes, ...shopRoutes];
 
-export function createApp(deps: Deps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
   const { log, metrics } = deps;
-  const routes = ROUTES;
 
   app.use("*", async (c, next) => {
     const reqId = c.req.header("x-request-id")?.slice(0, 64) || newId();
@@ -70,44 +69,19 @@ export function createApp(deps: Deps): Hono<AppEnv> {
       return c.json({ code: err.code, msg: err.message, data: err.data ?? null }, err.status);
     }
     log.error("unhandled error", { reqId: c.get("reqId"), route: routeOf(c), err });
-    return c.json({ code: 100500, msg: "internal error", data: null }, 500);
+    const [code, status] = ErrorCodes.SYSTEM_ERROR;
+    return c.json({ code, msg: "internal error", data: null }, status);
   });
 
-  app.notFound((c) => c.json({ code: 100004, msg: `no route for ${c.req.method} ${c.req.path}`, data: null }, 404));
-
-  // ---- operations ----
-  app.get("/healthz", (c) => c.json({ code: 0, msg: "ok", data: { status: "up", pid: process.pid } }));
-  app.get("/readyz", async (c) => {
-    const check = async (name: string, f: () => Promise<void>) => {
-      try {
-        await Promise.race([f(), Bun.sleep(2000).then(() => Promise.reject(new Error("timeout")))]);
-        return [name, "ok"] as const;
-      } catch (e) {
-        return [name, (e as Error).message || "down"] as const;
-      }
-    };
-    const results = Object.fromEntries(
-      await Promise.all([check("store", () => deps.store.ping()), check("hot", () => deps.hot.ping()), check("log", () => deps.events.ping())]),
-    );
-    const ready = Object.values(results).every((v) => v === "ok");
-    return c.json({ code: ready ? 0 : 100503, msg: ready ? "ok" : "not ready", data: results }, ready ? 200 : 503);
+  app.notFound((c) => {
+    const [code, status] = ErrorCodes.NOT_FOUND;
+    return c.json({ code, msg: `no route for ${c.req.method} ${c.req.path}`, data: null }, status);
   });
-  app.get("/metrics", (c) => c.text(renderMetrics(metrics), 200, { "content-type": "text/plain; version=0.0.4" }));
-  const openapi = buildOpenApi(routes, [
-    { method: "get", path: "/ws", summary: "WebSocket: ?token=<JWT>&roomId=<id>", tag: "ws" },
-    { method: "get", path: "/healthz", summary: "Process up", tag: "ops" },
-    { method: "get", path: "/readyz", summary: "Store, hot store and event log reachable", tag: "ops" },
-    { method: "get", path: "/metrics", summary: "Prometheus metrics", tag: "ops" },
-    { method: "get", path: "/sandbox/pay/:orderId", summary: "Sandbox payment page (HTML) with a Pay button", tag: "bank" },
-    { method: "post", path: "/sandbox/pay/:orderId/confirm", summary: "Sandbox Pay button: queue a signed notification (HTML)", tag: "bank" },
-  ]);
-  app.get("/openapi.json", (c) => c.json(openapi));
-  app.get("/docs", (c) => c.html(DOCS_HTML));
-  app.get("/docs/assets/:name", (c) => docsAsset(c.req.param("name")) ?? c.notFound());
 
   // HTML pages outside /api (the sandbox payment provider's pay page).
   deps.bank.mountPages(app);
   mountWebPages(app, { devLogin: deps.config.devLogin });
-  mountRoutes(app, deps, routes);
+  mountRoutes(app, deps, ROUTES);
+  mountApiDocs(app);
   return app;
 }

@@ -66,6 +66,7 @@ export const bankRoutes = [
     summary: `Payment notification from the provider (signed: ${TIMESTAMP_HEADER}, ${SIGNATURE_HEADER}); answers text success/fail`,
     tag: "bank",
     auth: "public",
+    plainText: true,
     handler: async ({ c, deps }) => {
       try {
         const answer = await deps.bank.notify.handle({

@@ -1,13 +1,17 @@
 // One declaration per endpoint: method, path, who may call it, zod schemas for
-// params/query/body, its rate limit, and the handler. `mountRoutes` wires the
-// declaration into Hono (auth → rate limit → validation → handler → envelope)
-// and the same declarations produce /openapi.json, so docs cannot drift from
-// what the server enforces.
-import type { Context, Hono } from "hono";
+// params/query/body (and, optionally, for the `data` it answers), its rate
+// limit, and the handler. `mountRoutes` hands each declaration to
+// @hono/zod-openapi, which validates the request and writes the same
+// declaration into /openapi.json, so the docs cannot drift from what the
+// server enforces. Around it we keep our own order and envelope:
+// auth → rate limit → body read → validation (PARAM_ERROR naming the field) →
+// handler → `{code: 0, msg, data}`.
+import { createRoute, type OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
+import type { Context, MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { Deps } from "../deps.ts";
 import { bearer, verifyToken, type Principal, type Role } from "./auth.ts";
-import { AppError } from "./errors.ts";
+import { AppError, ErrorCodes } from "./errors.ts";
 
 export type AppEnv = { Variables: { reqId: string; principal: Principal | null } };
 export type AppContext = Context<AppEnv>;
@@ -31,8 +35,9 @@ export interface RouteInput<P, Q, B, U> {
   body: B;
 }
 
-export interface RouteSpec<P extends Schema | undefined, Q extends Schema | undefined, B extends Schema | undefined, A extends Auth> {
+export interface RouteSpec<P extends Schema | undefined, Q extends Schema | undefined, B extends Schema | undefined, R extends Schema | undefined, A extends Auth> {
   method: Method;
+  /** Hono form: `/api/rooms/:roomId`. */
   path: string;
   summary: string;
   tag: string;
@@ -40,22 +45,32 @@ export interface RouteSpec<P extends Schema | undefined, Q extends Schema | unde
   params?: P;
   query?: Q;
   body?: B;
+  /** The `data` of a success envelope; documents the answer and types the handler's return. */
+  response?: R;
   rateLimit?: RateLimitSpec;
   /** Success status; 200 by default. */
   status?: 200 | 201 | 202;
+  /** The route answers text/plain instead of the envelope (its handler returns the Response). */
+  plainText?: true;
   /** Returns `data` for the envelope, or a Response to send as is. */
-  handler: (input: RouteInput<Out<P>, Out<Q>, Out<B>, A extends "public" ? Principal | null : Principal>) => Promise<unknown>;
+  handler: (
+    input: RouteInput<Out<P>, Out<Q>, Out<B>, A extends "public" ? Principal | null : Principal>,
+  ) => Promise<(R extends z.ZodType ? z.input<R> : unknown) | Response>;
 }
 
 /** "public": anyone; "user": any valid token; a role list: one of those roles. */
 export type Auth = "public" | "user" | readonly Role[];
 
 // Erased form kept in the registry.
-export type AnyRoute = RouteSpec<Schema | undefined, Schema | undefined, Schema | undefined, Auth>;
+export type AnyRoute = RouteSpec<Schema | undefined, Schema | undefined, Schema | undefined, Schema | undefined, Auth>;
 
-export function defineRoute<P extends Schema | undefined = undefined, Q extends Schema | undefined = undefined, B extends Schema | undefined = undefined, A extends Auth = Auth>(
-  spec: RouteSpec<P, Q, B, A>,
-): AnyRoute {
+export function defineRoute<
+  P extends Schema | undefined = undefined,
+  Q extends Schema | undefined = undefined,
+  B extends Schema | undefined = undefined,
+  R extends Schema | undefined = undefined,
+  A extends Auth = Auth,
+>(spec: RouteSpec<P, Q, B, R, A>): AnyRoute {
   return spec as unknown as AnyRoute;
 }
 
@@ -63,26 +78,18 @@ export function ok(c: AppContext, data: unknown, status: 200 | 201 | 202 = 200):
   return c.json({ code: 0, msg: "ok", data: data ?? null }, status);
 }
 
+/** The response envelope of SPEC §3 around a route's `data`. */
+export function envelope(data: Schema = z.unknown()) {
+  return z.object({ code: z.number().int(), msg: z.string(), data });
+}
+
+// The validator's target names, as our messages name them.
+const WHERE: Record<string, string> = { param: "params", query: "query", json: "body" };
+
 function describeIssues(where: string, error: z.ZodError): string {
   const issue = error.issues[0]!;
   const field = issue.path.length ? issue.path.join(".") : where;
   return `${field}: ${issue.message}`;
-}
-
-export function parseOrThrow<S extends Schema>(schema: S, value: unknown, where: string): z.infer<S> {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new AppError("PARAM_ERROR", describeIssues(where, r.error));
-  return r.data;
-}
-
-async function readJson(c: AppContext): Promise<unknown> {
-  const text = await c.req.text();
-  if (text.trim() === "") return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new AppError("PARAM_ERROR", "body: must be valid JSON");
-  }
 }
 
 async function authenticate(c: AppContext, deps: Deps, auth: Auth): Promise<Principal | null> {
@@ -96,14 +103,76 @@ async function authenticate(c: AppContext, deps: Deps, auth: Auth): Promise<Prin
   return principal;
 }
 
+/**
+ * A JSON body is read here, before the validator: an empty body counts as
+ * `{}` (so the schema names the missing field) and unparsable text is a
+ * PARAM_ERROR instead of the validator's bare 400.
+ */
+async function readJsonBody(c: AppContext): Promise<void> {
+  if (!/^application\/([\w.-]+\+)?json\b/i.test(c.req.header("content-type") ?? "")) {
+    throw new AppError("PARAM_ERROR", "body: must be JSON (Content-Type: application/json)");
+  }
+  const text = await c.req.text();
+  if (text.trim() === "") {
+    // Hono keeps what it read as promises in bodyCache; the validator's
+    // c.req.json() then parses this instead of the empty text.
+    (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve("{}");
+    return;
+  }
+  try {
+    JSON.parse(text);
+  } catch {
+    throw new AppError("PARAM_ERROR", "body: must be valid JSON");
+  }
+}
+
 export function routeName(r: AnyRoute): string {
   return `${r.method.toUpperCase()} ${r.path}`;
 }
 
-export function mountRoutes(app: Hono<AppEnv>, deps: Deps, routes: AnyRoute[]): void {
+/** `/a/:id` → `/a/{id}`, the OpenAPI spelling the library routes on. */
+function openApiPath(path: string): string {
+  return path.replace(/:([A-Za-z]+)/g, "{$1}");
+}
+
+/** The path parameters a route declares, or plain strings when it reads them itself. */
+function paramsSchema(r: AnyRoute): z.ZodObject | undefined {
+  if (r.params) return r.params as z.ZodObject;
+  const names = [...r.path.matchAll(/:([A-Za-z]+)/g)].map((m) => m[1]!);
+  return names.length ? z.object(Object.fromEntries(names.map((n) => [n, z.string()]))) : undefined;
+}
+
+function toOpenApiRoute(r: AnyRoute, guard: MiddlewareHandler<AppEnv>): RouteConfig {
+  const status = r.status ?? 200;
+  return createRoute({
+    method: r.method,
+    path: openApiPath(r.path),
+    summary: r.summary,
+    tags: [r.tag],
+    ...(r.auth === "public"
+      ? {}
+      : { security: [{ bearer: [] }], description: `Requires ${r.auth === "user" ? "any signed-in user" : `role ${r.auth.join(" or ")}`}.` }),
+    ...(r.rateLimit ? { "x-rate-limit": r.rateLimit } : {}),
+    middleware: [guard],
+    request: {
+      params: paramsSchema(r),
+      query: r.query as z.ZodObject | undefined,
+      ...(r.body ? { body: { required: true, content: { "application/json": { schema: r.body } } } } : {}),
+    },
+    responses: {
+      [status]: r.plainText
+        ? { description: "Success: plain text", content: { "text/plain": { schema: z.string() } } }
+        : { description: "Success: `{code: 0, msg, data}`", content: { "application/json": { schema: envelope(r.response) } } },
+      default: { description: "Failure: `{code, msg, data}` with a code from x-error-codes", content: { "application/json": { schema: envelope() } } },
+    },
+  });
+}
+
+export function mountRoutes(app: OpenAPIHono<AppEnv>, deps: Deps, routes: AnyRoute[]): void {
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   for (const r of routes) {
     const name = routeName(r);
-    app.on(r.method.toUpperCase(), r.path, async (c) => {
+    const guard: MiddlewareHandler<AppEnv> = async (c, next) => {
       const user = await authenticate(c, deps, r.auth);
       c.set("principal", user);
       if (r.rateLimit) {
@@ -114,14 +183,38 @@ export function mountRoutes(app: Hono<AppEnv>, deps: Deps, routes: AnyRoute[]): 
           throw new AppError("RATE_LIMITED", r.rateLimit.message);
         }
       }
-      const params = r.params ? parseOrThrow(r.params, c.req.param(), "params") : undefined;
-      const query = r.query ? parseOrThrow(r.query, c.req.query(), "query") : undefined;
-      const body = r.body ? parseOrThrow(r.body, await readJson(c), "body") : undefined;
-      const result = await r.handler({ c, deps, user: user as Principal, params, query, body });
-      if (result instanceof Response) return result;
-      return ok(c, result, r.status ?? 200);
-    });
+      if (r.body) await readJsonBody(c);
+      await next();
+    };
+    app.openapi(
+      toOpenApiRoute(r, guard),
+      async (c: AppContext) => {
+        const valid = (target: string) => (c.req.valid as (t: string) => unknown).call(c.req, target);
+        const result = await r.handler({
+          c,
+          deps,
+          user: c.get("principal") as Principal,
+          params: r.params ? valid("param") : undefined,
+          query: r.query ? valid("query") : undefined,
+          body: r.body ? valid("json") : undefined,
+        });
+        if (result instanceof Response) return result;
+        return ok(c, result, r.status ?? 200);
+      },
+      (result) => {
+        if (!result.success) throw new AppError("PARAM_ERROR", describeIssues(WHERE[result.target] ?? result.target, result.error));
+      },
+    );
   }
+}
+
+/** The OpenAPI document's own fields around the registered paths. */
+export function openApiDocument(app: OpenAPIHono<AppEnv>) {
+  return app.getOpenAPI31Document({
+    openapi: "3.1.0",
+    info: { title: "Ovation", version: "0.1.0", description: "The money engine of a live-streaming app: gifts, coins and recharge." },
+    "x-error-codes": Object.fromEntries(Object.entries(ErrorCodes).map(([name, [code, status]]) => [name, { code, status }])),
+  } as Parameters<typeof app.getOpenAPI31Document>[0]);
 }
 
 // ---- shared field schemas ----

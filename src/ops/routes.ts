@@ -1,10 +1,57 @@
-// Operations: liveness, readiness, metrics, API docs, and the dev token.
+// Operations: liveness, readiness, Prometheus metrics and the dev token.
+// /openapi.json and /docs are mounted by src/ops/openapi.ts.
 import { z } from "zod";
 import { signToken, ROLES } from "../lib/auth.ts";
-import { AppError } from "../lib/errors.ts";
+import { AppError, ErrorCodes } from "../lib/errors.ts";
+import { renderMetrics } from "../lib/metrics.ts";
 import { defineRoute, idParam } from "../lib/route.ts";
 
-export const devRoutes = [
+/** How long /readyz waits for one dependency before calling it down. */
+const READY_CHECK_TIMEOUT_MS = 2000;
+
+async function check(name: string, ping: () => Promise<void>): Promise<readonly [string, string]> {
+  try {
+    await Promise.race([ping(), Bun.sleep(READY_CHECK_TIMEOUT_MS).then(() => Promise.reject(new Error("timeout")))]);
+    return [name, "ok"];
+  } catch (e) {
+    return [name, (e as Error).message || "down"];
+  }
+}
+
+export const opsRoutes = [
+  defineRoute({
+    method: "get",
+    path: "/healthz",
+    summary: "Process up",
+    tag: "ops",
+    auth: "public",
+    response: z.object({ status: z.literal("up"), pid: z.number().int() }),
+    handler: async () => ({ status: "up" as const, pid: process.pid }),
+  }),
+  defineRoute({
+    method: "get",
+    path: "/readyz",
+    summary: "Store, hot store and event log reachable (503 UNAVAILABLE naming the one that is not)",
+    tag: "ops",
+    auth: "public",
+    handler: async ({ c, deps }) => {
+      const results = Object.fromEntries(
+        await Promise.all([check("store", () => deps.store.ping()), check("hot", () => deps.hot.ping()), check("log", () => deps.events.ping())]),
+      );
+      if (Object.values(results).every((v) => v === "ok")) return results;
+      const [code, status] = ErrorCodes.UNAVAILABLE;
+      return c.json({ code, msg: "not ready", data: results }, status);
+    },
+  }),
+  defineRoute({
+    method: "get",
+    path: "/metrics",
+    summary: "Prometheus metrics (text exposition format)",
+    tag: "ops",
+    auth: "public",
+    plainText: true,
+    handler: async ({ c, deps }) => c.text(renderMetrics(deps.metrics), 200, { "content-type": "text/plain; version=0.0.4" }),
+  }),
   defineRoute({
     method: "post",
     path: "/api/dev/token",
@@ -12,6 +59,7 @@ export const devRoutes = [
     tag: "dev",
     auth: "public",
     body: z.object({ userId: idParam, role: z.enum(ROLES) }),
+    response: z.object({ token: z.string() }),
     handler: async ({ deps, body }) => {
       if (!deps.config.devLogin) throw new AppError("NOT_FOUND", "dev login is disabled (OVATION_DEV_LOGIN=0)");
       return { token: await signToken(deps.config.jwtSecret, { userId: body.userId, role: body.role }) };

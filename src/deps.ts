@@ -62,7 +62,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}) {
   // startServer resolves it when the configured port is 0.
   const publicUrl = createPublicUrl(config.publicUrl);
   const outbox = createOutboxRelay({ store, events, log });
-  const bank = createBank({ config, store, wallet, outbox, publicUrl, log });
+  const bank = createBank({ config, store, cacheBus, wallet, outbox, publicUrl, log });
 
   const consumers: LogConsumer[] = [];
   let started = false;

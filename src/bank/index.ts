@@ -2,6 +2,7 @@
 // the payment provider (the sandbox), and the notification handler.
 import type { Hono } from "hono";
 import type { Config } from "../config.ts";
+import type { CacheBus } from "../lib/cache-bus.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { AppEnv } from "../lib/route.ts";
 import type { OutboxRelay } from "../outbox/relay.ts";
@@ -16,9 +17,9 @@ import { createSandboxProvider } from "./sandbox.ts";
 export { bankRoutes } from "./routes.ts";
 export { createPublicUrl, type PublicUrl } from "./public-url.ts";
 
-export function createBank(deps: { config: Config; store: Store; wallet: WalletService; outbox: OutboxRelay; publicUrl: PublicUrl; log: Logger }) {
+export function createBank(deps: { config: Config; store: Store; cacheBus: CacheBus; wallet: WalletService; outbox: OutboxRelay; publicUrl: PublicUrl; log: Logger }) {
   const log = deps.log.child({ component: "bank" });
-  const products = createPayProducts({ store: deps.store, log });
+  const products = createPayProducts({ store: deps.store, cacheBus: deps.cacheBus, log });
   const sandbox = createSandboxProvider({ store: deps.store, publicUrl: deps.publicUrl, paySecret: deps.config.paySecret, log });
   const orders = createPayOrders({ store: deps.store, products, provider: sandbox });
   const notify = createNotifyHandler({ store: deps.store, wallet: deps.wallet, orders, outbox: deps.outbox, paySecret: deps.config.paySecret, log });

@@ -1,7 +1,14 @@
 // Recharge products. Listing reads a process-local copy per product type,
-// at most PRODUCT_CACHE_TTL_MS old: the catalogue changes rarely and a price
-// shown a few seconds late is harmless, because an order always takes its
-// price and coins from the database at creation (getValid reads the row).
+// at most PRODUCT_CACHE_TTL_MS old: a price shown a few seconds late is
+// harmless, because an order always takes its price and coins from the
+// database at creation (getValid reads the row). Nothing in the application
+// changes pay_product (the start-up seed only inserts missing rows; there is
+// no admin endpoint), so no writer drops the copy today; an operator's change
+// by hand is served within the TTL. The copy is the shared cache helper's
+// (src/lib/cache.ts), so a writer added later drops it in every process
+// with the cache's drop.
+import type { CacheBus } from "../lib/cache-bus.ts";
+import { createCache } from "../lib/cache.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { Store } from "../store/store.ts";
 import { PayProductStatus } from "./types.ts";
@@ -29,9 +36,8 @@ export function coinsFromExtra(extra: string): number | null {
   }
 }
 
-export function createPayProducts(deps: { store: Store; log: Logger }) {
+export function createPayProducts(deps: { store: Store; cacheBus: CacheBus; log: Logger }) {
   const db = deps.store.db;
-  const cache = new Map<number, { at: number; products: PayProduct[] }>();
 
   /** A valid row as a product; null (and a warning) when its extra JSON carries no coins. */
   function toProduct(r: ProductRow): PayProduct | null {
@@ -43,22 +49,24 @@ export function createPayProducts(deps: { store: Store; log: Logger }) {
     return { id: Number(r.id), name: r.name, price: Number(r.price), coinNum, type: Number(r.type) };
   }
 
+  async function loadValid(type: number): Promise<PayProduct[]> {
+    const rows = await db
+      .selectFrom("pay_product")
+      .select(["id", "name", "price", "extra", "type", "valid_status"])
+      .where("type", "=", type)
+      .where("valid_status", "=", PayProductStatus.VALID)
+      .orderBy("price", "desc")
+      .orderBy("id", "asc")
+      .execute();
+    return rows.map(toProduct).filter((p): p is PayProduct => p !== null);
+  }
+
+  const cache = createCache<number, PayProduct[]>({ name: "products", ttlMs: PRODUCT_CACHE_TTL_MS, bus: deps.cacheBus, load: loadValid });
+
   return {
     /** Valid products of a type, price descending (ties by id), from the process-local copy. */
-    async listValid(type: number): Promise<PayProduct[]> {
-      const hit = cache.get(type);
-      if (hit && Date.now() - hit.at < PRODUCT_CACHE_TTL_MS) return hit.products;
-      const rows = await db
-        .selectFrom("pay_product")
-        .select(["id", "name", "price", "extra", "type", "valid_status"])
-        .where("type", "=", type)
-        .where("valid_status", "=", PayProductStatus.VALID)
-        .orderBy("price", "desc")
-        .orderBy("id", "asc")
-        .execute();
-      const products = rows.map(toProduct).filter((p): p is PayProduct => p !== null);
-      cache.set(type, { at: Date.now(), products });
-      return products;
+    listValid(type: number): Promise<PayProduct[]> {
+      return cache.get(type);
     },
 
     /** A valid product straight from the database (orders take price and coins from the truth). */
@@ -70,11 +78,6 @@ export function createPayProducts(deps: { store: Store; log: Logger }) {
         .where("valid_status", "=", PayProductStatus.VALID)
         .executeTakeFirst();
       return r ? toProduct(r) : null;
-    },
-
-    /** Drops this process's copy (tests, seeding). */
-    clearCache(): void {
-      cache.clear();
     },
   };
 }

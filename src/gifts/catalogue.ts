@@ -3,6 +3,7 @@
 // process at once through the cache bus, so the change is served within the
 // bus's delivery time (well under 1 s).
 import type { CacheBus } from "../lib/cache-bus.ts";
+import { createCache } from "../lib/cache.ts";
 import { AppError } from "../lib/errors.ts";
 import type { Store } from "../store/store.ts";
 
@@ -18,6 +19,7 @@ export interface Gift {
 }
 
 const CATALOGUE_MAX_AGE_MS = 90_000;
+const WHOLE_CATALOGUE = "all";
 
 type GiftRow = { gift_id: number; gift_name: string; price: number; cover_img_url: string; svga_url: string; status: number };
 
@@ -47,29 +49,15 @@ export interface GiftInput {
 
 export function createGiftCatalogue(deps: { store: Store; cacheBus: CacheBus }) {
   const db = deps.store.db;
-  let snapshot: { byId: Map<number, Gift>; at: number } | null = null;
-  let loading: Promise<Map<number, Gift>> | null = null;
-  let generation = 0;
-  deps.cacheBus.on("gifts", () => {
-    snapshot = null;
-    generation++;
-  });
 
   async function loadAll(): Promise<Map<number, Gift>> {
-    const gen = generation;
     const rows = await db.selectFrom("gift_config").selectAll().orderBy("gift_id").execute();
-    const byId = new Map(rows.map((r) => [Number(r.gift_id), toGift(r)]));
-    // An invalidation that arrived while we read must not be overwritten by
-    // what we read before it.
-    if (gen === generation) snapshot = { byId, at: Date.now() };
-    return byId;
+    return new Map(rows.map((r) => [Number(r.gift_id), toGift(r)]));
   }
 
-  async function all(): Promise<Map<number, Gift>> {
-    if (snapshot && Date.now() - snapshot.at < CATALOGUE_MAX_AGE_MS) return snapshot.byId;
-    loading ??= loadAll().finally(() => (loading = null));
-    return loading;
-  }
+  // The whole catalogue is one entry: any change drops it.
+  const cache = createCache<typeof WHOLE_CATALOGUE, Map<number, Gift>>({ name: "gifts", ttlMs: CATALOGUE_MAX_AGE_MS, bus: deps.cacheBus, load: loadAll });
+  const all = () => cache.get(WHOLE_CATALOGUE);
 
   return {
     /** A valid gift from the process-local copy, or null. */
@@ -96,7 +84,7 @@ export function createGiftCatalogue(deps: { store: Store; cacheBus: CacheBus }) 
       };
       const res = await db.insertInto("gift_config").values(values).executeTakeFirstOrThrow();
       const giftId = input.giftId ?? Number(res.insertId);
-      await deps.cacheBus.invalidate("gifts", String(giftId));
+      await cache.drop(WHOLE_CATALOGUE);
       return (await this.getAny(giftId))!;
     },
 
@@ -115,7 +103,7 @@ export function createGiftCatalogue(deps: { store: Store; cacheBus: CacheBus }) 
       const existing = await this.getAny(giftId);
       if (!existing) throw new AppError("GIFT_NOT_FOUND", `gift ${giftId} does not exist`);
       await db.updateTable("gift_config").set(set).where("gift_id", "=", giftId).execute();
-      await deps.cacheBus.invalidate("gifts", String(giftId));
+      await cache.drop(WHOLE_CATALOGUE);
       return (await this.getAny(giftId))!;
     },
   };

@@ -47,6 +47,14 @@ export const roomRoutes = [
     tag: "rooms",
     auth: "public",
     params: z.object({ roomId: idParam }),
+    response: z.object({
+      roomId: z.number().int(),
+      anchorId: z.number().int(),
+      title: z.string(),
+      type: z.number().int(),
+      status: z.enum(["living", "closed"]),
+      shopEnabled: z.boolean(),
+    }),
     handler: async ({ deps, params }) => {
       const r = await deps.rooms.get(params.roomId);
       return { roomId: r.roomId, anchorId: r.anchorId, title: r.title, type: r.type, status: r.status, shopEnabled: r.shopEnabled };

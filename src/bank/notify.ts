@@ -32,7 +32,7 @@ import { affected, type Store } from "../store/store.ts";
 import type { WalletService } from "../wallet/service.ts";
 import { TradeType } from "../wallet/types.ts";
 import { ORDER_ID_PATTERN, type PayOrders } from "./orders.ts";
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from "./signature.ts";
+import { verifySignature } from "./signature.ts";
 import {
   channelName,
   parseChannel,
@@ -174,7 +174,6 @@ export function createNotifyHandler(deps: {
   return {
     /** Handles one notification; never throws for bad input, only for outages. */
     handle,
-    headerNames: { timestamp: TIMESTAMP_HEADER, signature: SIGNATURE_HEADER },
   };
 }
 

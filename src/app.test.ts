@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { sign } from "hono/jwt";
 import type { Deps } from "./deps.ts";
 import { MAX_BODY_BYTES } from "./app.ts";
+import { ErrorCode, ErrorStatus } from "./lib/errors.ts";
+import { TradeType } from "./wallet/types.ts";
 import { createDeployment, serve, TEST_SECRET, token, type Client, type Deployment } from "../test/harness.ts";
 import { profilesUnderTest } from "../test/services.ts";
 
@@ -27,22 +29,22 @@ describe.each(profilesUnderTest())("the HTTP platform on the %s profile", (profi
 
   test("no token, a forged token, an expired token: 401 TOKEN_ERROR", async () => {
     const none = await client.call("GET", "/api/wallet");
-    expect(none.status).toBe(401);
-    expect(none.code).toBe(100002);
+    expect(none.status).toBe(ErrorStatus.TOKEN_ERROR);
+    expect(none.code).toBe(ErrorCode.TOKEN_ERROR);
     const forged = await sign({ sub: "7", role: "admin", exp: Math.floor(Date.now() / 1000) + 60 }, "not-the-secret-at-all", "HS256");
-    expect((await client.call("GET", "/api/wallet", { as: forged })).status).toBe(401);
+    expect((await client.call("GET", "/api/wallet", { as: forged })).status).toBe(ErrorStatus.TOKEN_ERROR);
     const expired = await sign({ sub: "7", role: "viewer", exp: Math.floor(Date.now() / 1000) - 5 }, TEST_SECRET, "HS256");
     const r = await client.call("GET", "/api/wallet", { as: expired });
-    expect(r.status).toBe(401);
-    expect(r.code).toBe(100002);
+    expect(r.status).toBe(ErrorStatus.TOKEN_ERROR);
+    expect(r.code).toBe(ErrorCode.TOKEN_ERROR);
     const badClaims = await sign({ sub: "-3", role: "viewer", exp: Math.floor(Date.now() / 1000) + 60 }, TEST_SECRET, "HS256");
-    expect((await client.call("GET", "/api/wallet", { as: badClaims })).status).toBe(401);
+    expect((await client.call("GET", "/api/wallet", { as: badClaims })).status).toBe(ErrorStatus.TOKEN_ERROR);
   });
 
   test("a viewer on an admin route: 403 FORBIDDEN, nothing granted", async () => {
     const r = await client.call("POST", "/api/admin/wallet/grant", { as: { userId: 8, role: "viewer" }, body: { userId: 8, amount: 1000, requestId: "steal" } });
-    expect(r.status).toBe(403);
-    expect(r.code).toBe(100003);
+    expect(r.status).toBe(ErrorStatus.FORBIDDEN);
+    expect(r.code).toBe(ErrorCode.FORBIDDEN);
     expect((await client.call<{ balance: number }>("GET", "/api/wallet", { as: { userId: 8, role: "viewer" } })).data.balance).toBe(0);
   });
 
@@ -51,8 +53,8 @@ describe.each(profilesUnderTest())("the HTTP platform on the %s profile", (profi
     const first = await client.call<{ roomId: number }>("POST", "/api/rooms", { as: anchor, body: { title: "one", type: 0 } });
     expect(first.status).toBe(201);
     const second = await client.call("POST", "/api/rooms", { as: anchor, body: { title: "two", type: 0 } });
-    expect(second.status).toBe(429);
-    expect(second.code).toBe(100005);
+    expect(second.status).toBe(ErrorStatus.RATE_LIMITED);
+    expect(second.code).toBe(ErrorCode.RATE_LIMITED);
     expect(second.msg).toContain("10 seconds");
     const room = await client.call<{ status: string; anchorId: number; shopEnabled: boolean }>("GET", `/api/rooms/${first.data.roomId}`);
     expect(room.data).toMatchObject({ status: "living", anchorId: 600, shopEnabled: false });
@@ -64,30 +66,42 @@ describe.each(profilesUnderTest())("the HTTP platform on the %s profile", (profi
     const anchor = { userId: 601, role: "anchor" as const };
     const room = await client.call<{ roomId: number }>("POST", "/api/rooms", { as: anchor, body: { title: "mine", type: 1 } });
     const other = await client.call("POST", `/api/rooms/${room.data.roomId}/close`, { as: { userId: 602, role: "anchor" } });
-    expect(other.status).toBe(403);
-    expect((await client.call("POST", "/api/rooms", { as: { userId: 9, role: "viewer" }, body: { title: "x", type: 0 } })).status).toBe(403);
-    expect((await client.call("GET", "/api/rooms/99999999")).code).toBe(150001);
+    expect(other.status).toBe(ErrorStatus.FORBIDDEN);
+    expect((await client.call("POST", "/api/rooms", { as: { userId: 9, role: "viewer" }, body: { title: "x", type: 0 } })).status).toBe(ErrorStatus.FORBIDDEN);
+    expect((await client.call("GET", "/api/rooms/99999999")).code).toBe(ErrorCode.ROOM_NOT_FOUND);
   });
 
   test("bad input names the field; unknown routes and bad JSON get the envelope", async () => {
     const admin = { userId: 1, role: "admin" as const };
     const r = await client.call("POST", "/api/admin/wallet/grant", { as: admin, body: { userId: 5, amount: -4, requestId: "neg" } });
-    expect(r.status).toBe(400);
-    expect(r.code).toBe(100001);
+    expect(r.status).toBe(ErrorStatus.PARAM_ERROR);
+    expect(r.code).toBe(ErrorCode.PARAM_ERROR);
     expect(r.msg).toStartWith("amount");
     const page = await client.call("GET", "/api/rooms?pageSize=500");
-    expect(page.status).toBe(400);
+    expect(page.status).toBe(ErrorStatus.PARAM_ERROR);
     expect(page.msg).toStartWith("pageSize");
     const res = await fetch(`${client.url}/api/admin/wallet/grant`, {
       method: "POST",
       headers: { authorization: `Bearer ${await token(1, "admin")}`, "content-type": "application/json" },
       body: "{not json",
     });
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(ErrorStatus.PARAM_ERROR);
     expect(((await res.json()) as { msg: string }).msg).toContain("JSON");
+    const notJson = await fetch(`${client.url}/api/admin/wallet/grant`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${await token(1, "admin")}`, "content-type": "text/plain" },
+      body: JSON.stringify({ userId: 5, amount: 4, requestId: "text-plain" }),
+    });
+    expect(notJson.status).toBe(ErrorStatus.PARAM_ERROR);
+    expect(await notJson.json()).toMatchObject({ code: ErrorCode.PARAM_ERROR, msg: expect.stringContaining("application/json") });
+    const empty = await fetch(`${client.url}/api/admin/wallet/grant`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${await token(1, "admin")}`, "content-type": "application/json" },
+    });
+    expect(await empty.json()).toMatchObject({ code: ErrorCode.PARAM_ERROR, msg: expect.stringMatching(/^userId/) });
     const missing = await client.call("GET", "/api/nothing-here");
-    expect(missing.status).toBe(404);
-    expect(missing.code).toBe(100004);
+    expect(missing.status).toBe(ErrorStatus.NOT_FOUND);
+    expect(missing.code).toBe(ErrorCode.NOT_FOUND);
   });
 
   test("a body over the limit is refused before it reaches the store", async () => {
@@ -96,7 +110,7 @@ describe.each(profilesUnderTest())("the HTTP platform on the %s profile", (profi
       headers: { authorization: `Bearer ${await token(1, "admin")}`, "content-type": "application/json" },
       body: JSON.stringify({ giftName: "x".repeat(MAX_BODY_BYTES + 10), price: 1 }),
     });
-    expect(res.status).toBe(413);
+    expect(res.status).toBe(ErrorStatus.PAYLOAD_TOO_LARGE);
     const gifts = await client.call<unknown[]>("GET", "/api/gifts");
     expect(gifts.data.length).toBe(0);
   });
@@ -108,13 +122,13 @@ describe.each(profilesUnderTest())("the HTTP platform on the %s profile", (profi
     expect(results.every((r) => r.status === 200)).toBe(true);
     expect(new Set(results.map((r) => (r.data as { tradeId: number }).tradeId)).size).toBe(1);
     const conflict = await client.call("POST", "/api/admin/wallet/grant", { as: admin, body: { ...body, amount: 51 } });
-    expect(conflict.status).toBe(409);
+    expect(conflict.status).toBe(ErrorStatus.IDEMPOTENCY_CONFLICT);
     const wallet = await client.call<{ balance: number; totalCharged: number }>("GET", "/api/wallet", { as: { userId: 77, role: "viewer" } });
     expect(wallet.data.balance).toBe(50);
     expect(wallet.data.totalCharged).toBe(0);
     const trades = await client.call<{ items: { num: number; type: number; bizId: string }[] }>("GET", "/api/wallet/trades", { as: { userId: 77, role: "viewer" } });
     expect(trades.data.items).toHaveLength(1);
-    expect(trades.data.items[0]).toMatchObject({ num: 50, type: 3, bizId: "grant:grant-once" });
+    expect(trades.data.items[0]).toMatchObject({ num: 50, type: TradeType.ADMIN_GRANT, bizId: "grant:grant-once" });
   });
 
   test("dev token endpoint mints a working token", async () => {
@@ -135,9 +149,11 @@ describe.each(profilesUnderTest())("the HTTP platform on the %s profile", (profi
     expect(metrics).toContain('route="GET /healthz"');
     expect(metrics).toMatch(/route="unmatched",status="404"/);
     expect(metrics).toContain("ovation_consumer_lag");
-    const spec = (await (await fetch(`${client.url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    const spec = (await (await fetch(`${client.url}/openapi.json`)).json()) as { paths: Record<string, unknown>; "x-error-codes": Record<string, { code: number; status: number }> };
     expect(Object.keys(spec.paths)).toContain("/api/gifts/send");
     expect(Object.keys(spec.paths)).toContain("/api/rooms/{roomId}/close");
+    for (const op of ["/healthz", "/readyz", "/metrics", "/ws", "/sandbox/pay/{orderId}"]) expect(Object.keys(spec.paths)).toContain(op);
+    expect(spec["x-error-codes"].ROOM_NOT_FOUND).toEqual({ code: ErrorCode.ROOM_NOT_FOUND, status: ErrorStatus.ROOM_NOT_FOUND });
     const docs = await (await fetch(`${client.url}/docs`)).text();
     expect(docs).toContain("/docs/assets/swagger-ui-bundle.js");
     expect(docs).not.toContain("https://");
@@ -151,9 +167,9 @@ describe.each(profilesUnderTest())("the HTTP platform on the %s profile", (profi
     const s = await serve(other);
     await other.store.close();
     const r = await fetch(`${s.client.url}/api/wallet`, { headers: { authorization: `Bearer ${await token(3, "viewer")}` } });
-    expect(r.status).toBe(500);
+    expect(r.status).toBe(ErrorStatus.SYSTEM_ERROR);
     const text = await r.text();
-    expect(JSON.parse(text)).toEqual({ code: 100500, msg: "internal error", data: null });
+    expect(JSON.parse(text)).toEqual({ code: ErrorCode.SYSTEM_ERROR, msg: "internal error", data: null });
     expect(text).not.toContain("at ");
     await s.server.stop();
   });

@@ -35,6 +35,16 @@ export const ErrorCodes = {
 
 export type ErrorName = keyof typeof ErrorCodes;
 
+/** The numeric code of each error name (`ErrorCode.TOKEN_ERROR` is 100002). */
+export const ErrorCode = Object.fromEntries(Object.entries(ErrorCodes).map(([name, [code]]) => [name, code])) as {
+  readonly [N in ErrorName]: (typeof ErrorCodes)[N][0];
+};
+
+/** The HTTP status each error name answers with (`ErrorStatus.TOKEN_ERROR` is 401). */
+export const ErrorStatus = Object.fromEntries(Object.entries(ErrorCodes).map(([name, [, status]]) => [name, status])) as {
+  readonly [N in ErrorName]: (typeof ErrorCodes)[N][1];
+};
+
 export class AppError extends HTTPException {
   override readonly name: ErrorName;
   readonly code: number;

@@ -2,8 +2,26 @@
 // moves, and delivery to every socket of a user whichever process holds it.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Deps } from "../deps.ts";
+import { GIFT_PUSH } from "../gifts/consumer.ts";
 import { createDeployment, eventually, serve, token, wsClient, type Deployment } from "../../test/harness.ts";
 import { profilesUnderTest } from "../../test/services.ts";
+
+type Received = { type: string; data: any }[];
+
+/**
+ * Waits until every publisher's fence reached every socket. Pushes travel one
+ * pub/sub channel in publish order per publisher, so once a socket holds the
+ * fences, whatever the publishers sent it before has arrived too; what is
+ * still missing was never sent to it.
+ */
+async function fence(publishers: Deps[], rooms: number[], sockets: Received[]): Promise<void> {
+  const id = crypto.randomUUID();
+  for (const [i, p] of publishers.entries()) {
+    for (const room of rooms) await p.push.toRoom(room, { type: "fence", data: { id, from: i } });
+  }
+  const fenced = (got: Received) => publishers.every((_, i) => got.some((m) => m.type === "fence" && m.data.id === id && m.data.from === i));
+  await eventually(() => sockets.every(fenced));
+}
 
 describe.each(profilesUnderTest())("the WebSocket hub on the %s profile", (profile) => {
   let deployment: Deployment;
@@ -49,7 +67,7 @@ describe.each(profilesUnderTest())("the WebSocket hub on the %s profile", (profi
     await a.push.toRoom(11, { type: "note", data: { n: 2 } });
     await eventually(() => c.messages.some((m) => m.type === "note"));
     await eventually(() => got.some((m) => m.type === "note"));
-    await Bun.sleep(100);
+    await fence([a], [10, 11], [got, c.messages]);
     expect(got.filter((m) => m.type === "note").map((m) => m.data.n)).toEqual([2]);
     expect(c.messages.filter((m) => m.type === "note").map((m) => m.data.n)).toEqual([1]);
     raw.send("not json");
@@ -62,11 +80,11 @@ describe.each(profilesUnderTest())("the WebSocket hub on the %s profile", (profi
     const onA = await wsClient(urlA, 21, 30);
     const onB = await wsClient(urlB, 21, 31);
     const stranger = await wsClient(urlB, 22, 30);
-    await a.push.toUser(21, { type: "gift_fail", bizCode: 5557, data: { requestId: "r1", reason: "x" } });
-    await b.push.toRoom(30, { type: "gift", bizCode: 5556, data: { requestId: "r2" } });
+    await a.push.toUser(21, { type: "gift_fail", bizCode: GIFT_PUSH.FAIL, data: { requestId: "r1", reason: "x" } });
+    await b.push.toRoom(30, { type: "gift", bizCode: GIFT_PUSH.SUCCESS, data: { requestId: "r2" } });
     await eventually(() => onA.messages.some((m) => m.type === "gift_fail") && onB.messages.some((m) => m.type === "gift_fail"));
     await eventually(() => onA.messages.some((m) => m.type === "gift") && stranger.messages.some((m) => m.type === "gift"));
-    await Bun.sleep(100);
+    await fence([a, b], [30, 31], [onA.messages, onB.messages, stranger.messages]);
     expect(stranger.messages.some((m) => m.type === "gift_fail")).toBe(false);
     expect(onB.messages.some((m) => m.type === "gift")).toBe(false);
     onA.close();

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createDeployment, eventually, token, wsClient, type Deployment } from "../test/harness.ts";
 import { clusterAvailable } from "../test/services.ts";
+import { DEMO } from "./ops/seed.ts";
 
 async function freePort(): Promise<number> {
   const s = Bun.serve({ port: 0, fetch: () => new Response() });
@@ -58,16 +59,18 @@ describe.skipIf(!clusterAvailable())("the process pool on the cluster profile", 
     }, 20000, 50);
     expect(pids.size).toBe(2);
 
-    // Demo data: anchor 1001 is living; viewer 2001 holds 1000 coins.
+    // Demo data: the demo anchor is living; the demo viewer holds coins.
     const rooms = (await (await fetch(`${base}/api/rooms`)).json()) as { data: { items: { roomId: number; anchorId: number }[] } };
-    const room = rooms.data.items.find((r) => r.anchorId === 1001)!;
+    const room = rooms.data.items.find((r) => r.anchorId === DEMO.anchorId)!;
+    const [giftId, , price] = DEMO.gifts[1];
+    expect(price).toBeLessThanOrEqual(DEMO.viewerCoins);
     const sockets = await Promise.all(Array.from({ length: 6 }, (_, i) => wsClient(base, 3000 + i, room.roomId)));
-    const auth = { authorization: `Bearer ${await token(2001, "viewer")}`, "content-type": "application/json", connection: "close" };
-    const sent = await fetch(`${base}/api/gifts/send`, { method: "POST", headers: auth, body: JSON.stringify({ giftId: 23, roomId: room.roomId, receiverId: 1001 }) });
+    const auth = { authorization: `Bearer ${await token(DEMO.viewerId, "viewer")}`, "content-type": "application/json", connection: "close" };
+    const sent = await fetch(`${base}/api/gifts/send`, { method: "POST", headers: auth, body: JSON.stringify({ giftId, roomId: room.roomId, receiverId: DEMO.anchorId }) });
     expect(sent.status).toBe(202);
     // Both workers consume send_gift in one Kafka group; joining a group on
     // the mock broker takes up to a session timeout (30 s by default).
-    for (const s of sockets) await eventually(() => s.messages.some((m) => m.type === "gift" && m.data.giftId === 23), 75000, 100);
+    for (const s of sockets) await eventually(() => s.messages.some((m) => m.type === "gift" && m.data.giftId === giftId), 75000, 100);
     for (const s of sockets) s.close();
 
     proc.kill("SIGTERM");

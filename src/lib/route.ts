@@ -79,7 +79,7 @@ export function ok(c: AppContext, data: unknown, status: 200 | 201 | 202 = 200):
 }
 
 /** The response envelope of SPEC §3 around a route's `data`. */
-export function envelope(data: Schema = z.unknown()) {
+function envelope(data: Schema = z.unknown()) {
   return z.object({ code: z.number().int(), msg: z.string(), data });
 }
 

@@ -11,7 +11,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { Deps } from "../deps.ts";
 import { bearer, verifyToken, type Principal, type Role } from "./auth.ts";
-import { AppError, ErrorCodes } from "./errors.ts";
+import { AppError } from "./errors.ts";
 
 export type AppEnv = { Variables: { reqId: string; principal: Principal | null } };
 export type AppContext = Context<AppEnv>;
@@ -74,7 +74,7 @@ export function defineRoute<
   return spec as unknown as AnyRoute;
 }
 
-export function ok(c: AppContext, data: unknown, status: 200 | 201 | 202 = 200): Response {
+function ok(c: AppContext, data: unknown, status: 200 | 201 | 202 = 200): Response {
   return c.json({ code: 0, msg: "ok", data: data ?? null }, status);
 }
 
@@ -126,7 +126,7 @@ async function readJsonBody(c: AppContext): Promise<void> {
   }
 }
 
-export function routeName(r: AnyRoute): string {
+function routeName(r: AnyRoute): string {
   return `${r.method.toUpperCase()} ${r.path}`;
 }
 
@@ -206,15 +206,6 @@ export function mountRoutes(app: OpenAPIHono<AppEnv>, deps: Deps, routes: AnyRou
       },
     );
   }
-}
-
-/** The OpenAPI document's own fields around the registered paths. */
-export function openApiDocument(app: OpenAPIHono<AppEnv>) {
-  return app.getOpenAPI31Document({
-    openapi: "3.1.0",
-    info: { title: "Ovation", version: "0.1.0", description: "The money engine of a live-streaming app: gifts, coins and recharge." },
-    "x-error-codes": Object.fromEntries(Object.entries(ErrorCodes).map(([name, [code, status]]) => [name, { code, status }])),
-  } as Parameters<typeof app.getOpenAPI31Document>[0]);
 }
 
 // ---- shared field schemas ----

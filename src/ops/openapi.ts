@@ -5,13 +5,23 @@
 // package (no CDN).
 import { dirname, join } from "node:path";
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { openApiDocument, type AppEnv } from "../lib/route.ts";
+import { ErrorCodes } from "../lib/errors.ts";
+import type { AppEnv } from "../lib/route.ts";
 
 const UNDECLARED = [
   { method: "get", path: "/ws", summary: "WebSocket: ?token=<JWT>&roomId=<id>", tag: "ws" },
   { method: "get", path: "/sandbox/pay/{orderId}", summary: "Sandbox payment page (HTML) with a Pay button", tag: "bank" },
   { method: "post", path: "/sandbox/pay/{orderId}/confirm", summary: "Sandbox Pay button: queue a signed notification (HTML)", tag: "bank" },
 ] as const;
+
+/** The document's own fields around the registered paths. */
+function openApiDocument(app: OpenAPIHono<AppEnv>) {
+  return app.getOpenAPI31Document({
+    openapi: "3.1.0",
+    info: { title: "Ovation", version: "0.1.0", description: "The money engine of a live-streaming app: gifts, coins and recharge." },
+    "x-error-codes": Object.fromEntries(Object.entries(ErrorCodes).map(([name, [code, status]]) => [name, { code, status }])),
+  });
+}
 
 const SWAGGER_DIR = dirname(Bun.resolveSync("swagger-ui-dist/package.json", import.meta.dir));
 

@@ -80,7 +80,8 @@ function ok(c: AppContext, data: unknown, status: 200 | 201 | 202 = 200): Respon
 
 /** The response envelope of SPEC §3 around a route's `data`. */
 function envelope(data: Schema = z.unknown()) {
-  return z.object({ code: z.number().int(), msg: z.string(), data });
+  // `data` is always present (null when there is nothing to say).
+  return z.object({ code: z.number().int(), msg: z.string(), data: data.nonoptional() });
 }
 
 // The validator's target names, as our messages name them.

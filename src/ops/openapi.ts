@@ -18,7 +18,7 @@ const UNDECLARED = [
 function openApiDocument(app: OpenAPIHono<AppEnv>) {
   return app.getOpenAPI31Document({
     openapi: "3.1.0",
-    info: { title: "Ovation", version: "0.1.0", description: "The money engine of a live-streaming app: gifts, coins and recharge." },
+    info: { title: "Ovation", version: "0.1.0", description: "The money engine of a live-streaming app: gifts, coins, recharge and the live-commerce catalogue." },
     "x-error-codes": Object.fromEntries(Object.entries(ErrorCodes).map(([name, [code, status]]) => [name, { code, status }])),
   });
 }

@@ -1,7 +1,8 @@
 // The cache helper on both profiles, over each profile's real cache bus (the
 // in-process hot store shared by a deployment's processes, or Redis pub/sub):
-// TTL expiry, negative entries, a drop reaching another process, and a drop
-// that lands while a load is in flight.
+// TTL expiry (one for all or per value), negative entries, a drop and a
+// drop-all reaching another process, and a drop that lands while a load is in
+// flight.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Deps } from "../deps.ts";
 import { createDeployment, eventually, type Deployment } from "../../test/harness.ts";
@@ -52,6 +53,30 @@ describe.each(profilesUnderTest())("the cache helper on the %s profile", (profil
     expect(src.reads).toEqual(["k", "k"]);
   });
 
+  test("a TTL chosen per value: an empty answer can expire sooner than a full one", async () => {
+    const lists = new Map<string, string[]>([["full", ["a"]], ["empty", []]]);
+    let loads = 0;
+    let clock = 1_000_000;
+    const cache = createCache({
+      name: "products",
+      ttlMs: (v: string[]) => (v.length > 0 ? 60_000 : 5_000),
+      bus: a.cacheBus,
+      load: async (key: string) => {
+        loads++;
+        return lists.get(key)!;
+      },
+      now: () => clock,
+    });
+    expect(await cache.get("full")).toEqual(["a"]);
+    expect(await cache.get("empty")).toEqual([]);
+    lists.set("full", ["changed"]);
+    lists.set("empty", ["now known"]);
+    clock += 5_000;
+    expect(await cache.get("full")).toEqual(["a"]);
+    expect(await cache.get("empty")).toEqual(["now known"]);
+    expect(loads).toBe(3);
+  });
+
   test("a missing value is cached as a negative entry until dropped", async () => {
     const src = source({});
     const cache = createCache({ name: "products", ttlMs: LONG_TTL_MS, bus: a.cacheBus, load: src.load });
@@ -81,6 +106,19 @@ describe.each(profilesUnderTest())("the cache helper on the %s profile", (profil
     await eventually(async () => (await inB.get("room")) === "closed");
     // Only the dropped key went.
     expect(await inB.get("other")).toBe("x");
+  });
+
+  test("a drop-all in one process drops every key in another", async () => {
+    const src = source({ x: "1", y: "1" });
+    const inA = createCache({ name: "products", ttlMs: LONG_TTL_MS, bus: a.cacheBus, load: src.load });
+    const inB = createCache({ name: "products", ttlMs: LONG_TTL_MS, bus: b.cacheBus, load: src.load });
+    expect([await inB.get("x"), await inB.get("y")]).toEqual(["1", "1"]);
+    src.rows.set("x", "2");
+    src.rows.set("y", "2");
+    expect(await inB.get("x")).toBe("1");
+    await inA.dropAll();
+    await eventually(async () => (await inB.get("x")) === "2");
+    expect(await inB.get("y")).toBe("2");
   });
 
   test("a drop while a load is in flight: that load's answer is not kept", async () => {

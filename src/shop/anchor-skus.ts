@@ -7,8 +7,7 @@
 // copy, since any of them may list it (SKU changes are rare admin actions).
 import type { CacheBus } from "../lib/cache-bus.ts";
 import { AppError } from "../lib/errors.ts";
-import { shopCacheKey } from "./catalogue.ts";
-import { createLocalCache } from "./local-cache.ts";
+import { createCache } from "../lib/cache.ts";
 import type { ShopRepo } from "./repo.ts";
 import { SkuStatus, type Sku } from "./types.ts";
 
@@ -16,11 +15,12 @@ const ANCHOR_SKUS_CACHE_MS = 60_000;
 const EMPTY_ANCHOR_CACHE_MS = 5_000;
 
 export function createAnchorSkus(deps: { repo: ShopRepo; cacheBus: CacheBus }) {
-  const { repo, cacheBus } = deps;
-  const lists = createLocalCache<number, Sku[]>((skus) => (skus.length > 0 ? ANCHOR_SKUS_CACHE_MS : EMPTY_ANCHOR_CACHE_MS));
-  cacheBus.on("shop", (key) => {
-    if (key.startsWith("anchor:")) lists.drop(Number(key.slice(7)));
-    else if (key.startsWith("sku:")) lists.clear();
+  const { repo } = deps;
+  const lists = createCache<number, Sku[]>({
+    name: "anchor-skus",
+    ttlMs: (skus) => (skus.length > 0 ? ANCHOR_SKUS_CACHE_MS : EMPTY_ANCHOR_CACHE_MS),
+    bus: deps.cacheBus,
+    load: (anchorId) => repo.anchorSkus(anchorId, SkuStatus.ON_SALE),
   });
 
   return {
@@ -31,19 +31,24 @@ export function createAnchorSkus(deps: { repo: ShopRepo; cacheBus: CacheBus }) {
       const missing = unique.filter((id) => !existing.has(id));
       if (missing.length > 0) throw new AppError("SKU_NOT_FOUND", `skuIds: no sku ${missing.join(", ")}`, { skuIds: missing });
       await repo.replaceAnchorSkus(anchorId, unique);
-      await cacheBus.invalidate("shop", shopCacheKey.anchor(anchorId));
+      await lists.drop(anchorId);
       return { anchorId, skuIds: unique };
     },
 
     /** Adds SKUs to what the anchor may sell, keeping the rest (the demo seed). */
     async add(anchorId: number, skuIds: number[]): Promise<void> {
       await repo.addAnchorSkus(anchorId, skuIds);
-      await cacheBus.invalidate("shop", shopCacheKey.anchor(anchorId));
+      await lists.drop(anchorId);
     },
 
     /** The anchor's on-sale SKUs by id, from this process's copy. */
     onSale(anchorId: number): Promise<Sku[]> {
-      return lists.get(anchorId, () => repo.anchorSkus(anchorId, SkuStatus.ON_SALE));
+      return lists.get(anchorId);
+    },
+
+    /** Drops every anchor's list in every process (a SKU changed; any list may hold it). */
+    dropEveryList(): Promise<void> {
+      return lists.dropAll();
     },
 
     /** Whether the anchor may sell at least one on-sale SKU (a room's `shopEnabled`). */

@@ -6,19 +6,14 @@ import type { CacheBus } from "../lib/cache-bus.ts";
 import { AppError } from "../lib/errors.ts";
 import { isUniqueViolation } from "../store/store.ts";
 import type { Categories } from "./categories.ts";
-import { createLocalCache } from "./local-cache.ts";
+import { createCache } from "../lib/cache.ts";
+import type { AnchorSkus } from "./anchor-skus.ts";
 import type { ShopRepo, SkuColumns } from "./repo.ts";
 import { MAX_CATEGORY_LEVEL, SkuStatus, type Sku, type SkuInput, type SkuPatch } from "./types.ts";
 
 const SKU_CACHE_MS = 60_000;
 /** A SKU id nobody created is remembered briefly, so probing ids costs little. */
 const UNKNOWN_SKU_CACHE_MS = 2_000;
-
-/** Cache-bus keys of the "shop" cache. */
-export const shopCacheKey = {
-  sku: (skuId: number) => `sku:${skuId}`,
-  anchor: (anchorId: number) => `anchor:${anchorId}`,
-};
 
 export function publicSku(s: Sku) {
   return {
@@ -53,12 +48,20 @@ function sameSku(existing: Sku, wanted: SkuColumns): boolean {
   return (Object.keys(wanted) as (keyof SkuColumns)[]).every((k) => k === "status" || existing[k] === wanted[k]);
 }
 
-export function createSkuCatalogue(deps: { repo: ShopRepo; categories: Categories; cacheBus: CacheBus }) {
-  const { repo, categories, cacheBus } = deps;
-  const skus = createLocalCache<number, Sku | null>((s) => (s ? SKU_CACHE_MS : UNKNOWN_SKU_CACHE_MS));
-  cacheBus.on("shop", (key) => {
-    if (key.startsWith("sku:")) skus.drop(Number(key.slice(4)));
+export function createSkuCatalogue(deps: { repo: ShopRepo; categories: Categories; anchorSkus: AnchorSkus; cacheBus: CacheBus }) {
+  const { repo, categories, anchorSkus } = deps;
+  const skus = createCache<number, Sku | null>({
+    name: "shop-skus",
+    ttlMs: (s) => (s ? SKU_CACHE_MS : UNKNOWN_SKU_CACHE_MS),
+    bus: deps.cacheBus,
+    load: (skuId) => repo.getSku(skuId),
   });
+
+  /** A SKU changed: drop its copy and every anchor's list, since any of them may list it. */
+  async function dropSku(skuId: number): Promise<void> {
+    await skus.drop(skuId);
+    await anchorSkus.dropEveryList();
+  }
 
   async function checkCategory(categoryId: number): Promise<void> {
     const c = await categories.get(categoryId);
@@ -85,7 +88,7 @@ export function createSkuCatalogue(deps: { repo: ShopRepo; categories: Categorie
       await checkCategory(input.categoryId);
       try {
         const skuId = await repo.insertSku(wanted);
-        await cacheBus.invalidate("shop", shopCacheKey.sku(skuId));
+        await dropSku(skuId);
         return { skuId, ...wanted };
       } catch (e) {
         if (!isUniqueViolation(e)) throw e;
@@ -99,7 +102,7 @@ export function createSkuCatalogue(deps: { repo: ShopRepo; categories: Categorie
       await mustExist(skuId);
       if (patch.categoryId !== undefined) await checkCategory(patch.categoryId);
       await repo.updateSku(skuId, patch);
-      await cacheBus.invalidate("shop", shopCacheKey.sku(skuId));
+      await dropSku(skuId);
       return mustExist(skuId);
     },
 
@@ -131,7 +134,7 @@ export function createSkuCatalogue(deps: { repo: ShopRepo; categories: Categorie
   };
 
   async function getOnSale(skuId: number): Promise<Sku | null> {
-    const s = await skus.get(skuId, () => repo.getSku(skuId));
+    const s = await skus.get(skuId);
     return s && s.status === SkuStatus.ON_SALE ? s : null;
   }
 

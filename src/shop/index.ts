@@ -12,8 +12,8 @@ export { shopRoutes } from "./routes.ts";
 export function createShop(deps: { store: Store; cacheBus: CacheBus }) {
   const repo = createShopRepo(deps.store);
   const categories = createCategories(repo);
-  const skus = createSkuCatalogue({ repo, categories, cacheBus: deps.cacheBus });
   const anchorSkus = createAnchorSkus({ repo, cacheBus: deps.cacheBus });
+  const skus = createSkuCatalogue({ repo, categories, anchorSkus, cacheBus: deps.cacheBus });
   return { categories, skus, anchorSkus };
 }
 

@@ -5,10 +5,10 @@ import { createHot, type Hot } from "./hot/index.ts";
 import { createCacheBus, type CacheBus } from "./lib/cache-bus.ts";
 import { createLogger } from "./lib/logger.ts";
 import { createMetrics, type Metrics } from "./lib/metrics.ts";
-import { createEventLog } from "./log/index.ts";
-import type { KafkaConsumerTuning } from "./log/kafka.ts";
-import type { EventLog, LogConsumer } from "./log/port.ts";
-import { TOPICS } from "./log/topics.ts";
+import { createEventLog } from "./eventlog/index.ts";
+import type { KafkaConsumerTuning } from "./eventlog/kafka.ts";
+import type { EventLog, LogConsumer } from "./eventlog/port.ts";
+import { TOPICS } from "./eventlog/topics.ts";
 import { migrate } from "./store/migrator.ts";
 import { openMysqlStore, openSqliteStore, type Store } from "./store/store.ts";
 import { createGiftCatalogue } from "./gifts/catalogue.ts";
@@ -61,7 +61,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}) {
   // Where this deployment is reached (pay pages, sandbox notifications);
   // startServer resolves it when the configured port is 0.
   const publicUrl = createPublicUrl(config.publicUrl);
-  const outbox = createOutboxRelay({ store, events, log });
+  const outbox = createOutboxRelay({ store, events, logger: log });
   const bank = createBank({ config, store, cacheBus, wallet, outbox, publicUrl, log });
 
   const consumers: LogConsumer[] = [];

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createDeployment, eventually, serve, type Deployment } from "../../test/harness.ts";
 import { profilesUnderTest, uniqueName } from "../../test/services.ts";
-import type { LogConsumer } from "../log/port.ts";
+import type { LogConsumer } from "../eventlog/port.ts";
 import { seedRechargeCatalogue } from "./seed.ts";
 import { createOrder, notificationBody, notify } from "./test-helpers.ts";
 import { COIN_RECHARGE_TOPIC, rechargeEventId } from "./types.ts";

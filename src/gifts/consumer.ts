@@ -14,7 +14,7 @@
 // least once; clients dedupe by requestId).
 import type { Logger } from "../lib/logger.ts";
 import type { Metrics } from "../lib/metrics.ts";
-import type { LogMessage } from "../log/port.ts";
+import type { LogMessage } from "../eventlog/port.ts";
 import type { Store } from "../store/store.ts";
 import type { WalletService } from "../wallet/service.ts";
 import { TradeType } from "../wallet/types.ts";

@@ -5,8 +5,8 @@
 // The asynchronous half (persist, settle or refund, push) is consumer.ts.
 // If the produce fails the wallet refunds the admission at once and the caller
 // gets a 500: nothing is left debited for a send nobody will persist.
-import type { EventLog } from "../log/port.ts";
-import { TOPICS } from "../log/topics.ts";
+import type { EventLog } from "../eventlog/port.ts";
+import { TOPICS } from "../eventlog/topics.ts";
 import { AppError } from "../lib/errors.ts";
 import { fingerprint, newId } from "../lib/ids.ts";
 import type { Logger } from "../lib/logger.ts";

@@ -4,18 +4,21 @@
 // - Every committed outbox row reaches the event log. In the normal case once;
 //   across a crash at least once (the event carries its eventId, consumers
 //   dedupe by it).
-// - Embedded profile (SQLite store + SQLite event log, same file): one
-//   transaction appends the rows to `event_log` and marks them published, so
-//   an event is moved exactly once even across crashes. Two processes on one
-//   file cannot both move a row: the second writer's snapshot is stale and
-//   SQLite refuses its write (or the conditional mark finds fewer rows than it
-//   read and rolls back).
-// - Cluster profile (MySQL store + Kafka): a transaction claims a batch with
-//   `SELECT … FOR UPDATE SKIP LOCKED` (MariaDB ≥ 10.6, MySQL 8), publishes it,
-//   marks it published and commits. Concurrent relays in other processes skip
-//   the locked rows and take the next ones. A crash after the publish and
-//   before the commit releases the locks and the rows are published again:
-//   at least once.
+// - One transaction claims a batch, marks it published and hands it to the
+//   event log with `publishWithin` before committing. What that means is the
+//   event log's contract (eventlog/port.ts):
+//   - embedded (SQLite store + SQLite event log, same file): the rows are
+//     appended inside this transaction, so an event is moved exactly once
+//     even across crashes. Two processes on one file cannot both move a
+//     row: the second writer's snapshot is stale and SQLite refuses its
+//     write (or the conditional mark finds fewer rows than it read and rolls
+//     back).
+//   - cluster (MySQL store + Kafka): the claim is `SELECT … FOR UPDATE SKIP
+//     LOCKED` (MariaDB ≥ 10.6, MySQL 8), so concurrent relays in other
+//     processes skip the locked rows and take the next ones; the batch is
+//     acknowledged by Kafka before the mark commits. A crash after the
+//     publish and before the commit releases the locks and the rows are
+//     published again: at least once.
 // - Order: within a batch, rows go out in id order per topic. Across
 //   concurrent relays (cluster) two batches may interleave, so consumers must
 //   not rely on order between events of different batches; events carry the
@@ -23,16 +26,15 @@
 //
 // Runs in the background of every process (deps.start()), polling a few
 // times a second and woken at once by `wake()` after a commit in this process.
-import type { EventLog, LogRecord } from "../log/port.ts";
-import type { SqliteEventLog } from "../log/sqlite.ts";
-import { StopLatch } from "../log/delivery.ts";
+import type { EventLog, LogRecord } from "../eventlog/port.ts";
+import { StopLatch } from "../eventlog/delivery.ts";
 import type { Logger } from "../lib/logger.ts";
-import { affected, type Store } from "../store/store.ts";
+import { affected, type Db, type Store } from "../store/store.ts";
 
 export interface OutboxRelayOptions {
   store: Store;
   events: EventLog;
-  log: Logger;
+  logger: Logger;
   /** How often an idle relay looks for rows committed by other processes (ms). */
   pollIntervalMs?: number;
   /** Rows per transaction. */
@@ -53,10 +55,6 @@ type OutboxRow = { id: number; topic: string; msg_key: string; payload: string }
 
 const ERROR_BACKOFF_MS = [200, 400, 800, 1600, 3200, 5000];
 
-function isAppendable(events: EventLog): events is SqliteEventLog {
-  return events.kind === "sqlite" && typeof (events as Partial<SqliteEventLog>).appendInTransaction === "function";
-}
-
 /** Rows grouped by topic, each group in id order. */
 function byTopic(rows: OutboxRow[]): Map<string, LogRecord[]> {
   const groups = new Map<string, LogRecord[]>();
@@ -71,61 +69,42 @@ function byTopic(rows: OutboxRow[]): Map<string, LogRecord[]> {
 class RelayRace extends Error {}
 
 export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
-  const { store, events, log } = opts;
-  const db = store.db;
+  const { store, events, logger } = opts;
   const pollIntervalMs = opts.pollIntervalMs ?? 250;
   const batchSize = opts.batchSize ?? 100;
-  const cols = ["id", "topic", "msg_key", "payload"] as const;
 
-  if (!isAppendable(events) && store.dialect !== "mysql") {
-    throw new Error("outbox relay: a SQLite store needs the SQLite event log (rows move in one transaction)");
-  }
+  /** The oldest unpublished rows; on MySQL locked, skipping rows another relay holds. */
+  const claim = (trx: Db): Promise<OutboxRow[]> => {
+    const query = trx
+      .selectFrom("outbox")
+      .select(["id", "topic", "msg_key", "payload"])
+      .where("published_time", "is", null)
+      .orderBy("id")
+      .limit(batchSize);
+    return (store.dialect === "mysql" ? query.forUpdate().skipLocked() : query).execute() as Promise<OutboxRow[]>;
+  };
 
-  /** Embedded: append to the event log and mark published in one SQLite transaction. */
-  const moveInTransaction = (log: SqliteEventLog) =>
-    db.transaction().execute(async (trx) => {
-      const rows = (await trx.selectFrom("outbox").select(cols).where("published_time", "is", null).orderBy("id").limit(batchSize).execute()) as OutboxRow[];
-      if (rows.length === 0) return 0;
-      const marked = await trx
-        .updateTable("outbox")
-        .set({ published_time: Date.now() })
-        .where("id", "in", rows.map((r) => r.id))
-        .where("published_time", "is", null)
-        .executeTakeFirst();
-      if (affected(marked) !== rows.length) throw new RelayRace("another relay moved some of these rows first");
-      for (const [topic, records] of byTopic(rows)) await log.appendInTransaction(trx, topic, records);
-      return rows.length;
-    });
+  const moveBatch = async (trx: Db): Promise<number> => {
+    const rows = await claim(trx);
+    if (rows.length === 0) return 0;
+    const marked = await trx
+      .updateTable("outbox")
+      .set({ published_time: Date.now() })
+      .where("id", "in", rows.map((r) => Number(r.id)))
+      .where("published_time", "is", null)
+      .executeTakeFirst();
+    if (affected(marked) !== rows.length) throw new RelayRace("another relay moved some of these rows first");
+    for (const [topic, records] of byTopic(rows)) await events.publishWithin(trx, topic, records);
+    return rows.length;
+  };
 
-  /** Cluster: claim with SKIP LOCKED, publish, mark, commit. */
-  // READ COMMITTED: the locking read then takes record locks only, no gap
-  // locks, so transactions inserting new outbox rows never wait for a publish.
-  const claimAndPublish = () =>
-    db
-      .transaction()
-      .setIsolationLevel("read committed")
-      .execute(async (trx) => {
-      const rows = (await trx
-        .selectFrom("outbox")
-        .select(cols)
-        .where("published_time", "is", null)
-        .orderBy("id")
-        .limit(batchSize)
-        .forUpdate()
-        .skipLocked()
-        .execute()) as OutboxRow[];
-      if (rows.length === 0) return 0;
-      for (const [topic, records] of byTopic(rows)) await events.publish(topic, records);
-      await trx
-        .updateTable("outbox")
-        .set({ published_time: Date.now() })
-        .where("id", "in", rows.map((r) => Number(r.id)))
-        .execute();
-      return rows.length;
-    });
-
-  const relayOnce = (): Promise<number> => (isAppendable(events) ? moveInTransaction(events) : claimAndPublish());
-
+  // MySQL runs it READ COMMITTED: the locking read then takes record locks
+  // only, no gap locks, so transactions inserting new outbox rows never wait
+  // for a publish.
+  const relayOnce = (): Promise<number> =>
+    store.dialect === "mysql"
+      ? store.db.transaction().setIsolationLevel("read committed").execute(moveBatch)
+      : store.db.transaction().execute(moveBatch);
   const latch = new StopLatch();
   const nudges = new Set<() => void>();
   let woken = false;
@@ -142,9 +121,9 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
         if (moved === batchSize) continue;
       } catch (err) {
         if (err instanceof RelayRace || /SQLITE_BUSY|database is locked/i.test(String((err as Error)?.message))) {
-          log.debug("outbox relay lost a race; retrying", { err });
+          logger.debug("outbox relay lost a race; retrying", { err });
         } else {
-          log.warn("outbox relay failed; will retry", { err, failures });
+          logger.warn("outbox relay failed; will retry", { err, failures });
         }
         await latch.wait(ERROR_BACKOFF_MS[Math.min(failures++, ERROR_BACKOFF_MS.length - 1)]!);
         continue;

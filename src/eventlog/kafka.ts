@@ -39,7 +39,7 @@ import {
   StopLatch,
   type RetryBackoff,
 } from "./delivery.ts";
-import type { ConsumeOptions, EventLog, LogConsumer, LogMessage } from "./port.ts";
+import type { ConsumeOptions, EventLog, LogConsumer, LogMessage, LogRecord } from "./port.ts";
 
 export interface KafkaConsumerTuning {
   /** ms without heartbeats before the broker evicts a member. */
@@ -341,19 +341,23 @@ export async function createKafkaEventLog(opts: KafkaEventLogOptions): Promise<K
       return handle;
     }
 
+    async function publish(topic: string, records: LogRecord[]): Promise<void> {
+      if (records.length === 0) return;
+      const name = full(topic);
+      await ensureTopic(name);
+      await producer.send({
+        topic: name,
+        acks: -1,
+        messages: records.map((r) => ({ key: r.key, value: r.value })),
+      });
+    }
+
     return {
       kind: "kafka",
       idempotent: controllerKnown,
-      async publish(topic, records) {
-        if (records.length === 0) return;
-        const name = full(topic);
-        await ensureTopic(name);
-        await producer.send({
-          topic: name,
-          acks: -1,
-          messages: records.map((r) => ({ key: r.key, value: r.value })),
-        });
-      },
+      publish,
+      // Acknowledged before the caller commits; the transaction is not ours to touch.
+      publishWithin: (_trx, topic, records) => publish(topic, records),
       consume,
       async ping() {
         // A metadata round trip: proves a broker answers, not just that a socket was once open.

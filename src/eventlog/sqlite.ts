@@ -15,8 +15,7 @@
 // second waits as a standby until the first stops, as an extra Kafka group
 // member would sit without partitions. The embedded profile runs one process,
 // so one instance per store is the expected shape.
-import { sql, type Transaction } from "kysely";
-import type { DB } from "../store/schema.ts";
+import { sql } from "kysely";
 import type { Db, Store } from "../store/store.ts";
 import {
   backoffDelay,
@@ -38,14 +37,6 @@ export interface SqliteEventLogOptions {
 
 export interface SqliteEventLog extends EventLog {
   readonly kind: "sqlite";
-  /**
-   * Appends records inside the caller's transaction, so the events exist if
-   * and only if the caller's other writes commit (the embedded profile's
-   * outbox: no relay needed). Consumers are nudged at once; under the
-   * single-connection SQLite driver their read waits for the commit, and in
-   * any case the poll interval picks the rows up.
-   */
-  appendInTransaction(trx: Transaction<DB>, topic: string, records: LogRecord[]): Promise<void>;
 }
 
 /** Rows per INSERT: well under SQLite's bound-parameter limit at 4 per row. */
@@ -212,7 +203,10 @@ export function createSqliteEventLog(store: Store, opts: SqliteEventLogOptions):
       await db.transaction().execute((trx) => insertRecords(trx, name, records));
       nudge(name);
     },
-    async appendInTransaction(trx, topic, records) {
+    // The rows become visible when the caller's transaction commits. Idle
+    // consumers are nudged at once: under the single-connection SQLite driver
+    // their read waits for the commit, and the poll interval catches the rest.
+    async publishWithin(trx, topic, records) {
       if (records.length === 0) return;
       const name = full(topic);
       await insertRecords(trx, name, records);

@@ -14,7 +14,14 @@ interface Adapter {
   name: "sqlite" | "kafka";
   /** Why the adapter cannot run here, if it cannot. */
   skip?: string;
-  open(): Promise<EventLog>;
+  /**
+   * publishWithin's crash guarantee (port.ts): true when records survive a
+   * rollback of the caller's transaction (published and acknowledged before
+   * the commit: at least once), false when they live and die with it.
+   */
+  publishedDespiteRollback: boolean;
+  /** Opens the adapter; the SQLite one on `store` (the file whose transactions it joins). */
+  open(store?: Store): Promise<EventLog>;
 }
 
 /** Cleanups for what a test opened, run newest first after each test. */
@@ -35,10 +42,11 @@ function sqliteLog(store: Store, namespace = uniqueName("log")): SqliteEventLog 
 
 const brokers = services().kafkaBrokers;
 const adapters: Adapter[] = [
-  { name: "sqlite", open: async () => sqliteLog(await freshStore()) },
+  { name: "sqlite", publishedDespiteRollback: false, open: async (store) => sqliteLog(store ?? (await freshStore())) },
   {
     name: "kafka",
     skip: brokers?.length ? undefined : "no Kafka-protocol broker (install kcat or set OVATION_TEST_KAFKA_BROKERS)",
+    publishedDespiteRollback: true,
     async open() {
       const log = await createKafkaEventLog({
         brokers: brokers!,
@@ -273,6 +281,25 @@ describe.each(adapters)("event log contract: $name", (adapter) => {
     expect(r.consumer.lag()).toBe(0);
   }, TIMEOUT_MS);
 
+  it("publishWithin: published once the caller commits; a rollback keeps them only where the port says so", async () => {
+    const store = await freshStore();
+    const log = await adapter.open(store);
+    const r = await recordingConsumer(log, { topic: "paid", group: "g", maxBatch: 10 });
+    await store.db
+      .transaction()
+      .execute(async (trx) => {
+        await log.publishWithin(trx, "paid", [{ key: "o1", value: "rolled back" }]);
+        throw new Error("business write failed");
+      })
+      .catch(() => {});
+    await store.db.transaction().execute((trx) => log.publishWithin(trx, "paid", [{ key: "o1", value: "committed" }]));
+    // One key, so one partition: publish order is delivery order on both adapters.
+    await waitFor("the committed event", () => r.values().includes("committed"));
+    await Bun.sleep(250); // longer than the poll interval: nothing else turns up
+    await r.consumer.stop();
+    expect(r.values()).toEqual(adapter.publishedDespiteRollback ? ["rolled back", "committed"] : ["committed"]);
+  }, TIMEOUT_MS);
+
   it("publishing nothing is a no-op, and maxBatch must be positive", async () => {
     const log = await adapter.open();
     await log.publish("gifts", []);
@@ -283,23 +310,6 @@ describe.each(adapters)("event log contract: $name", (adapter) => {
 });
 
 describe("embedded event log", () => {
-  test("appendInTransaction publishes exactly when the caller's transaction commits", async () => {
-    const store = await freshStore();
-    const log = sqliteLog(store);
-    const r = await recordingConsumer(log, { topic: "paid", group: "g", maxBatch: 10 });
-    await store.db
-      .transaction()
-      .execute(async (trx) => {
-        await log.appendInTransaction(trx, "paid", [{ key: "o1", value: "rolled back" }]);
-        throw new Error("business write failed");
-      })
-      .catch(() => {});
-    await store.db.transaction().execute((trx) => log.appendInTransaction(trx, "paid", [{ key: "o2", value: "committed" }]));
-    await waitFor("the committed event", () => r.values().length >= 1);
-    await Bun.sleep(250); // longer than the poll interval: nothing else turns up
-    expect(r.values()).toEqual(["committed"]);
-  });
-
   test("a second consumer of the same group waits its turn instead of double-reading", async () => {
     const log = sqliteLog(await freshStore());
     await log.publish("gifts", records("m", 20, 2));

@@ -8,7 +8,7 @@ import { migrate } from "../store/migrator.ts";
 import { openSqliteStore, type Store } from "../store/store.ts";
 import { createKafkaEventLog } from "./kafka.ts";
 import type { ConsumeOptions, EventLog, LogConsumer, LogMessage, LogRecord } from "./port.ts";
-import { createSqliteEventLog, type SqliteEventLog } from "./sqlite.ts";
+import { createSqliteEventLog } from "./sqlite.ts";
 
 interface Adapter {
   name: "sqlite" | "kafka";
@@ -34,7 +34,7 @@ async function freshStore(): Promise<Store> {
   return store;
 }
 
-function sqliteLog(store: Store, namespace = uniqueName("log")): SqliteEventLog {
+function sqliteLog(store: Store, namespace = uniqueName("log")): EventLog {
   const log = createSqliteEventLog(store, { namespace, retryBackoff: { initialMs: 50, maxMs: 200 } });
   cleanups.push(() => log.close());
   return log;

@@ -65,7 +65,6 @@ export interface KafkaEventLogOptions {
 }
 
 export interface KafkaEventLog extends EventLog {
-  readonly kind: "kafka";
   /** Whether the producer runs idempotent (false against a cluster without a known controller). */
   readonly idempotent: boolean;
 }
@@ -353,7 +352,6 @@ export async function createKafkaEventLog(opts: KafkaEventLogOptions): Promise<K
     }
 
     return {
-      kind: "kafka",
       idempotent: controllerKnown,
       publish,
       // Acknowledged before the caller commits; the transaction is not ours to touch.

@@ -42,7 +42,6 @@ export interface LogConsumer {
 }
 
 export interface EventLog {
-  readonly kind: "kafka" | "sqlite";
   /** Publishes records; resolves once they are durable in the log. */
   publish(topic: string, records: LogRecord[]): Promise<void>;
   /**

@@ -35,10 +35,6 @@ export interface SqliteEventLogOptions {
   retryBackoff?: RetryBackoff;
 }
 
-export interface SqliteEventLog extends EventLog {
-  readonly kind: "sqlite";
-}
-
 /** Rows per INSERT: well under SQLite's bound-parameter limit at 4 per row. */
 const INSERT_CHUNK = 1000;
 
@@ -55,7 +51,7 @@ async function insertRecords(db: Db, topic: string, records: LogRecord[]): Promi
   }
 }
 
-export function createSqliteEventLog(store: Store, opts: SqliteEventLogOptions): SqliteEventLog {
+export function createSqliteEventLog(store: Store, opts: SqliteEventLogOptions): EventLog {
   const db = store.db;
   const pollIntervalMs = opts.pollIntervalMs ?? 100;
   const backoff = opts.retryBackoff ?? DEFAULT_RETRY_BACKOFF;
@@ -196,7 +192,6 @@ export function createSqliteEventLog(store: Store, opts: SqliteEventLogOptions):
   }
 
   return {
-    kind: "sqlite",
     async publish(topic, records) {
       if (records.length === 0) return;
       const name = full(topic);

@@ -18,7 +18,7 @@
 // anyway: the notify endpoint answers a repeat with `success` and changes nothing.
 import type { Hono } from "hono";
 import { nanoid } from "nanoid";
-import { StopLatch } from "../eventlog/delivery.ts";
+import { StopLatch } from "../lib/stop-latch.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { AppEnv } from "../lib/route.ts";
 import { affected, isUniqueViolation, type Store } from "../store/store.ts";

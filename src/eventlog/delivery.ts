@@ -3,52 +3,8 @@
 // and hands over the very same batch again. Only the consumer stopping ends
 // the retries, and then the batch stays uncommitted so the group's next
 // consumer starts from it. Nothing is ever skipped.
+import { backoffDelay, type RetryBackoff } from "../lib/backoff.ts";
 import type { ConsumeOptions, LogMessage } from "./port.ts";
-
-export interface RetryBackoff {
-  /** First pause after a failed handle. */
-  initialMs: number;
-  /** Ceiling for the doubling pauses. */
-  maxMs: number;
-}
-
-export const DEFAULT_RETRY_BACKOFF: RetryBackoff = { initialMs: 200, maxMs: 5000 };
-
-export function backoffDelay(backoff: RetryBackoff, attempt: number): number {
-  return Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(attempt, 30));
-}
-
-/** A one-shot latch: `fire()` once, and every `wait` in progress or to come returns at once. */
-export class StopLatch {
-  fired = false;
-  private wakers = new Set<() => void>();
-  private resolveStopped!: () => void;
-  /** Resolves when fired. */
-  readonly stopped = new Promise<void>((resolve) => (this.resolveStopped = resolve));
-
-  fire(): void {
-    this.fired = true;
-    this.resolveStopped();
-    for (const wake of this.wakers) wake();
-    this.wakers.clear();
-  }
-
-  /** Sleeps `ms`, returning early when fired (or when `nudge` is called, if given). */
-  wait(ms: number, nudges?: Set<() => void>): Promise<void> {
-    if (this.fired) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakers.delete(done);
-        nudges?.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakers.add(done);
-      nudges?.add(done);
-    });
-  }
-}
 
 /** Rejects a maxBatch that could never make progress. */
 export function checkConsumeOptions(options: ConsumeOptions): void {

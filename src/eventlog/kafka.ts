@@ -21,6 +21,11 @@
 //
 // A new group starts from the earliest message: events published before the
 // first consumer joined still have to reach the truth.
+//
+// Reading order: createKafkaEventLog, then producer setup (connect,
+// ensureTopic), publishing, the consumer (consume, startMember, its crash
+// restart and lag seeding), batch handling (handleFetchedBatch, keptAlive,
+// pauseHeartbeating), the commit (commitSlice), lag, and closing.
 import {
   Kafka,
   logLevel,
@@ -31,14 +36,10 @@ import {
   type LogEntry,
   type Producer,
 } from "kafkajs";
-import {
-  backoffDelay,
-  checkConsumeOptions,
-  DEFAULT_RETRY_BACKOFF,
-  handleUntilDone,
-  StopLatch,
-  type RetryBackoff,
-} from "./delivery.ts";
+import type { Db } from "../store/store.ts";
+import { backoffDelay, DEFAULT_RETRY_BACKOFF, type RetryBackoff } from "../lib/backoff.ts";
+import { StopLatch } from "../lib/stop-latch.ts";
+import { checkConsumeOptions, handleUntilDone } from "./delivery.ts";
 import type { ConsumeOptions, EventLog, LogConsumer, LogMessage, LogRecord } from "./port.ts";
 
 export interface KafkaConsumerTuning {
@@ -102,13 +103,54 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-export async function createKafkaEventLog(opts: KafkaEventLogOptions): Promise<KafkaEventLog> {
-  const tuning: KafkaConsumerTuning = { ...DEFAULT_TUNING, ...opts.consumer };
-  const backoff = opts.retryBackoff ?? DEFAULT_RETRY_BACKOFF;
-  const partitions = opts.partitions ?? 4;
-  const pingTimeoutMs = opts.pingTimeoutMs ?? 2_000;
-  const full = (name: string) => `${opts.namespace}.${name}`;
+/** What the parts of one adapter instance share. */
+interface KafkaLogState {
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  readonly producer: Producer;
+  readonly controllerKnown: boolean;
+  readonly namespace: string;
+  readonly partitions: number;
+  readonly tuning: KafkaConsumerTuning;
+  readonly backoff: RetryBackoff;
+  readonly pingTimeoutMs: number;
+  /** Topics made sure of, once per topic per instance. */
+  readonly ensured: Map<string, Promise<void>>;
+  readonly consumers: Set<LogConsumer>;
+  closed: boolean;
+}
 
+/** One consume() call: its kafkajs consumer (replaced after a crash) and its lag gauge. */
+interface GroupMember {
+  readonly log: KafkaLogState;
+  readonly options: ConsumeOptions;
+  /** Full (namespaced) topic and group names. */
+  readonly topic: string;
+  readonly groupId: string;
+  readonly stop: StopLatch;
+  /** Uncommitted messages per assigned partition, as last observed. */
+  readonly lagByPartition: Map<number, number>;
+  current?: Consumer;
+  restarting: Promise<void>;
+  stopping?: Promise<void>;
+}
+
+export async function createKafkaEventLog(opts: KafkaEventLogOptions): Promise<KafkaEventLog> {
+  const log = await connect(opts);
+  return {
+    idempotent: log.controllerKnown,
+    publish: (topic, records) => publish(log, topic, records),
+    publishWithin: (trx, topic, records) => publishWithin(log, trx, topic, records),
+    consume: (options) => consume(log, options),
+    ping: () => ping(log),
+    close: () => close(log),
+  };
+}
+
+// ---- producer setup ----
+
+/** Connects the admin client and the producer (idempotent when the cluster names a controller). */
+async function connect(opts: KafkaEventLogOptions): Promise<KafkaLogState> {
   const kafka = new Kafka({
     clientId: opts.clientId,
     brokers: opts.brokers,
@@ -116,7 +158,6 @@ export async function createKafkaEventLog(opts: KafkaEventLogOptions): Promise<K
     logCreator: quietLogCreator(opts.namespace),
     connectionTimeout: 3_000,
   });
-
   const admin: Admin = kafka.admin();
   let producer: Producer | undefined;
   try {
@@ -129,244 +170,308 @@ export async function createKafkaEventLog(opts: KafkaEventLogOptions): Promise<K
       retry: { retries: 8 },
     });
     await producer.connect();
-    return build(kafka, admin, producer, controllerKnown);
+    return {
+      kafka,
+      admin,
+      producer,
+      controllerKnown,
+      namespace: opts.namespace,
+      partitions: opts.partitions ?? 4,
+      tuning: { ...DEFAULT_TUNING, ...opts.consumer },
+      backoff: opts.retryBackoff ?? DEFAULT_RETRY_BACKOFF,
+      pingTimeoutMs: opts.pingTimeoutMs ?? 2_000,
+      ensured: new Map(),
+      consumers: new Set(),
+      closed: false,
+    };
   } catch (error) {
     await producer?.disconnect().catch(() => {});
     await admin.disconnect().catch(() => {});
     throw error;
   }
+}
 
-  function build(kafka: Kafka, admin: Admin, producer: Producer, controllerKnown: boolean): KafkaEventLog {
-    const ensured = new Map<string, Promise<void>>();
-    const consumers = new Set<LogConsumer>();
-    let closed = false;
+const fullName = (log: KafkaLogState, name: string) => `${log.namespace}.${name}`;
 
-    /**
-     * Makes sure a topic exists, once per topic per instance. With a known
-     * controller it is created explicitly (for brokers without auto-create);
-     * the mock has none, and there asking for metadata auto-creates it. If
-     * creating is refused (no ACL for it), the metadata lookup still succeeds
-     * for a topic operations created beforehand.
-     */
-    const ensureTopic = (topic: string): Promise<void> => {
-      let p = ensured.get(topic);
-      if (!p) {
-        p = (async () => {
-          if (controllerKnown) {
-            try {
-              await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
-              return;
-            } catch {
-              // Fall through to the lookup, which reports a topic that truly is missing.
-            }
-          }
-          await admin.fetchTopicMetadata({ topics: [topic] });
-        })();
-        p.catch(() => ensured.delete(topic));
-        ensured.set(topic, p);
-      }
-      return p;
-    };
-
-    async function consume(options: ConsumeOptions): Promise<LogConsumer> {
-      checkConsumeOptions(options);
-      if (closed) throw new Error("event log is closed");
-      const topic = full(options.topic);
-      const groupId = full(options.group);
-      await ensureTopic(topic);
-
-      const stop = new StopLatch();
-      /** Uncommitted messages per assigned partition, as last observed. */
-      const lagByPartition = new Map<number, number>();
-
-      /** Lag of freshly assigned partitions before their first batch arrives (best effort). */
-      const seedLag = async (assigned: Set<number>) => {
-        try {
-          const [ends, committed] = await Promise.all([
-            admin.fetchTopicOffsets(topic),
-            admin.fetchOffsets({ groupId, topics: [topic] }),
-          ]);
-          const position = new Map<number, number>();
-          for (const t of committed) for (const p of t.partitions) position.set(p.partition, Number(p.offset));
-          for (const end of ends) {
-            if (!assigned.has(end.partition) || lagByPartition.has(end.partition)) continue;
-            const from = Math.max(position.get(end.partition) ?? -1, Number(end.low));
-            lagByPartition.set(end.partition, Math.max(0, Number(end.high) - from));
-          }
-        } catch {
-          // Lag is a gauge; the next batch corrects it.
-        }
-      };
-
-      const eachBatch = async (payload: EachBatchPayload): Promise<void> => {
-        const { batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale } = payload;
-        const first = batch.messages[0];
-        if (!first) return;
-        const highWatermark = Number(batch.highWatermark);
-        lagByPartition.set(batch.partition, Math.max(0, highWatermark - Number(first.offset)));
-        const shouldStop = () => stop.fired || !isRunning() || isStale();
-        const pause = async (ms: number) => {
-          // Heartbeat through the back-off so the broker keeps us in the group;
-          // a rebalance surfaces here as a throw, and the slice stays uncommitted.
-          const until = Date.now() + ms;
-          while (!shouldStop() && Date.now() < until) {
-            await stop.wait(Math.min(until - Date.now(), tuning.heartbeatInterval));
-            await heartbeat();
-          }
-        };
-
-        // Keep the membership alive while a slow handle runs, so a slow database
-        // costs time, not a rebalance and a redelivery.
-        const keptAlive: ConsumeOptions = {
-          ...options,
-          handle: async (slice) => {
-            const timer = setInterval(() => void heartbeat().catch(() => {}), tuning.heartbeatInterval);
-            try {
-              await options.handle(slice);
-            } finally {
-              clearInterval(timer);
-            }
-          },
-        };
-
-        for (let i = 0; i < batch.messages.length; i += options.maxBatch) {
-          if (shouldStop()) return;
-          const slice: LogMessage[] = batch.messages.slice(i, i + options.maxBatch).map((m) => ({
-            topic: options.topic,
-            partition: batch.partition,
-            offset: m.offset,
-            key: m.key?.toString() ?? "",
-            value: m.value?.toString() ?? "",
-          }));
-          if (!(await handleUntilDone(slice, keptAlive, backoff, shouldStop, pause))) return;
-          const last = slice[slice.length - 1]!.offset;
-          const next = (BigInt(last) + 1n).toString();
-          // The payload's commit, unlike consumer.commitOffsets, still commits
-          // after stop() began — stop promises the in-flight batch its commit.
-          // Resolving only after it succeeds keeps the fetch position from
-          // running ahead of a commit that failed: the slice is fetched again.
-          await commitOffsetsIfNecessary({
-            topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }],
-          });
-          resolveOffset(last);
-          lagByPartition.set(batch.partition, Math.max(0, highWatermark - Number(next)));
-          await heartbeat();
-        }
-      };
-
-      let current: Consumer | undefined;
-      let restarting: Promise<void> = Promise.resolve();
-
-      /**
-       * Connects a fresh kafkajs consumer. kafkajs restarts itself after
-       * retriable crashes but gives up on the rest (for one, the mock cluster
-       * answers a follower's late SyncGroup with INVALID_REQUEST); a money
-       * consumer must not go quiet, so those are reported and restarted here.
-       */
-      const start = async (): Promise<Consumer> => {
-        const consumer = kafka.consumer({
-          groupId,
-          sessionTimeout: tuning.sessionTimeout,
-          rebalanceTimeout: tuning.rebalanceTimeout,
-          heartbeatInterval: tuning.heartbeatInterval,
-          maxWaitTimeInMs: tuning.maxWaitTimeInMs,
-        });
-        consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-          const assigned = new Set(payload.memberAssignment[topic] ?? []);
-          for (const p of lagByPartition.keys()) if (!assigned.has(p)) lagByPartition.delete(p);
-          void seedLag(assigned);
-        });
-        consumer.on(consumer.events.CRASH, ({ payload }) => {
-          if (payload.restart || stop.fired) return;
-          try {
-            options.onError?.(payload.error, []);
-          } catch {
-            // Reporting must not prevent the restart.
-          }
-          restarting = restartAfterCrash(consumer);
-        });
-        try {
-          await consumer.connect();
-          await consumer.subscribe({ topics: [topic], fromBeginning: true });
-          await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
-        } catch (error) {
-          await consumer.disconnect().catch(() => {});
-          throw error;
-        }
-        return consumer;
-      };
-
-      const restartAfterCrash = async (crashed: Consumer): Promise<void> => {
-        lagByPartition.clear();
-        await crashed.disconnect().catch(() => {});
-        for (let attempt = 0; !stop.fired; attempt++) {
-          await stop.wait(backoffDelay(backoff, attempt));
-          if (stop.fired) return;
-          try {
-            current = await start();
-            if (stop.fired) await current.disconnect();
-            return;
-          } catch (error) {
-            try {
-              options.onError?.(error, []);
-            } catch {
-              // As above.
-            }
-          }
-        }
-      };
-
-      current = await start();
-
-      let stopping: Promise<void> | undefined;
-      const handle: LogConsumer = {
-        stop: () => {
-          stopping ??= (async () => {
-            stop.fire();
-            await restarting;
-            // disconnect() waits for the eachBatch in flight, then leaves the group.
-            await current?.disconnect();
-            consumers.delete(handle);
-          })();
-          return stopping;
-        },
-        lag: () => {
-          let sum = 0;
-          for (const n of lagByPartition.values()) sum += n;
-          return sum;
-        },
-      };
-      consumers.add(handle);
-      return handle;
-    }
-
-    async function publish(topic: string, records: LogRecord[]): Promise<void> {
-      if (records.length === 0) return;
-      const name = full(topic);
-      await ensureTopic(name);
-      await producer.send({
-        topic: name,
-        acks: -1,
-        messages: records.map((r) => ({ key: r.key, value: r.value })),
-      });
-    }
-
-    return {
-      idempotent: controllerKnown,
-      publish,
-      // Acknowledged before the caller commits; the transaction is not ours to touch.
-      publishWithin: (_trx, topic, records) => publish(topic, records),
-      consume,
-      async ping() {
-        // A metadata round trip: proves a broker answers, not just that a socket was once open.
-        await withTimeout(admin.describeCluster(), pingTimeoutMs, "kafka ping");
-      },
-      async close() {
-        closed = true;
-        await Promise.all([...consumers].map((c) => c.stop()));
-        await producer.disconnect();
-        await admin.disconnect();
-      },
-    };
+/**
+ * Makes sure a topic exists, once per topic per instance. With a known
+ * controller it is created explicitly (for brokers without auto-create);
+ * the mock has none, and there asking for metadata auto-creates it. If
+ * creating is refused (no ACL for it), the metadata lookup still succeeds
+ * for a topic operations created beforehand.
+ */
+function ensureTopic(log: KafkaLogState, topic: string): Promise<void> {
+  let made = log.ensured.get(topic);
+  if (!made) {
+    made = createOrLookUpTopic(log, topic);
+    made.catch(() => log.ensured.delete(topic));
+    log.ensured.set(topic, made);
   }
+  return made;
+}
+
+async function createOrLookUpTopic(log: KafkaLogState, topic: string): Promise<void> {
+  if (log.controllerKnown) {
+    try {
+      await log.admin.createTopics({ topics: [{ topic, numPartitions: log.partitions }], waitForLeaders: true });
+      return;
+    } catch {
+      // Fall through to the lookup, which reports a topic that truly is missing.
+    }
+  }
+  await log.admin.fetchTopicMetadata({ topics: [topic] });
+}
+
+// ---- publishing ----
+
+async function publish(log: KafkaLogState, topic: string, records: LogRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  const name = fullName(log, topic);
+  await ensureTopic(log, name);
+  await log.producer.send({
+    topic: name,
+    acks: -1,
+    messages: records.map((r) => ({ key: r.key, value: r.value })),
+  });
+}
+
+/** Acknowledged by the brokers before the caller commits; the transaction is not ours to touch. */
+function publishWithin(log: KafkaLogState, _trx: Db, topic: string, records: LogRecord[]): Promise<void> {
+  return publish(log, topic, records);
+}
+
+// ---- the consumer ----
+
+async function consume(log: KafkaLogState, options: ConsumeOptions): Promise<LogConsumer> {
+  checkConsumeOptions(options);
+  if (log.closed) throw new Error("event log is closed");
+  const member: GroupMember = {
+    log,
+    options,
+    topic: fullName(log, options.topic),
+    groupId: fullName(log, options.group),
+    stop: new StopLatch(),
+    lagByPartition: new Map(),
+    restarting: Promise.resolve(),
+  };
+  await ensureTopic(log, member.topic);
+  member.current = await startMember(member);
+  const handle: LogConsumer = {
+    stop: () => stopMember(member, handle),
+    lag: () => lagOf(member),
+  };
+  log.consumers.add(handle);
+  return handle;
+}
+
+/**
+ * Connects a fresh kafkajs consumer. kafkajs restarts itself after
+ * retriable crashes but gives up on the rest (for one, the mock cluster
+ * answers a follower's late SyncGroup with INVALID_REQUEST); a money
+ * consumer must not go quiet, so those are reported and restarted here.
+ */
+async function startMember(member: GroupMember): Promise<Consumer> {
+  const { tuning } = member.log;
+  const consumer = member.log.kafka.consumer({
+    groupId: member.groupId,
+    sessionTimeout: tuning.sessionTimeout,
+    rebalanceTimeout: tuning.rebalanceTimeout,
+    heartbeatInterval: tuning.heartbeatInterval,
+    maxWaitTimeInMs: tuning.maxWaitTimeInMs,
+  });
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => onGroupJoin(member, new Set(payload.memberAssignment[member.topic] ?? [])));
+  consumer.on(consumer.events.CRASH, ({ payload }) => onCrash(member, consumer, payload));
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [member.topic], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (payload) => handleFetchedBatch(member, payload),
+    });
+  } catch (error) {
+    await consumer.disconnect().catch(() => {});
+    throw error;
+  }
+  return consumer;
+}
+
+/** Partitions taken away stop counting towards lag; new ones are seeded. */
+function onGroupJoin(member: GroupMember, assigned: Set<number>): void {
+  for (const p of member.lagByPartition.keys()) if (!assigned.has(p)) member.lagByPartition.delete(p);
+  void seedLag(member, assigned);
+}
+
+function onCrash(member: GroupMember, crashed: Consumer, crash: { error: Error; restart: boolean }): void {
+  if (crash.restart || member.stop.fired) return; // kafkajs restarts this one itself
+  report(member, crash.error);
+  member.restarting = restartAfterCrash(member, crashed);
+}
+
+async function restartAfterCrash(member: GroupMember, crashed: Consumer): Promise<void> {
+  member.lagByPartition.clear();
+  await crashed.disconnect().catch(() => {});
+  for (let attempt = 0; !member.stop.fired; attempt++) {
+    await member.stop.wait(backoffDelay(member.log.backoff, attempt));
+    if (member.stop.fired) return;
+    try {
+      member.current = await startMember(member);
+      if (member.stop.fired) await member.current.disconnect();
+      return;
+    } catch (error) {
+      report(member, error);
+    }
+  }
+}
+
+/** Hands a consumer-level failure (not a batch's) to onError. */
+function report(member: GroupMember, error: unknown): void {
+  try {
+    member.options.onError?.(error, []);
+  } catch {
+    // Reporting must not prevent the restart.
+  }
+}
+
+/** Lag of freshly assigned partitions before their first batch arrives (best effort). */
+async function seedLag(member: GroupMember, assigned: Set<number>): Promise<void> {
+  const { admin } = member.log;
+  try {
+    const [ends, committed] = await Promise.all([
+      admin.fetchTopicOffsets(member.topic),
+      admin.fetchOffsets({ groupId: member.groupId, topics: [member.topic] }),
+    ]);
+    const position = new Map<number, number>();
+    for (const t of committed) for (const p of t.partitions) position.set(p.partition, Number(p.offset));
+    for (const end of ends) {
+      if (!assigned.has(end.partition) || member.lagByPartition.has(end.partition)) continue;
+      const from = Math.max(position.get(end.partition) ?? -1, Number(end.low));
+      member.lagByPartition.set(end.partition, Math.max(0, Number(end.high) - from));
+    }
+  } catch {
+    // Lag is a gauge; the next batch corrects it.
+  }
+}
+
+// ---- batch handling ----
+
+/**
+ * One fetched batch (one partition), cut into slices of at most maxBatch.
+ * Each slice is handled until it succeeds, then committed, before the next
+ * starts; stopping or losing the partition leaves the slice uncommitted.
+ */
+async function handleFetchedBatch(member: GroupMember, payload: EachBatchPayload): Promise<void> {
+  const { batch } = payload;
+  const first = batch.messages[0];
+  if (!first) return;
+  const highWatermark = Number(batch.highWatermark);
+  member.lagByPartition.set(batch.partition, Math.max(0, highWatermark - Number(first.offset)));
+  const shouldStop = () => member.stop.fired || !payload.isRunning() || payload.isStale();
+  const options = keptAlive(member, payload);
+  const pause = (ms: number) => pauseHeartbeating(member, payload, shouldStop, ms);
+  const { maxBatch } = member.options;
+  for (let i = 0; i < batch.messages.length; i += maxBatch) {
+    if (shouldStop()) return;
+    const slice = toMessages(member, payload, i, i + maxBatch);
+    if (!(await handleUntilDone(slice, options, member.log.backoff, shouldStop, pause))) return;
+    const next = await commitSlice(payload, slice);
+    member.lagByPartition.set(batch.partition, Math.max(0, highWatermark - Number(next)));
+    await payload.heartbeat();
+  }
+}
+
+function toMessages(member: GroupMember, { batch }: EachBatchPayload, from: number, to: number): LogMessage[] {
+  return batch.messages.slice(from, to).map((m) => ({
+    topic: member.options.topic,
+    partition: batch.partition,
+    offset: m.offset,
+    key: m.key?.toString() ?? "",
+    value: m.value?.toString() ?? "",
+  }));
+}
+
+/**
+ * The caller's options with a handle that heartbeats while it runs, so a
+ * slow database costs time, not a rebalance and a redelivery.
+ */
+function keptAlive(member: GroupMember, payload: EachBatchPayload): ConsumeOptions {
+  const { options } = member;
+  return {
+    ...options,
+    handle: async (slice) => {
+      const timer = setInterval(() => void payload.heartbeat().catch(() => {}), member.log.tuning.heartbeatInterval);
+      try {
+        await options.handle(slice);
+      } finally {
+        clearInterval(timer);
+      }
+    },
+  };
+}
+
+/**
+ * The back-off between retries of a failed slice. It heartbeats so the
+ * broker keeps us in the group; a rebalance surfaces here as a throw, and
+ * the slice stays uncommitted.
+ */
+async function pauseHeartbeating(member: GroupMember, payload: EachBatchPayload, shouldStop: () => boolean, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (!shouldStop() && Date.now() < until) {
+    await member.stop.wait(Math.min(until - Date.now(), member.log.tuning.heartbeatInterval));
+    await payload.heartbeat();
+  }
+}
+
+// ---- the commit ----
+
+/**
+ * Commits a handled slice (offset of its last message + 1) and returns that
+ * offset. The payload's commit, unlike consumer.commitOffsets, still commits
+ * after stop() began — stop promises the in-flight batch its commit.
+ * Resolving only after it succeeds keeps the fetch position from running
+ * ahead of a commit that failed: the slice is fetched again.
+ */
+async function commitSlice(payload: EachBatchPayload, slice: LogMessage[]): Promise<string> {
+  const { batch } = payload;
+  const last = slice[slice.length - 1]!.offset;
+  const next = (BigInt(last) + 1n).toString();
+  await payload.commitOffsetsIfNecessary({
+    topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }],
+  });
+  payload.resolveOffset(last);
+  return next;
+}
+
+// ---- lag ----
+
+function lagOf(member: GroupMember): number {
+  let sum = 0;
+  for (const n of member.lagByPartition.values()) sum += n;
+  return sum;
+}
+
+// ---- closing ----
+
+function stopMember(member: GroupMember, handle: LogConsumer): Promise<void> {
+  member.stopping ??= (async () => {
+    member.stop.fire();
+    await member.restarting;
+    // disconnect() waits for the eachBatch in flight, then leaves the group.
+    await member.current?.disconnect();
+    member.log.consumers.delete(handle);
+  })();
+  return member.stopping;
+}
+
+async function ping(log: KafkaLogState): Promise<void> {
+  // A metadata round trip: proves a broker answers, not just that a socket was once open.
+  await withTimeout(log.admin.describeCluster(), log.pingTimeoutMs, "kafka ping");
+}
+
+async function close(log: KafkaLogState): Promise<void> {
+  log.closed = true;
+  await Promise.all([...log.consumers].map((c) => c.stop()));
+  await log.producer.disconnect();
+  await log.admin.disconnect();
 }

@@ -17,14 +17,9 @@
 // so one instance per store is the expected shape.
 import { sql } from "kysely";
 import type { Db, Store } from "../store/store.ts";
-import {
-  backoffDelay,
-  checkConsumeOptions,
-  DEFAULT_RETRY_BACKOFF,
-  handleUntilDone,
-  StopLatch,
-  type RetryBackoff,
-} from "./delivery.ts";
+import { backoffDelay, DEFAULT_RETRY_BACKOFF, type RetryBackoff } from "../lib/backoff.ts";
+import { StopLatch } from "../lib/stop-latch.ts";
+import { checkConsumeOptions, handleUntilDone } from "./delivery.ts";
 import type { ConsumeOptions, EventLog, LogConsumer, LogMessage, LogRecord } from "./port.ts";
 
 export interface SqliteEventLogOptions {

@@ -27,7 +27,7 @@
 // Runs in the background of every process (deps.start()), polling a few
 // times a second and woken at once by `wake()` after a commit in this process.
 import type { EventLog, LogRecord } from "../eventlog/port.ts";
-import { StopLatch } from "../eventlog/delivery.ts";
+import { StopLatch } from "../lib/stop-latch.ts";
 import type { Logger } from "../lib/logger.ts";
 import { affected, type Db, type Store } from "../store/store.ts";
 

@@ -91,7 +91,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}) {
       started = true;
       await cacheBus.start();
       if (options.outboxRelay !== false) outbox.start();
-      if (options.sandboxWorker !== false) bank.sandbox.start();
+      if (options.sandboxWorker !== false) bank.sandbox.sender.start();
       if (opts.consumers === false) return;
       const giftConsumer = await events.consume({
         topic: TOPICS.sendGift,
@@ -108,7 +108,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}) {
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
-      await bank.sandbox.stop();
+      await bank.sandbox.sender.stop();
       await outbox.stop();
       for (const c of consumers.splice(0)) await c.stop();
       await cacheBus.stop();

@@ -6,6 +6,7 @@
 //
 // The sandbox (sandbox.ts) is the first implementation: a page with a Pay
 // button and a durable, retrying notification sender.
+import type { Worker } from "../lib/worker.ts";
 import type { PayChannel } from "./types.ts";
 
 export interface PaymentRequest {
@@ -25,8 +26,6 @@ export interface PaymentProvider {
    * order then stays WAITING_PAY and is never paid.
    */
   beginPayment(request: PaymentRequest): Promise<{ payUrl: string }>;
-  /** Starts the provider's background work, if it has any. */
-  start(): void;
-  /** Finishes work in flight and stops. */
-  stop(): Promise<void>;
+  /** The provider's background work, if it has any; the composition root starts and stops it. */
+  readonly workers: Worker[];
 }

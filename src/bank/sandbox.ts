@@ -18,8 +18,8 @@
 // anyway: the notify endpoint answers a repeat with `success` and changes nothing.
 import type { Hono } from "hono";
 import { nanoid } from "nanoid";
-import { StopLatch } from "../lib/stop-latch.ts";
 import type { Logger } from "../lib/logger.ts";
+import { createWorker, type Worker } from "../lib/worker.ts";
 import type { AppEnv } from "../lib/route.ts";
 import { affected, isUniqueViolation, type Store } from "../store/store.ts";
 import { ORDER_ID_PATTERN, toPayOrder, type PayOrder } from "./orders.ts";
@@ -42,9 +42,8 @@ export function retryDelayMs(attempt: number): number {
 export interface SandboxProvider extends PaymentProvider {
   /** Mounts the payment pages (not under /api: they are HTML for a person). */
   mountPages(app: Hono<AppEnv>): void;
-  /** Delivers every due notification once; returns how many attempts it made. */
-  deliverDue(): Promise<number>;
-  wake(): void;
+  /** The notification sender (also in `workers`). */
+  readonly sender: Worker;
 }
 
 type DeliveryRow = { id: number; order_id: string; channel: number; body: string; attempts: number };
@@ -106,12 +105,7 @@ export function createSandboxProvider(deps: { store: Store; publicUrl: PublicUrl
   const payable = (o: PayOrder) => o.status === PayOrderStatus.WAITING_PAY || o.status === PayOrderStatus.PAYING;
   const notFound = (orderId: string) => page("Order not found", `<p>No pay order <code>${escapeHtml(orderId)}</code>.</p>`);
 
-  // ---- delivery worker ----
-  const latch = new StopLatch();
-  const nudges = new Set<() => void>();
-  let woken = false;
-  let running: Promise<void> | null = null;
-
+  // ---- the notification sender ----
   async function attempt(row: DeliveryRow, base: string): Promise<void> {
     const n = Number(row.attempts) + 1;
     const claimed = await db
@@ -145,6 +139,7 @@ export function createSandboxProvider(deps: { store: Store; publicUrl: PublicUrl
     log.warn("sandbox notification not accepted; will retry", { orderId: row.order_id, attempts: n, retryInMs: retryDelayMs(n), problem });
   }
 
+  /** Delivers every due notification once; returns how many attempts it made. */
   async function deliverDue(): Promise<number> {
     const base = deps.publicUrl.get();
     if (base === null) return 0; // this process does not know where the server is (yet)
@@ -160,22 +155,13 @@ export function createSandboxProvider(deps: { store: Store; publicUrl: PublicUrl
     return due.length;
   }
 
-  async function loop(): Promise<void> {
-    while (!latch.fired) {
-      woken = false;
-      try {
-        if ((await deliverDue()) === BATCH) continue;
-      } catch (err) {
-        log.warn("sandbox delivery worker failed; will retry", { err });
-      }
-      if (!woken) await latch.wait(POLL_INTERVAL_MS, nudges);
-    }
-  }
-
-  const wake = () => {
-    woken = true;
-    for (const n of [...nudges]) n();
-  };
+  const sender = createWorker({
+    name: "sandbox notification sender",
+    logger: log,
+    idleMs: POLL_INTERVAL_MS,
+    // A full batch means more may be due: go again without sleeping.
+    round: async () => (await deliverDue()) === BATCH,
+  });
 
   return {
     name: "sandbox",
@@ -230,7 +216,7 @@ export function createSandboxProvider(deps: { store: Store; publicUrl: PublicUrl
           if (!isUniqueViolation(err)) throw err;
           fresh = false; // pressed twice: the first press already paid
         }
-        wake();
+        sender.wake();
         return c.html(
           page(
             "Payment sent",
@@ -242,17 +228,7 @@ export function createSandboxProvider(deps: { store: Store; publicUrl: PublicUrl
       });
     },
 
-    deliverDue,
-    wake,
-
-    start() {
-      if (running || latch.fired) return;
-      running = loop();
-    },
-
-    async stop() {
-      latch.fire();
-      await running;
-    },
+    sender,
+    workers: [sender],
   };
 }

@@ -24,11 +24,12 @@
 //   not rely on order between events of different batches; events carry the
 //   facts they announce rather than deltas that need order.
 //
-// Runs in the background of every process (deps.start()), polling a few
-// times a second and woken at once by `wake()` after a commit in this process.
+// Runs in the background of every process as a worker (lib/worker.ts),
+// polling a few times a second and woken at once by `wake()` after a commit
+// in this process. No lease: concurrent relays are safe by the rules above.
 import type { EventLog, LogRecord } from "../eventlog/port.ts";
-import { StopLatch } from "../lib/stop-latch.ts";
 import type { Logger } from "../lib/logger.ts";
+import { createWorker, type Worker } from "../lib/worker.ts";
 import { affected, type Db, type Store } from "../store/store.ts";
 
 export interface OutboxRelayOptions {
@@ -41,19 +42,10 @@ export interface OutboxRelayOptions {
   batchSize?: number;
 }
 
-export interface OutboxRelay {
-  start(): void;
-  /** Finishes the batch in flight, then stops. */
-  stop(): Promise<void>;
-  /** Look now: a transaction in this process just committed outbox rows. */
-  wake(): void;
-  /** Relays one batch; returns how many rows it moved. Exposed for tests and scripts. */
-  relayOnce(): Promise<number>;
-}
+/** start / stop (finishing the batch in flight) / wake (a transaction here just committed outbox rows). */
+export type OutboxRelay = Worker;
 
 type OutboxRow = { id: number; topic: string; msg_key: string; payload: string };
-
-const ERROR_BACKOFF_MS = [200, 400, 800, 1600, 3200, 5000];
 
 /** Rows grouped by topic, each group in id order. */
 function byTopic(rows: OutboxRow[]): Map<string, LogRecord[]> {
@@ -67,6 +59,9 @@ function byTopic(rows: OutboxRow[]): Map<string, LogRecord[]> {
 }
 
 class RelayRace extends Error {}
+
+/** Another relay got there first: SQLite refused our stale write, or the conditional mark came up short. */
+const lostRace = (err: unknown) => err instanceof RelayRace || /SQLITE_BUSY|database is locked/i.test(String((err as Error)?.message));
 
 export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const { store, events, logger } = opts;
@@ -101,50 +96,17 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   // MySQL runs it READ COMMITTED: the locking read then takes record locks
   // only, no gap locks, so transactions inserting new outbox rows never wait
   // for a publish.
-  const relayOnce = (): Promise<number> =>
+  const relayBatch = (): Promise<number> =>
     store.dialect === "mysql"
       ? store.db.transaction().setIsolationLevel("read committed").execute(moveBatch)
       : store.db.transaction().execute(moveBatch);
-  const latch = new StopLatch();
-  const nudges = new Set<() => void>();
-  let woken = false;
-  let running: Promise<void> | null = null;
 
-  async function loop(): Promise<void> {
-    let failures = 0;
-    while (!latch.fired) {
-      woken = false;
-      try {
-        const moved = await relayOnce();
-        failures = 0;
-        // A full batch means more may be waiting: go again without sleeping.
-        if (moved === batchSize) continue;
-      } catch (err) {
-        if (err instanceof RelayRace || /SQLITE_BUSY|database is locked/i.test(String((err as Error)?.message))) {
-          logger.debug("outbox relay lost a race; retrying", { err });
-        } else {
-          logger.warn("outbox relay failed; will retry", { err, failures });
-        }
-        await latch.wait(ERROR_BACKOFF_MS[Math.min(failures++, ERROR_BACKOFF_MS.length - 1)]!);
-        continue;
-      }
-      if (!woken) await latch.wait(pollIntervalMs, nudges);
-    }
-  }
-
-  return {
-    start() {
-      if (running || latch.fired) return;
-      running = loop();
-    },
-    async stop() {
-      latch.fire();
-      await running;
-    },
-    wake() {
-      woken = true;
-      for (const n of [...nudges]) n();
-    },
-    relayOnce,
-  };
+  return createWorker({
+    name: "outbox relay",
+    logger,
+    idleMs: pollIntervalMs,
+    // A full batch means more may be waiting: go again without sleeping.
+    round: async () => (await relayBatch()) === batchSize,
+    isExpectedError: lostRace,
+  });
 }

@@ -79,7 +79,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   });
 
   // HTML pages outside /api (the sandbox payment provider's pay page).
-  deps.bank.mountPages(app);
+  for (const domain of deps.domains) domain.pages?.(app);
   mountWebPages(app, { devLogin: deps.config.devLogin });
   mountRoutes(app, deps, ROUTES);
   mountApiDocs(app);

@@ -3,22 +3,20 @@
 import type { Config } from "./config.ts";
 import { createHot, type Hot } from "./hot/index.ts";
 import { createCacheBus, type CacheBus } from "./lib/cache-bus.ts";
+import type { DomainParts } from "./lib/domain.ts";
 import { createLogger } from "./lib/logger.ts";
 import { createMetrics, type Metrics } from "./lib/metrics.ts";
-import { createEventLog } from "./eventlog/index.ts";
-import type { KafkaConsumerTuning } from "./eventlog/kafka.ts";
+import type { Worker } from "./lib/worker.ts";
+import { createEventLog, type KafkaConsumerTuning } from "./eventlog/index.ts";
 import type { EventLog, LogConsumer } from "./eventlog/port.ts";
-import { TOPICS } from "./eventlog/topics.ts";
 import { migrate } from "./store/migrator.ts";
 import { openMysqlStore, openSqliteStore, type Store } from "./store/store.ts";
-import { createGiftCatalogue } from "./gifts/catalogue.ts";
-import { createGiftConsumer, type GiftConsumerHooks } from "./gifts/consumer.ts";
-import { createGiftHistory } from "./gifts/history.ts";
-import { createGiftSender } from "./gifts/send.ts";
-import { createRoomService } from "./rooms/service.ts";
-import { createShop } from "./shop/index.ts";
-import { createWalletService } from "./wallet/service.ts";
-import { createBank, createPublicUrl } from "./bank/index.ts";
+import type { GiftConsumerHooks } from "./gifts/consumer.ts";
+import { createGiftsDomain } from "./gifts/index.ts";
+import { createRoomsDomain } from "./rooms/index.ts";
+import { createShopDomain } from "./shop/index.ts";
+import { createWalletDomain } from "./wallet/index.ts";
+import { createBankDomain, createPublicUrl } from "./bank/index.ts";
 import { createOutboxRelay } from "./outbox/relay.ts";
 import { createPush, type Push } from "./ws/push.ts";
 
@@ -46,24 +44,32 @@ export async function createDeps(config: Config, options: DepsOptions = {}) {
   const events: EventLog = await createEventLog(config, store, options.kafkaConsumer);
   const cacheBus: CacheBus = createCacheBus(hot.bus, log);
   const push: Push = createPush(hot.bus);
-
-  const wallet = createWalletService({ store, hot, log });
-  const shop = createShop({ store, cacheBus });
-  const rooms = createRoomService({ store, cacheBus, shop: shop.anchorSkus });
-  const catalogue = createGiftCatalogue({ store, cacheBus });
-  const gifts = {
-    catalogue,
-    sender: createGiftSender({ events, wallet, rooms, catalogue, metrics, log }),
-    history: createGiftHistory({ store, wallet }),
-    consumer: createGiftConsumer({ store, wallet, push, metrics, log, hooks: options.giftConsumerHooks }),
-  };
-
   // Where this deployment is reached (pay pages, sandbox notifications);
   // startServer resolves it when the configured port is 0.
   const publicUrl = createPublicUrl(config.publicUrl);
   const outbox = createOutboxRelay({ store, events, logger: log });
-  const bank = createBank({ config, store, cacheBus, wallet, outbox, publicUrl, log });
 
+  // ---- domains ----
+  const wallet = createWalletDomain({ store, hot, logger: log });
+  const shop = createShopDomain({ store, cacheBus });
+  const rooms = createRoomsDomain({ store, cacheBus, shop: shop.anchorSkus });
+  const gifts = createGiftsDomain({
+    store,
+    events,
+    cacheBus,
+    push,
+    wallet: wallet.service,
+    rooms: rooms.service,
+    metrics,
+    logger: log,
+    consumerHooks: options.giftConsumerHooks,
+  });
+  const bank = createBankDomain({ config, store, cacheBus, wallet: wallet.service, outbox, publicUrl, logger: log });
+  const domains: DomainParts[] = [wallet, rooms, gifts, bank, shop];
+
+  /** Background workers this process runs: the relay and the domains', minus those the options switch off. */
+  const switchedOff = new Set<Worker>([...(options.outboxRelay === false ? [outbox] : []), ...(options.sandboxWorker === false ? bank.provider.workers : [])]);
+  const workers = [outbox, ...domains.flatMap((d) => d.workers ?? [])].filter((w) => !switchedOff.has(w));
   const consumers: LogConsumer[] = [];
   let started = false;
   let closed = false;
@@ -77,39 +83,34 @@ export async function createDeps(config: Config, options: DepsOptions = {}) {
     events,
     cacheBus,
     push,
-    wallet,
-    rooms,
+    wallet: wallet.service,
+    rooms: rooms.service,
     shop,
     gifts,
     publicUrl,
     outbox,
     bank,
+    domains,
 
-    /** Starts what runs beside requests: cache invalidation and the consumers. */
+    /** Starts what runs beside requests: cache invalidation, the workers, and (unless told not to) the consumers. */
     async start(opts: { consumers?: boolean } = {}): Promise<void> {
       if (started) return;
       started = true;
       await cacheBus.start();
-      if (options.outboxRelay !== false) outbox.start();
-      if (options.sandboxWorker !== false) bank.sandbox.sender.start();
+      for (const w of workers) w.start();
       if (opts.consumers === false) return;
-      const giftConsumer = await events.consume({
-        topic: TOPICS.sendGift,
-        group: "gift-persister",
-        maxBatch: 200,
-        handle: (batch) => gifts.consumer.handle(batch),
-        onError: (err) => log.error("send_gift batch failed; will retry", { err }),
-      });
-      metrics.consumerLag.track({ topic: TOPICS.sendGift, group: "gift-persister" }, () => giftConsumer.lag());
-      consumers.push(giftConsumer);
+      for (const spec of domains.flatMap((d) => d.consumers ?? [])) {
+        const consumer = await events.consume(spec);
+        metrics.consumerLag.track({ topic: spec.topic, group: spec.group }, () => consumer.lag());
+        consumers.push(consumer);
+      }
     },
 
-    /** Drains consumers, then closes every connection. */
+    /** Stops the workers and drains the consumers (each finishing what is in flight), then closes every connection. */
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
-      await bank.sandbox.sender.stop();
-      await outbox.stop();
+      for (const w of [...workers].reverse()) await w.stop();
       for (const c of consumers.splice(0)) await c.stop();
       await cacheBus.stop();
       await events.close();

@@ -1,10 +1,10 @@
-// The recharge path (SPEC §6), wired once per process: products, pay orders,
-// the payment provider (the sandbox), and the notification handler.
-import type { Hono } from "hono";
+// The recharge domain (SPEC §6), wired once per process: products, pay
+// orders, the payment provider (the sandbox: its pages and its notification
+// sender), and the notification handler.
 import type { Config } from "../config.ts";
 import type { CacheBus } from "../lib/cache-bus.ts";
+import type { DomainParts } from "../lib/domain.ts";
 import type { Logger } from "../lib/logger.ts";
-import type { AppEnv } from "../lib/route.ts";
 import type { OutboxRelay } from "../outbox/relay.ts";
 import type { Store } from "../store/store.ts";
 import type { WalletService } from "../wallet/service.ts";
@@ -14,27 +14,30 @@ import { createPayProducts } from "./products.ts";
 import type { PublicUrl } from "./public-url.ts";
 import { createSandboxProvider } from "./sandbox.ts";
 
-export { bankRoutes } from "./routes.ts";
+import { bankRoutes } from "./routes.ts";
+
 export { createPublicUrl, type PublicUrl } from "./public-url.ts";
 
-export function createBank(deps: { config: Config; store: Store; cacheBus: CacheBus; wallet: WalletService; outbox: OutboxRelay; publicUrl: PublicUrl; log: Logger }) {
-  const log = deps.log.child({ component: "bank" });
+export function createBankDomain(deps: { config: Config; store: Store; cacheBus: CacheBus; wallet: WalletService; outbox: OutboxRelay; publicUrl: PublicUrl; logger: Logger }) {
+  const log = deps.logger.child({ component: "bank" });
   const products = createPayProducts({ store: deps.store, cacheBus: deps.cacheBus, log });
   const sandbox = createSandboxProvider({ store: deps.store, publicUrl: deps.publicUrl, paySecret: deps.config.paySecret, log });
   const orders = createPayOrders({ store: deps.store, products, provider: sandbox });
   const notify = createNotifyHandler({ store: deps.store, wallet: deps.wallet, orders, outbox: deps.outbox, paySecret: deps.config.paySecret, log });
+  const parts: DomainParts = {
+    name: "bank",
+    routes: bankRoutes,
+    workers: sandbox.workers,
+    pages: (app) => sandbox.mountPages(app),
+  };
   return {
+    ...parts,
     products,
     orders,
     notify,
     /** The payment provider in use; today the sandbox. */
     provider: sandbox,
-    sandbox,
-    /** Mounts the provider's HTML pages (outside /api). */
-    mountPages(app: Hono<AppEnv>): void {
-      sandbox.mountPages(app);
-    },
   };
 }
 
-export type Bank = ReturnType<typeof createBank>;
+export type Bank = ReturnType<typeof createBankDomain>;

@@ -1,0 +1,49 @@
+// The gifts domain: the catalogue, admitting sends, the consumer that takes
+// them to the ledger (SPEC §5), the history, and their routes.
+import type { EventLog } from "../eventlog/port.ts";
+import { TOPICS } from "../eventlog/topics.ts";
+import type { CacheBus } from "../lib/cache-bus.ts";
+import type { DomainParts } from "../lib/domain.ts";
+import type { Logger } from "../lib/logger.ts";
+import type { Metrics } from "../lib/metrics.ts";
+import type { RoomService } from "../rooms/service.ts";
+import type { Store } from "../store/store.ts";
+import type { WalletService } from "../wallet/service.ts";
+import type { Push } from "../ws/push.ts";
+import { createGiftCatalogue } from "./catalogue.ts";
+import { createGiftConsumer, type GiftConsumerHooks } from "./consumer.ts";
+import { createGiftHistory } from "./history.ts";
+import { giftRoutes } from "./routes.ts";
+import { createGiftSender } from "./send.ts";
+
+export function createGiftsDomain(deps: {
+  store: Store;
+  events: EventLog;
+  cacheBus: CacheBus;
+  push: Push;
+  wallet: WalletService;
+  rooms: RoomService;
+  metrics: Metrics;
+  logger: Logger;
+  consumerHooks?: GiftConsumerHooks;
+}) {
+  const { store, events, cacheBus, push, wallet, rooms, metrics, logger: log } = deps;
+  const catalogue = createGiftCatalogue({ store, cacheBus });
+  const sender = createGiftSender({ events, wallet, rooms, catalogue, metrics, log });
+  const history = createGiftHistory({ store, wallet });
+  const consumer = createGiftConsumer({ store, wallet, push, metrics, log, hooks: deps.consumerHooks });
+  const parts: DomainParts = {
+    name: "gifts",
+    routes: giftRoutes,
+    consumers: [
+      {
+        topic: TOPICS.sendGift,
+        group: "gift-persister",
+        maxBatch: 200,
+        handle: (batch) => consumer.handle(batch),
+        onError: (err) => log.error("send_gift batch failed; will retry", { err }),
+      },
+    ],
+  };
+  return { ...parts, catalogue, sender, history, consumer };
+}

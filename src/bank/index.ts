@@ -12,6 +12,7 @@ import { createNotifyHandler } from "./notify.ts";
 import { createPayOrders } from "./orders.ts";
 import { createPayProducts } from "./products.ts";
 import type { PublicUrl } from "./public-url.ts";
+import { createBankRepo } from "./repo.ts";
 import { createSandboxProvider } from "./sandbox.ts";
 
 import { bankRoutes } from "./routes.ts";
@@ -20,10 +21,11 @@ export { createPublicUrl, type PublicUrl } from "./public-url.ts";
 
 export function createBankDomain(deps: { config: Config; store: Store; cacheBus: CacheBus; wallet: WalletService; outbox: OutboxRelay; publicUrl: PublicUrl; logger: Logger }) {
   const log = deps.logger.child({ component: "bank" });
-  const products = createPayProducts({ store: deps.store, cacheBus: deps.cacheBus, log });
-  const sandbox = createSandboxProvider({ store: deps.store, publicUrl: deps.publicUrl, paySecret: deps.config.paySecret, log });
-  const orders = createPayOrders({ store: deps.store, products, provider: sandbox });
-  const notify = createNotifyHandler({ store: deps.store, wallet: deps.wallet, orders, outbox: deps.outbox, paySecret: deps.config.paySecret, log });
+  const repo = createBankRepo(deps.store);
+  const products = createPayProducts({ repo, cacheBus: deps.cacheBus, log });
+  const sandbox = createSandboxProvider({ repo, publicUrl: deps.publicUrl, paySecret: deps.config.paySecret, log });
+  const orders = createPayOrders({ repo, products, provider: sandbox });
+  const notify = createNotifyHandler({ store: deps.store, repo, wallet: deps.wallet, orders, outbox: deps.outbox, paySecret: deps.config.paySecret, log });
   const parts: DomainParts = {
     name: "bank",
     routes: bankRoutes,

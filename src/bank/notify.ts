@@ -28,16 +28,16 @@ import { z } from "zod";
 import type { Logger } from "../lib/logger.ts";
 import { enqueueInTx } from "../outbox/outbox.ts";
 import type { OutboxRelay } from "../outbox/relay.ts";
-import { affected, type Store } from "../store/store.ts";
+import type { Store } from "../store/store.ts";
 import type { WalletService } from "../wallet/service.ts";
 import { TradeType } from "../wallet/types.ts";
 import { ORDER_ID_PATTERN, type PayOrders } from "./orders.ts";
+import type { BankRepo } from "./repo.ts";
 import { verifySignature } from "./signature.ts";
 import {
   channelName,
   parseChannel,
   PayOrderStatus,
-  PayTopicStatus,
   rechargeBizId,
   rechargeEventId,
   type RechargePaidEvent,
@@ -63,24 +63,14 @@ const fail = (status: 400 | 401 | 500, reason: string): NotifyAnswer => ({ statu
 
 export function createNotifyHandler(deps: {
   store: Store;
+  repo: BankRepo;
   wallet: WalletService;
   orders: PayOrders;
   outbox: Pick<OutboxRelay, "wake">;
   paySecret: string;
   log: Logger;
 }) {
-  const { store, wallet, orders, log } = deps;
-  const db = store.db;
-
-  async function topicFor(bizCode: number): Promise<string | null> {
-    const r = await db
-      .selectFrom("pay_topic")
-      .select("topic")
-      .where("biz_code", "=", bizCode)
-      .where("status", "=", PayTopicStatus.VALID)
-      .executeTakeFirst();
-    return r?.topic ?? null;
-  }
+  const { store, repo, wallet, orders, log } = deps;
 
   async function handle(input: { channel: string; timestamp?: string; signature?: string; rawBody: string }): Promise<NotifyAnswer> {
     const sig = verifySignature(deps.paySecret, input.timestamp, input.signature, input.rawBody);
@@ -110,7 +100,7 @@ export function createNotifyHandler(deps: {
       log.warn("payment notified for an order that cannot be paid; refund it by hand", { orderId: n.orderId, status: order.status, tradeNo: n.tradeNo });
       return fail(400, `order ${n.orderId} cannot be paid in status ${order.status}`);
     }
-    const topic = await topicFor(n.bizCode);
+    const topic = await repo.validTopicFor(n.bizCode);
     if (!topic) return fail(400, `no valid pay topic for bizCode ${n.bizCode}`);
 
     const now = Date.now();
@@ -129,13 +119,7 @@ export function createNotifyHandler(deps: {
       recordedAt: now,
     };
     const account = await store.transact(async (trx) => {
-      const won = await trx
-        .updateTable("pay_order")
-        .set({ status: PayOrderStatus.PAYED, pay_time: n.paidAt, trade_no: n.tradeNo, update_time: now })
-        .where("order_id", "=", order.orderId)
-        .where("status", "in", [PayOrderStatus.WAITING_PAY, PayOrderStatus.PAYING])
-        .executeTakeFirst();
-      if (affected(won) !== 1) return null;
+      if (!(await repo.markPaidInTx(trx, order.orderId, { payTime: n.paidAt, tradeNo: n.tradeNo, now }))) return null;
       const acc = await wallet.creditInTx(trx, {
         userId: order.userId,
         amount: order.coinNum,

@@ -9,11 +9,9 @@
 //   (PAY_BACK and IN_VALID exist in the vocabulary; nothing here enters them.)
 import { AppError } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
-import type { Store } from "../store/store.ts";
-import type { Selectable } from "kysely";
-import type { PayOrderTable } from "../store/schema.ts";
 import type { PayProducts } from "./products.ts";
 import type { PaymentProvider } from "./provider.ts";
+import type { BankRepo, OrderRow } from "./repo.ts";
 import { COIN_RECHARGE_BIZ_CODE, orderStatusName, PayOrderStatus, type PayChannel, type PaySource } from "./types.ts";
 
 export interface PayOrder {
@@ -31,9 +29,7 @@ export interface PayOrder {
   createTime: number;
 }
 
-type OrderRow = Omit<Selectable<PayOrderTable>, "id" | "update_time">;
-
-export function toPayOrder(r: OrderRow): PayOrder {
+export function toPayOrder(r: Omit<OrderRow, "id" | "update_time">): PayOrder {
   return {
     orderId: r.order_id,
     productId: Number(r.product_id),
@@ -57,11 +53,11 @@ export function newOrderId(): string {
 
 export const ORDER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
-export function createPayOrders(deps: { store: Store; products: PayProducts; provider: PaymentProvider }) {
-  const db = deps.store.db;
+export function createPayOrders(deps: { repo: BankRepo; products: PayProducts; provider: PaymentProvider }) {
+  const { repo } = deps;
 
   async function findById(orderId: string): Promise<PayOrder | null> {
-    const r = await db.selectFrom("pay_order").selectAll().where("order_id", "=", orderId).executeTakeFirst();
+    const r = await repo.findOrder(orderId);
     return r ? toPayOrder(r) : null;
   }
 
@@ -73,9 +69,7 @@ export function createPayOrders(deps: { store: Store; products: PayProducts; pro
       if (!product) throw new AppError("PAY_PRODUCT_NOT_FOUND", `pay product ${input.productId} does not exist or is not on sale`);
       const orderId = newOrderId();
       const now = Date.now();
-      await db
-        .insertInto("pay_order")
-        .values({
+      await repo.insertOrder({
           order_id: orderId,
           product_id: product.id,
           user_id: userId,
@@ -88,9 +82,8 @@ export function createPayOrders(deps: { store: Store; products: PayProducts; pro
           trade_no: null,
           biz_code: COIN_RECHARGE_BIZ_CODE,
           create_time: now,
-          update_time: now,
-        })
-        .execute();
+        update_time: now,
+      });
       const { payUrl } = await deps.provider.beginPayment({
         orderId,
         amount: product.price,
@@ -98,12 +91,7 @@ export function createPayOrders(deps: { store: Store; products: PayProducts; pro
         productName: product.name,
         userId,
       });
-      await db
-        .updateTable("pay_order")
-        .set({ status: PayOrderStatus.PAYING, update_time: Date.now() })
-        .where("order_id", "=", orderId)
-        .where("status", "=", PayOrderStatus.WAITING_PAY)
-        .execute();
+      await repo.markPaying(orderId, Date.now());
       // Read back: a notification may already have won the race to PAYED.
       const order = await findById(orderId);
       return { orderId, status: orderStatusName(order?.status ?? PayOrderStatus.PAYING), amount: product.price, payUrl };

@@ -7,7 +7,7 @@ import { createDeployment, eventually, serve, type Deployment } from "../../test
 import { profilesUnderTest, uniqueName } from "../../test/services.ts";
 import type { LogConsumer } from "../eventlog/port.ts";
 import { seedRechargeCatalogue } from "./seed.ts";
-import { createOrder, notificationBody, notify } from "./test-helpers.ts";
+import { createOrder, notificationBody, notify } from "../../test/recharge.ts";
 import { COIN_RECHARGE_TOPIC, rechargeEventId } from "./types.ts";
 
 describe.each(profilesUnderTest())("recharge events through the outbox on the %s profile", (profile) => {

@@ -10,8 +10,7 @@
 import type { CacheBus } from "../lib/cache-bus.ts";
 import { createCache } from "../lib/cache.ts";
 import type { Logger } from "../lib/logger.ts";
-import type { Store } from "../store/store.ts";
-import { PayProductStatus } from "./types.ts";
+import type { BankRepo, ProductRow } from "./repo.ts";
 
 export const PRODUCT_CACHE_TTL_MS = 10_000;
 
@@ -24,8 +23,6 @@ export interface PayProduct {
   type: number;
 }
 
-type ProductRow = { id: number; name: string; price: number; extra: string; type: number; valid_status: number };
-
 /** The coin count of a product's extra JSON (`{"coin": n}`), or null when it is missing or malformed. */
 export function coinsFromExtra(extra: string): number | null {
   try {
@@ -36,8 +33,8 @@ export function coinsFromExtra(extra: string): number | null {
   }
 }
 
-export function createPayProducts(deps: { store: Store; cacheBus: CacheBus; log: Logger }) {
-  const db = deps.store.db;
+export function createPayProducts(deps: { repo: BankRepo; cacheBus: CacheBus; log: Logger }) {
+  const { repo } = deps;
 
   /** A valid row as a product; null (and a warning) when its extra JSON carries no coins. */
   function toProduct(r: ProductRow): PayProduct | null {
@@ -50,14 +47,7 @@ export function createPayProducts(deps: { store: Store; cacheBus: CacheBus; log:
   }
 
   async function loadValid(type: number): Promise<PayProduct[]> {
-    const rows = await db
-      .selectFrom("pay_product")
-      .select(["id", "name", "price", "extra", "type", "valid_status"])
-      .where("type", "=", type)
-      .where("valid_status", "=", PayProductStatus.VALID)
-      .orderBy("price", "desc")
-      .orderBy("id", "asc")
-      .execute();
+    const rows = await repo.listValidProducts(type);
     return rows.map(toProduct).filter((p): p is PayProduct => p !== null);
   }
 
@@ -71,12 +61,7 @@ export function createPayProducts(deps: { store: Store; cacheBus: CacheBus; log:
 
     /** A valid product straight from the database (orders take price and coins from the truth). */
     async getValid(id: number): Promise<PayProduct | null> {
-      const r = await db
-        .selectFrom("pay_product")
-        .select(["id", "name", "price", "extra", "type", "valid_status"])
-        .where("id", "=", id)
-        .where("valid_status", "=", PayProductStatus.VALID)
-        .executeTakeFirst();
+      const r = await repo.findValidProduct(id);
       return r ? toProduct(r) : null;
     },
   };

@@ -9,7 +9,7 @@ import { profilesUnderTest } from "../../test/services.ts";
 import type { Deps } from "../deps.ts";
 import { seedRechargeCatalogue } from "./seed.ts";
 import { signPayload, signedHeaders } from "./signature.ts";
-import { createOrder, moneySnapshot, notificationBody, notify } from "./test-helpers.ts";
+import { createOrder, moneySnapshot, notificationBody, notify } from "../../test/recharge.ts";
 import { PayOrderStatus } from "./types.ts";
 
 describe.each(profilesUnderTest())("recharge on the %s profile", (profile) => {

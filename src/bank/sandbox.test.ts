@@ -8,7 +8,7 @@ import type { Deps } from "../deps.ts";
 import { retryDelayMs } from "./sandbox.ts";
 import { seedRechargeCatalogue } from "./seed.ts";
 import { SIGNATURE_HEADER } from "./signature.ts";
-import { createOrder } from "./test-helpers.ts";
+import { createOrder } from "../../test/recharge.ts";
 
 test("the sandbox backs off 1 s, 2 s, 4 s … up to a minute", () => {
   expect([1, 2, 3, 4, 5, 6, 7, 8, 30].map(retryDelayMs)).toEqual([1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000]);

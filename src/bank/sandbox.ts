@@ -21,10 +21,10 @@ import { nanoid } from "nanoid";
 import type { Logger } from "../lib/logger.ts";
 import { createWorker, type Worker } from "../lib/worker.ts";
 import type { AppEnv } from "../lib/route.ts";
-import { affected, isUniqueViolation, type Store } from "../store/store.ts";
 import { ORDER_ID_PATTERN, toPayOrder, type PayOrder } from "./orders.ts";
 import type { PaymentProvider, PaymentRequest } from "./provider.ts";
 import type { PublicUrl } from "./public-url.ts";
+import type { BankRepo, DeliveryRow } from "./repo.ts";
 import { signedHeaders } from "./signature.ts";
 import { channelName, orderStatusName, PayOrderStatus } from "./types.ts";
 
@@ -46,8 +46,6 @@ export interface SandboxProvider extends PaymentProvider {
   readonly sender: Worker;
 }
 
-type DeliveryRow = { id: number; order_id: string; channel: number; body: string; attempts: number };
-
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
 
@@ -67,28 +65,13 @@ ${body}
 </body></html>`;
 }
 
-export function createSandboxProvider(deps: { store: Store; publicUrl: PublicUrl; paySecret: string; log: Logger }): SandboxProvider {
-  const { store, log } = deps;
-  const db = store.db;
+export function createSandboxProvider(deps: { repo: BankRepo; publicUrl: PublicUrl; paySecret: string; log: Logger }): SandboxProvider {
+  const { repo, log } = deps;
 
   async function loadOrder(orderId: string): Promise<{ order: PayOrder; productName: string } | null> {
     if (!ORDER_ID_PATTERN.test(orderId)) return null;
-    const r = await db
-      .selectFrom("pay_order")
-      .leftJoin("pay_product", "pay_product.id", "pay_order.product_id")
-      .selectAll("pay_order")
-      .select("pay_product.name as product_name")
-      .where("pay_order.order_id", "=", orderId)
-      .executeTakeFirst();
+    const r = await repo.findOrderWithProductName(orderId);
     return r ? { order: toPayOrder(r), productName: r.product_name ?? `product ${r.product_id}` } : null;
-  }
-
-  async function loadDelivery(orderId: string) {
-    return db
-      .selectFrom("sandbox_delivery")
-      .select(["attempts", "delivered_time", "last_error"])
-      .where("order_id", "=", orderId)
-      .executeTakeFirst();
   }
 
   function orderDetails(order: PayOrder, productName: string): string {
@@ -108,14 +91,7 @@ export function createSandboxProvider(deps: { store: Store; publicUrl: PublicUrl
   // ---- the notification sender ----
   async function attempt(row: DeliveryRow, base: string): Promise<void> {
     const n = Number(row.attempts) + 1;
-    const claimed = await db
-      .updateTable("sandbox_delivery")
-      .set({ attempts: n, next_attempt_at: Date.now() + retryDelayMs(n) })
-      .where("id", "=", row.id)
-      .where("attempts", "=", row.attempts)
-      .where("delivered_time", "is", null)
-      .executeTakeFirst();
-    if (affected(claimed) !== 1) return; // another process took this attempt
+    if (!(await repo.claimAttempt(row, n, Date.now() + retryDelayMs(n)))) return; // another process took this attempt
     const channel = (channelName(Number(row.channel)) ?? String(row.channel)).toLowerCase();
     let problem: string;
     try {
@@ -127,7 +103,7 @@ export function createSandboxProvider(deps: { store: Store; publicUrl: PublicUrl
       });
       const text = (await res.text()).trim();
       if (res.status === 200 && text === "success") {
-        await db.updateTable("sandbox_delivery").set({ delivered_time: Date.now(), last_error: null }).where("id", "=", row.id).execute();
+        await repo.markDelivered(row.id, Date.now());
         log.info("sandbox notification delivered", { orderId: row.order_id, attempts: n });
         return;
       }
@@ -135,7 +111,7 @@ export function createSandboxProvider(deps: { store: Store; publicUrl: PublicUrl
     } catch (err) {
       problem = String((err as Error)?.message ?? err).slice(0, 200);
     }
-    await db.updateTable("sandbox_delivery").set({ last_error: problem }).where("id", "=", row.id).execute();
+    await repo.recordDeliveryError(row.id, problem);
     log.warn("sandbox notification not accepted; will retry", { orderId: row.order_id, attempts: n, retryInMs: retryDelayMs(n), problem });
   }
 
@@ -143,14 +119,7 @@ export function createSandboxProvider(deps: { store: Store; publicUrl: PublicUrl
   async function deliverDue(): Promise<number> {
     const base = deps.publicUrl.get();
     if (base === null) return 0; // this process does not know where the server is (yet)
-    const due = (await db
-      .selectFrom("sandbox_delivery")
-      .select(["id", "order_id", "channel", "body", "attempts"])
-      .where("delivered_time", "is", null)
-      .where("next_attempt_at", "<=", Date.now())
-      .orderBy("next_attempt_at")
-      .limit(BATCH)
-      .execute()) as DeliveryRow[];
+    const due = await repo.dueDeliveries(Date.now(), BATCH);
     await Promise.all(due.map((row) => attempt(row, base)));
     return due.length;
   }
@@ -176,7 +145,7 @@ export function createSandboxProvider(deps: { store: Store; publicUrl: PublicUrl
         const found = await loadOrder(orderId);
         if (!found) return c.html(notFound(orderId), 404);
         const { order, productName } = found;
-        const delivery = await loadDelivery(orderId);
+        const delivery = await repo.findDelivery(orderId);
         let action: string;
         if (order.status === PayOrderStatus.PAYED) {
           action = `<p>Paid. The coins are in the wallet.</p>`;
@@ -206,16 +175,17 @@ export function createSandboxProvider(deps: { store: Store; publicUrl: PublicUrl
           bizCode: order.bizCode,
           paidAt: now,
         });
-        let fresh = true;
-        try {
-          await db
-            .insertInto("sandbox_delivery")
-            .values({ order_id: order.orderId, channel: order.channel, body, attempts: 0, next_attempt_at: now, last_error: null, delivered_time: null, create_time: now })
-            .execute();
-        } catch (err) {
-          if (!isUniqueViolation(err)) throw err;
-          fresh = false; // pressed twice: the first press already paid
-        }
+        // false when pressed twice: the first press already paid.
+        const fresh = await repo.insertDelivery({
+          order_id: order.orderId,
+          channel: order.channel,
+          body,
+          attempts: 0,
+          next_attempt_at: now,
+          last_error: null,
+          delivered_time: null,
+          create_time: now,
+        });
         sender.wake();
         return c.html(
           page(

@@ -1,6 +1,7 @@
 // Demo recharge catalogue (SPEC §9): products 6..10 and the pay topic of
 // bizCode 10001. Seeds only what is absent, so it is safe on every start.
 import type { Store } from "../store/store.ts";
+import { createBankRepo } from "./repo.ts";
 import { COIN_PRODUCT_TYPE, COIN_RECHARGE_BIZ_CODE, COIN_RECHARGE_TOPIC, PayProductStatus, PayTopicStatus } from "./types.ts";
 
 export const DEMO_RECHARGE_PRODUCTS = [
@@ -12,24 +13,14 @@ export const DEMO_RECHARGE_PRODUCTS = [
 ] as const;
 
 export async function seedRechargeCatalogue(store: Store): Promise<{ products: number; topics: number }> {
-  const db = store.db;
+  const repo = createBankRepo(store);
   const now = Date.now();
   let products = 0;
-  let topics = 0;
   for (const [id, name, price, coin] of DEMO_RECHARGE_PRODUCTS) {
-    if (await db.selectFrom("pay_product").select("id").where("id", "=", id).executeTakeFirst()) continue;
-    await db
-      .insertInto("pay_product")
-      .values({ id, name, price, extra: JSON.stringify({ coin }), type: COIN_PRODUCT_TYPE, valid_status: PayProductStatus.VALID, create_time: now, update_time: now })
-      .execute();
-    products++;
+    const row = { id, name, price, extra: JSON.stringify({ coin }), type: COIN_PRODUCT_TYPE, valid_status: PayProductStatus.VALID, create_time: now, update_time: now };
+    if (await repo.insertProductIfAbsent(row)) products++;
   }
-  if (!(await db.selectFrom("pay_topic").select("id").where("biz_code", "=", COIN_RECHARGE_BIZ_CODE).executeTakeFirst())) {
-    await db
-      .insertInto("pay_topic")
-      .values({ topic: COIN_RECHARGE_TOPIC, biz_code: COIN_RECHARGE_BIZ_CODE, status: PayTopicStatus.VALID, remark: "coin recharge", create_time: now, update_time: now })
-      .execute();
-    topics++;
-  }
+  const topic = { topic: COIN_RECHARGE_TOPIC, biz_code: COIN_RECHARGE_BIZ_CODE, status: PayTopicStatus.VALID, remark: "coin recharge", create_time: now, update_time: now };
+  const topics = (await repo.insertTopicIfAbsent(topic)) ? 1 : 0;
   return { products, topics };
 }

@@ -1,9 +1,9 @@
 // Helpers shared by the recharge test files: sending notifications over real
 // HTTP, and a snapshot of everything a notification may change.
-import type { Deps } from "../deps.ts";
-import type { Client } from "../../test/harness.ts";
-import { signedHeaders } from "./signature.ts";
-import { PayChannel } from "./types.ts";
+import type { Deps } from "../src/deps.ts";
+import type { Client } from "./harness.ts";
+import { signedHeaders } from "../src/bank/signature.ts";
+import { PayChannel } from "../src/bank/types.ts";
 
 export interface CreatedOrder {
   orderId: string;

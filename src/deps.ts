@@ -53,17 +53,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}) {
   const wallet = createWalletDomain({ store, hot, logger: log });
   const shop = createShopDomain({ store, cacheBus });
   const rooms = createRoomsDomain({ store, cacheBus, shop: shop.anchorSkus });
-  const gifts = createGiftsDomain({
-    store,
-    events,
-    cacheBus,
-    push,
-    wallet: wallet.service,
-    rooms: rooms.service,
-    metrics,
-    logger: log,
-    consumerHooks: options.giftConsumerHooks,
-  });
+  const gifts = createGiftsDomain({ store, events, cacheBus, push, metrics, logger: log, wallet: wallet.service, rooms: rooms.service, consumerHooks: options.giftConsumerHooks });
   const bank = createBankDomain({ config, store, cacheBus, wallet: wallet.service, outbox, publicUrl, logger: log });
   const domains: DomainParts[] = [wallet, rooms, gifts, bank, shop];
 

@@ -55,8 +55,9 @@ async function runServer(config: Config, worker: boolean): Promise<void> {
   process.on("SIGINT", () => void shutdown("SIGINT"));
   if (worker) {
     // A worker whose primary died (even by SIGKILL) is re-parented: stop too,
-    // rather than serve on as an orphan nobody supervises.
-    const primary = process.ppid;
+    // rather than serve on as an orphan nobody supervises. The primary names
+    // itself: by the time a slow start gets here it may already be gone.
+    const primary = Number(process.env.OVATION_PRIMARY_PID ?? process.ppid);
     setInterval(() => process.ppid !== primary && void shutdown("primary exited"), 1000).unref();
   }
 }
@@ -67,7 +68,7 @@ async function runPool(config: Config): Promise<void> {
   let stopping = false;
   const spawn = (id: number) => {
     const child = Bun.spawn([process.execPath, ...process.argv.slice(1)], {
-      env: { ...process.env, OVATION_WORKER_ID: String(id) },
+      env: { ...process.env, OVATION_WORKER_ID: String(id), OVATION_PRIMARY_PID: String(process.pid) },
       stdio: ["ignore", "inherit", "inherit"],
       onExit: (_p, code) => {
         children.delete(id);

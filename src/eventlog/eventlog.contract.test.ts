@@ -35,9 +35,9 @@ async function freshStore(): Promise<Store> {
 }
 
 function sqliteLog(store: Store, namespace = uniqueName("log")): EventLog {
-  const log = createSqliteEventLog(store, { namespace, retryBackoff: { initialMs: 50, maxMs: 200 } });
-  cleanups.push(() => log.close());
-  return log;
+  const events = createSqliteEventLog(store, { namespace, retryBackoff: { initialMs: 50, maxMs: 200 } });
+  cleanups.push(() => events.close());
+  return events;
 }
 
 const brokers = services().kafkaBrokers;
@@ -48,7 +48,7 @@ const adapters: Adapter[] = [
     skip: brokers?.length ? undefined : "no Kafka-protocol broker (install kcat or set OVATION_TEST_KAFKA_BROKERS)",
     publishedDespiteRollback: true,
     async open() {
-      const log = await createKafkaEventLog({
+      const events = await createKafkaEventLog({
         brokers: brokers!,
         clientId: "ovation-log-test",
         namespace: uniqueName("log"),
@@ -57,8 +57,8 @@ const adapters: Adapter[] = [
         consumer: { sessionTimeout: 3000, rebalanceTimeout: 3000, heartbeatInterval: 300, maxWaitTimeInMs: 100 },
         retryBackoff: { initialMs: 50, maxMs: 200 },
       });
-      cleanups.push(() => log.close());
-      return log;
+      cleanups.push(() => events.close());
+      return events;
     },
   },
 ];
@@ -85,11 +85,11 @@ function records(prefix: string, count: number, keys: number): LogRecord[] {
 
 /** A consumer that records every batch it is handed. */
 async function recordingConsumer(
-  log: EventLog,
+  events: EventLog,
   options: Omit<ConsumeOptions, "handle"> & { handle?: (batch: LogMessage[], n: number) => Promise<void> },
 ): Promise<{ consumer: LogConsumer; batches: LogMessage[][]; values: () => string[] }> {
   const batches: LogMessage[][] = [];
-  const consumer = await log.consume({
+  const consumer = await events.consume({
     ...options,
     handle: async (batch) => {
       batches.push(batch);
@@ -109,15 +109,15 @@ describe.each(adapters)("event log contract: $name", (adapter) => {
   const it = test.skipIf(adapter.skip !== undefined);
 
   it("delivers everything once, keeps per-key order, and never exceeds maxBatch", async () => {
-    const log = await adapter.open();
-    await log.ping();
+    const events = await adapter.open();
+    await events.ping();
     const early = records("e", 60, 7);
-    await log.publish("gifts", early.slice(0, 30));
-    await log.publish("gifts", early.slice(30));
-    const r = await recordingConsumer(log, { topic: "gifts", group: "g", maxBatch: 7 });
+    await events.publish("gifts", early.slice(0, 30));
+    await events.publish("gifts", early.slice(30));
+    const r = await recordingConsumer(events, { topic: "gifts", group: "g", maxBatch: 7 });
     // Some published after the consumer is running, in several calls.
     const late = records("l", 45, 7);
-    for (let i = 0; i < late.length; i += 15) await log.publish("gifts", late.slice(i, i + 15));
+    for (let i = 0; i < late.length; i += 15) await events.publish("gifts", late.slice(i, i + 15));
     const all = [...early, ...late];
     await waitFor("all messages", () => r.values().length >= all.length);
     await Bun.sleep(300); // a redelivery would show up here
@@ -143,12 +143,12 @@ describe.each(adapters)("event log contract: $name", (adapter) => {
   }, TIMEOUT_MS);
 
   it("hands a throwing batch over again, unchanged, and skips nothing", async () => {
-    const log = await adapter.open();
-    await log.publish("gifts", records("m", 20, 1));
+    const events = await adapter.open();
+    await events.publish("gifts", records("m", 20, 1));
     const done = new Set<string>(); // the handler's idempotent, durable work
     const errors: { error: unknown; batch: LogMessage[] }[] = [];
     let thrown = false;
-    const r = await recordingConsumer(log, {
+    const r = await recordingConsumer(events, {
       topic: "gifts",
       group: "g",
       maxBatch: 5,
@@ -180,11 +180,11 @@ describe.each(adapters)("event log contract: $name", (adapter) => {
   }, TIMEOUT_MS);
 
   it("a stopped consumer commits its in-flight batch; the group's next consumer resumes after it", async () => {
-    const log = await adapter.open();
-    await log.publish("gifts", records("m", 30, 1));
+    const events = await adapter.open();
+    await events.publish("gifts", records("m", 30, 1));
     let stopping: Promise<void> | undefined;
     let first: { consumer: LogConsumer } | undefined;
-    const a = await recordingConsumer(log, {
+    const a = await recordingConsumer(events, {
       topic: "gifts",
       group: "g",
       maxBatch: 5,
@@ -200,7 +200,7 @@ describe.each(adapters)("event log contract: $name", (adapter) => {
     await stopping;
     expect(a.batches.length).toBe(3);
 
-    const b = await recordingConsumer(log, { topic: "gifts", group: "g", maxBatch: 5 });
+    const b = await recordingConsumer(events, { topic: "gifts", group: "g", maxBatch: 5 });
     await waitFor("the rest", () => b.values().length >= 15);
     await Bun.sleep(300);
     await b.consumer.stop();
@@ -209,11 +209,11 @@ describe.each(adapters)("event log contract: $name", (adapter) => {
   }, TIMEOUT_MS);
 
   it("a batch that failed while stopping is redelivered to the group's next consumer, and only it", async () => {
-    const log = await adapter.open();
-    await log.publish("gifts", records("m", 30, 1));
+    const events = await adapter.open();
+    await events.publish("gifts", records("m", 30, 1));
     let stopping: Promise<void> | undefined;
     let first: { consumer: LogConsumer } | undefined;
-    const a = await recordingConsumer(log, {
+    const a = await recordingConsumer(events, {
       topic: "gifts",
       group: "g",
       maxBatch: 5,
@@ -230,7 +230,7 @@ describe.each(adapters)("event log contract: $name", (adapter) => {
     await stopping;
     expect(a.batches.length).toBe(3);
 
-    const b = await recordingConsumer(log, { topic: "gifts", group: "g", maxBatch: 5 });
+    const b = await recordingConsumer(events, { topic: "gifts", group: "g", maxBatch: 5 });
     await waitFor("the rest", () => b.values().length >= 20);
     await Bun.sleep(300);
     await b.consumer.stop();
@@ -241,12 +241,12 @@ describe.each(adapters)("event log contract: $name", (adapter) => {
   }, TIMEOUT_MS);
 
   it("every group gets everything", async () => {
-    const log = await adapter.open();
+    const events = await adapter.open();
     const all = records("m", 40, 5);
-    await log.publish("gifts", all);
+    await events.publish("gifts", all);
     const [g1, g2] = await Promise.all([
-      recordingConsumer(log, { topic: "gifts", group: "ledger", maxBatch: 16 }),
-      recordingConsumer(log, { topic: "gifts", group: "push", maxBatch: 3 }),
+      recordingConsumer(events, { topic: "gifts", group: "ledger", maxBatch: 16 }),
+      recordingConsumer(events, { topic: "gifts", group: "push", maxBatch: 3 }),
     ]);
     await waitFor("both groups", () => g1.values().length >= 40 && g2.values().length >= 40);
     await Bun.sleep(300);
@@ -257,12 +257,12 @@ describe.each(adapters)("event log contract: $name", (adapter) => {
   }, TIMEOUT_MS);
 
   it("reports lag: the backlog while a batch is in flight, zero once caught up", async () => {
-    const log = await adapter.open();
-    await log.publish("gifts", records("m", 30, 1));
+    const events = await adapter.open();
+    await events.publish("gifts", records("m", 30, 1));
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     let lagInFlight = -1;
-    const r = await recordingConsumer(log, {
+    const r = await recordingConsumer(events, {
       topic: "gifts",
       group: "g",
       maxBatch: 10,
@@ -283,16 +283,16 @@ describe.each(adapters)("event log contract: $name", (adapter) => {
 
   it("publishWithin: published once the caller commits; a rollback keeps them only where the port says so", async () => {
     const store = await freshStore();
-    const log = await adapter.open(store);
-    const r = await recordingConsumer(log, { topic: "paid", group: "g", maxBatch: 10 });
+    const events = await adapter.open(store);
+    const r = await recordingConsumer(events, { topic: "paid", group: "g", maxBatch: 10 });
     await store.db
       .transaction()
       .execute(async (trx) => {
-        await log.publishWithin(trx, "paid", [{ key: "o1", value: "rolled back" }]);
+        await events.publishWithin(trx, "paid", [{ key: "o1", value: "rolled back" }]);
         throw new Error("business write failed");
       })
       .catch(() => {});
-    await store.db.transaction().execute((trx) => log.publishWithin(trx, "paid", [{ key: "o1", value: "committed" }]));
+    await store.db.transaction().execute((trx) => events.publishWithin(trx, "paid", [{ key: "o1", value: "committed" }]));
     // One key, so one partition: publish order is delivery order on both adapters.
     await waitFor("the committed event", () => r.values().includes("committed"));
     await Bun.sleep(250); // longer than the poll interval: nothing else turns up
@@ -301,9 +301,9 @@ describe.each(adapters)("event log contract: $name", (adapter) => {
   }, TIMEOUT_MS);
 
   it("publishing nothing is a no-op, and maxBatch must be positive", async () => {
-    const log = await adapter.open();
-    await log.publish("gifts", []);
-    await expect(log.consume({ topic: "gifts", group: "g", maxBatch: 0, handle: async () => {} })).rejects.toThrow(
+    const events = await adapter.open();
+    await events.publish("gifts", []);
+    await expect(events.consume({ topic: "gifts", group: "g", maxBatch: 0, handle: async () => {} })).rejects.toThrow(
       RangeError,
     );
   }, TIMEOUT_MS);
@@ -311,9 +311,9 @@ describe.each(adapters)("event log contract: $name", (adapter) => {
 
 describe("embedded event log", () => {
   test("a second consumer of the same group waits its turn instead of double-reading", async () => {
-    const log = sqliteLog(await freshStore());
-    await log.publish("gifts", records("m", 20, 2));
-    const a = await recordingConsumer(log, {
+    const events = sqliteLog(await freshStore());
+    await events.publish("gifts", records("m", 20, 2));
+    const a = await recordingConsumer(events, {
       topic: "gifts",
       group: "g",
       maxBatch: 5,
@@ -321,12 +321,12 @@ describe("embedded event log", () => {
         await Bun.sleep(20);
       },
     });
-    const b = await recordingConsumer(log, { topic: "gifts", group: "g", maxBatch: 5 });
+    const b = await recordingConsumer(events, { topic: "gifts", group: "g", maxBatch: 5 });
     await waitFor("a to finish", () => a.values().length >= 20);
     await Bun.sleep(200);
     expect(b.values()).toEqual([]);
     await a.consumer.stop();
-    await log.publish("gifts", records("n", 3, 1));
+    await events.publish("gifts", records("n", 3, 1));
     await waitFor("b to take over", () => b.values().length >= 3);
     expect(b.values()).toEqual(["n0", "n1", "n2"]);
   });

@@ -104,7 +104,7 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
 }
 
 /** What the parts of one adapter instance share. */
-interface KafkaLogState {
+interface KafkaAdapterState {
   readonly kafka: Kafka;
   readonly admin: Admin;
   readonly producer: Producer;
@@ -122,7 +122,7 @@ interface KafkaLogState {
 
 /** One consume() call: its kafkajs consumer (replaced after a crash) and its lag gauge. */
 interface GroupMember {
-  readonly log: KafkaLogState;
+  readonly adapter: KafkaAdapterState;
   readonly options: ConsumeOptions;
   /** Full (namespaced) topic and group names. */
   readonly topic: string;
@@ -136,21 +136,21 @@ interface GroupMember {
 }
 
 export async function createKafkaEventLog(opts: KafkaEventLogOptions): Promise<KafkaEventLog> {
-  const log = await connect(opts);
+  const adapter = await connect(opts);
   return {
-    idempotent: log.controllerKnown,
-    publish: (topic, records) => publish(log, topic, records),
-    publishWithin: (trx, topic, records) => publishWithin(log, trx, topic, records),
-    consume: (options) => consume(log, options),
-    ping: () => ping(log),
-    close: () => close(log),
+    idempotent: adapter.controllerKnown,
+    publish: (topic, records) => publish(adapter, topic, records),
+    publishWithin: (trx, topic, records) => publishWithin(adapter, trx, topic, records),
+    consume: (options) => consume(adapter, options),
+    ping: () => ping(adapter),
+    close: () => close(adapter),
   };
 }
 
 // ---- producer setup ----
 
 /** Connects the admin client and the producer (idempotent when the cluster names a controller). */
-async function connect(opts: KafkaEventLogOptions): Promise<KafkaLogState> {
+async function connect(opts: KafkaEventLogOptions): Promise<KafkaAdapterState> {
   const kafka = new Kafka({
     clientId: opts.clientId,
     brokers: opts.brokers,
@@ -191,7 +191,7 @@ async function connect(opts: KafkaEventLogOptions): Promise<KafkaLogState> {
   }
 }
 
-const fullName = (log: KafkaLogState, name: string) => `${log.namespace}.${name}`;
+const fullName = (adapter: KafkaAdapterState, name: string) => `${adapter.namespace}.${name}`;
 
 /**
  * Makes sure a topic exists, once per topic per instance. With a known
@@ -200,35 +200,35 @@ const fullName = (log: KafkaLogState, name: string) => `${log.namespace}.${name}
  * creating is refused (no ACL for it), the metadata lookup still succeeds
  * for a topic operations created beforehand.
  */
-function ensureTopic(log: KafkaLogState, topic: string): Promise<void> {
-  let made = log.ensured.get(topic);
+function ensureTopic(adapter: KafkaAdapterState, topic: string): Promise<void> {
+  let made = adapter.ensured.get(topic);
   if (!made) {
-    made = createOrLookUpTopic(log, topic);
-    made.catch(() => log.ensured.delete(topic));
-    log.ensured.set(topic, made);
+    made = createOrLookUpTopic(adapter, topic);
+    made.catch(() => adapter.ensured.delete(topic));
+    adapter.ensured.set(topic, made);
   }
   return made;
 }
 
-async function createOrLookUpTopic(log: KafkaLogState, topic: string): Promise<void> {
-  if (log.controllerKnown) {
+async function createOrLookUpTopic(adapter: KafkaAdapterState, topic: string): Promise<void> {
+  if (adapter.controllerKnown) {
     try {
-      await log.admin.createTopics({ topics: [{ topic, numPartitions: log.partitions }], waitForLeaders: true });
+      await adapter.admin.createTopics({ topics: [{ topic, numPartitions: adapter.partitions }], waitForLeaders: true });
       return;
     } catch {
       // Fall through to the lookup, which reports a topic that truly is missing.
     }
   }
-  await log.admin.fetchTopicMetadata({ topics: [topic] });
+  await adapter.admin.fetchTopicMetadata({ topics: [topic] });
 }
 
 // ---- publishing ----
 
-async function publish(log: KafkaLogState, topic: string, records: LogRecord[]): Promise<void> {
+async function publish(adapter: KafkaAdapterState, topic: string, records: LogRecord[]): Promise<void> {
   if (records.length === 0) return;
-  const name = fullName(log, topic);
-  await ensureTopic(log, name);
-  await log.producer.send({
+  const name = fullName(adapter, topic);
+  await ensureTopic(adapter, name);
+  await adapter.producer.send({
     topic: name,
     acks: -1,
     messages: records.map((r) => ({ key: r.key, value: r.value })),
@@ -236,31 +236,31 @@ async function publish(log: KafkaLogState, topic: string, records: LogRecord[]):
 }
 
 /** Acknowledged by the brokers before the caller commits; the transaction is not ours to touch. */
-function publishWithin(log: KafkaLogState, _trx: Db, topic: string, records: LogRecord[]): Promise<void> {
-  return publish(log, topic, records);
+function publishWithin(adapter: KafkaAdapterState, _trx: Db, topic: string, records: LogRecord[]): Promise<void> {
+  return publish(adapter, topic, records);
 }
 
 // ---- the consumer ----
 
-async function consume(log: KafkaLogState, options: ConsumeOptions): Promise<LogConsumer> {
+async function consume(adapter: KafkaAdapterState, options: ConsumeOptions): Promise<LogConsumer> {
   checkConsumeOptions(options);
-  if (log.closed) throw new Error("event log is closed");
+  if (adapter.closed) throw new Error("event log is closed");
   const member: GroupMember = {
-    log,
+    adapter,
     options,
-    topic: fullName(log, options.topic),
-    groupId: fullName(log, options.group),
+    topic: fullName(adapter, options.topic),
+    groupId: fullName(adapter, options.group),
     stop: new StopLatch(),
     lagByPartition: new Map(),
     restarting: Promise.resolve(),
   };
-  await ensureTopic(log, member.topic);
+  await ensureTopic(adapter, member.topic);
   member.current = await startMember(member);
   const handle: LogConsumer = {
     stop: () => stopMember(member, handle),
     lag: () => lagOf(member),
   };
-  log.consumers.add(handle);
+  adapter.consumers.add(handle);
   return handle;
 }
 
@@ -271,8 +271,8 @@ async function consume(log: KafkaLogState, options: ConsumeOptions): Promise<Log
  * consumer must not go quiet, so those are reported and restarted here.
  */
 async function startMember(member: GroupMember): Promise<Consumer> {
-  const { tuning } = member.log;
-  const consumer = member.log.kafka.consumer({
+  const { tuning } = member.adapter;
+  const consumer = member.adapter.kafka.consumer({
     groupId: member.groupId,
     sessionTimeout: tuning.sessionTimeout,
     rebalanceTimeout: tuning.rebalanceTimeout,
@@ -313,7 +313,7 @@ async function restartAfterCrash(member: GroupMember, crashed: Consumer): Promis
   member.lagByPartition.clear();
   await crashed.disconnect().catch(() => {});
   for (let attempt = 0; !member.stop.fired; attempt++) {
-    await member.stop.wait(backoffDelay(member.log.backoff, attempt));
+    await member.stop.wait(backoffDelay(member.adapter.backoff, attempt));
     if (member.stop.fired) return;
     try {
       member.current = await startMember(member);
@@ -336,7 +336,7 @@ function report(member: GroupMember, error: unknown): void {
 
 /** Lag of freshly assigned partitions before their first batch arrives (best effort). */
 async function seedLag(member: GroupMember, assigned: Set<number>): Promise<void> {
-  const { admin } = member.log;
+  const { admin } = member.adapter;
   try {
     const [ends, committed] = await Promise.all([
       admin.fetchTopicOffsets(member.topic),
@@ -374,7 +374,7 @@ async function handleFetchedBatch(member: GroupMember, payload: EachBatchPayload
   for (let i = 0; i < batch.messages.length; i += maxBatch) {
     if (shouldStop()) return;
     const slice = toMessages(member, payload, i, i + maxBatch);
-    if (!(await handleUntilDone(slice, options, member.log.backoff, shouldStop, pause))) return;
+    if (!(await handleUntilDone(slice, options, member.adapter.backoff, shouldStop, pause))) return;
     const next = await commitSlice(payload, slice);
     member.lagByPartition.set(batch.partition, Math.max(0, highWatermark - Number(next)));
     await payload.heartbeat();
@@ -400,7 +400,7 @@ function keptAlive(member: GroupMember, payload: EachBatchPayload): ConsumeOptio
   return {
     ...options,
     handle: async (slice) => {
-      const timer = setInterval(() => void payload.heartbeat().catch(() => {}), member.log.tuning.heartbeatInterval);
+      const timer = setInterval(() => void payload.heartbeat().catch(() => {}), member.adapter.tuning.heartbeatInterval);
       try {
         await options.handle(slice);
       } finally {
@@ -418,7 +418,7 @@ function keptAlive(member: GroupMember, payload: EachBatchPayload): ConsumeOptio
 async function pauseHeartbeating(member: GroupMember, payload: EachBatchPayload, shouldStop: () => boolean, ms: number): Promise<void> {
   const until = Date.now() + ms;
   while (!shouldStop() && Date.now() < until) {
-    await member.stop.wait(Math.min(until - Date.now(), member.log.tuning.heartbeatInterval));
+    await member.stop.wait(Math.min(until - Date.now(), member.adapter.tuning.heartbeatInterval));
     await payload.heartbeat();
   }
 }
@@ -459,19 +459,19 @@ function stopMember(member: GroupMember, handle: LogConsumer): Promise<void> {
     await member.restarting;
     // disconnect() waits for the eachBatch in flight, then leaves the group.
     await member.current?.disconnect();
-    member.log.consumers.delete(handle);
+    member.adapter.consumers.delete(handle);
   })();
   return member.stopping;
 }
 
-async function ping(log: KafkaLogState): Promise<void> {
+async function ping(adapter: KafkaAdapterState): Promise<void> {
   // A metadata round trip: proves a broker answers, not just that a socket was once open.
-  await withTimeout(log.admin.describeCluster(), log.pingTimeoutMs, "kafka ping");
+  await withTimeout(adapter.admin.describeCluster(), adapter.pingTimeoutMs, "kafka ping");
 }
 
-async function close(log: KafkaLogState): Promise<void> {
-  log.closed = true;
-  await Promise.all([...log.consumers].map((c) => c.stop()));
-  await log.producer.disconnect();
-  await log.admin.disconnect();
+async function close(adapter: KafkaAdapterState): Promise<void> {
+  adapter.closed = true;
+  await Promise.all([...adapter.consumers].map((c) => c.stop()));
+  await adapter.producer.disconnect();
+  await adapter.admin.disconnect();
 }

@@ -39,9 +39,8 @@ export function uniqueName(prefix = "t"): string {
   return `${prefix}${process.pid.toString(36)}${Date.now().toString(36)}${counter}`;
 }
 
-/** Creates an empty database on the test MySQL server and returns its URL. */
-export async function freshMysqlDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const base = services().mysqlUrl;
+/** Creates an empty database on the test MySQL server (or on `base`) and returns its URL. */
+export async function freshMysqlDatabase(base = services().mysqlUrl): Promise<{ url: string; drop: () => Promise<void> }> {
   if (!base) throw new Error("no MySQL server for the cluster profile");
   const name = `ovation_${uniqueName()}`;
   const conn = await createConnection(base);
@@ -57,4 +56,37 @@ export async function freshMysqlDatabase(): Promise<{ url: string; drop: () => P
       await c.end();
     },
   };
+}
+
+/**
+ * Starts librdkafka's mock cluster through kcat and returns its bootstrap
+ * servers; it stops when this process exits. The load scripts use it too.
+ */
+export async function startMockKafka(): Promise<string[] | undefined> {
+  if (!Bun.which("kcat")) return undefined;
+  const proc = Bun.spawn(["kcat", "-X", "test.mock.num.brokers=3", "-b", "mock:1", "-C", "-t", "__ovation_probe", "-d", "mock", "-q"], {
+    stdout: "ignore",
+    stderr: "pipe",
+    stdin: "ignore",
+  });
+  process.on("exit", () => proc.kill());
+  const reader = proc.stderr.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value);
+    const m = /bootstrap\.servers=([0-9.:,]+)/.exec(text);
+    if (m) {
+      // Keep draining kcat's debug output so its pipe never fills up.
+      void (async () => {
+        while (!(await reader.read()).done);
+      })();
+      return m[1]!.split(",");
+    }
+  }
+  proc.kill();
+  return undefined;
 }

@@ -1,7 +1,7 @@
 // bun test preload: find the services the cluster-profile suites need.
 process.env.OVATION_LOG ??= "silent";
 import { Socket } from "node:net";
-import { setServices, type Services } from "./services.ts";
+import { setServices, startMockKafka, type Services } from "./services.ts";
 
 function reachable(host: string, port: number, timeoutMs = 500): Promise<boolean> {
   return new Promise((resolve) => {
@@ -16,36 +16,6 @@ function reachable(host: string, port: number, timeoutMs = 500): Promise<boolean
     s.once("error", () => done(false));
     s.connect(port, host);
   });
-}
-
-/** Starts librdkafka's mock cluster through kcat and returns its bootstrap servers. */
-async function startMockKafka(): Promise<string[] | undefined> {
-  if (!Bun.which("kcat")) return undefined;
-  const proc = Bun.spawn(["kcat", "-X", "test.mock.num.brokers=3", "-b", "mock:1", "-C", "-t", "__ovation_probe", "-d", "mock", "-q"], {
-    stdout: "ignore",
-    stderr: "pipe",
-    stdin: "ignore",
-  });
-  process.on("exit", () => proc.kill());
-  const reader = proc.stderr.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += decoder.decode(value);
-    const m = /bootstrap\.servers=([0-9.:,]+)/.exec(text);
-    if (m) {
-      // Keep draining kcat's debug output so its pipe never fills up.
-      void (async () => {
-        while (!(await reader.read()).done);
-      })();
-      return m[1]!.split(",");
-    }
-  }
-  proc.kill();
-  return undefined;
 }
 
 async function discover(): Promise<Services> {

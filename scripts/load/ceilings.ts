@@ -1,0 +1,122 @@
+// The ceilings every Ovation figure is divided by, measured in the same run on
+// the same machine: a Bun and a Hono hello-world under the same generator
+// (wrk, scripts/load/wrk.ts) at each concurrency, and redis-benchmark EVALSHA
+// of Ovation's own admission script (admitDebit), unpipelined and pipelined.
+//
+//   bun run scripts/load/ceilings.ts [--connections 16,64,256] [--seconds 10]
+//     [--threads 1] [--redis-requests 200000] [--smoke] [--label before]
+//
+// Uses ports 18251 (Bun), 18252 (Hono) and 18290 (a private redis-server).
+// Exit 1 when a hello-world answered anything but 200 or the script did not
+// admit.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { intOption, parseCli, progress, round, writeResult } from "./report.ts";
+import { runWrk, wrkRate } from "./wrk.ts";
+
+const USAGE = "bun run scripts/load/ceilings.ts [--connections 16,64,256] [--seconds 10] [--threads 1] [--redis-requests 200000] [--redis-port 18290] [--smoke] [--label text]";
+const opts = parseCli(USAGE, {
+  connections: { type: "string" },
+  seconds: { type: "string" },
+  "redis-requests": { type: "string" },
+  "redis-port": { type: "string", default: "18290" },
+  "hello-port": { type: "string", default: "18251" },
+});
+const connections = (opts.connections ?? (opts.smoke ? "16" : "16,64,256")).split(",").map((c) => intOption("connections", c, 1));
+const seconds = intOption("seconds", opts.seconds ?? (opts.smoke ? 2 : 10), 1);
+const threads = intOption("threads", opts.threads, 1);
+const redisRequests = intOption("redis-requests", opts["redis-requests"] ?? (opts.smoke ? 10_000 : 200_000), 1);
+const redisPort = intOption("redis-port", opts["redis-port"], 1);
+const helloPort = intOption("hello-port", opts["hello-port"], 1);
+const ROOT = join(import.meta.dir, "..", "..");
+
+interface HttpRow {
+  target: "bun-hello" | "hono-hello";
+  connections: number;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+}
+const http: HttpRow[] = [];
+const failures: string[] = [];
+const line = progress();
+
+for (const [i, kind] of (["bun", "hono"] as const).entries()) {
+  const port = helloPort + i;
+  const server = Bun.spawn([process.execPath, "run", join(import.meta.dir, "hello.ts"), "--kind", kind, "--port", String(port)], { stdout: "inherit", stderr: "inherit" });
+  try {
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/`)).ok);
+    for (const c of connections) {
+      line.update(`${kind}-hello: ${c} connections, ${seconds} s …`);
+      const r = await runWrk({ url: `http://127.0.0.1:${port}/`, threads, connections: c, durationSec: seconds, script: "report.lua" });
+      const errors = r.errors.connect + r.errors.read + r.errors.write + r.errors.status + r.errors.timeout;
+      if (errors > 0) failures.push(`${kind}-hello at ${c} connections: ${errors} errors ${JSON.stringify(r.errors)}`);
+      http.push({ target: `${kind}-hello`, connections: c, rps: Math.round(wrkRate(r)), p50Ms: r.latencyUs.p50 / 1000, p99Ms: r.latencyUs.p99 / 1000, errors });
+    }
+  } finally {
+    server.kill();
+    await server.exited;
+  }
+}
+line.end();
+
+// redis-benchmark EVALSHA admitDebit on a private redis-server: one wallet
+// with plenty of coins, a fresh admission id per call (__rand_int__), short TTL.
+const scriptPath = [...new Bun.Glob("src/hot/**/admitDebit-2.lua").scanSync({ cwd: ROOT })][0];
+if (!scriptPath) throw new Error("src/hot/**/admitDebit-2.lua not found");
+const redis = Bun.spawn(["redis-server", "--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdout: "ignore", stderr: "inherit" });
+const cli = (...args: string[]) => {
+  const r = Bun.spawnSync(["redis-cli", "-p", String(redisPort), ...args]);
+  return r.stdout.toString().trim();
+};
+interface RedisRow {
+  target: string;
+  pipeline: number;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+const redisRows: RedisRow[] = [];
+try {
+  await waitFor(() => cli("PING") === "PONG");
+  const sha = cli("SCRIPT", "LOAD", readFileSync(join(ROOT, scriptPath), "utf8"));
+  const wallet = "bench:{u:1}:wallet";
+  cli("HSET", wallet, "a", String(Number.MAX_SAFE_INTEGER), "g", "1", "lv", "1", "cv", "0");
+  const probe = cli("EVALSHA", sha, "2", wallet, "bench:{u:1}:adm:probe", "1", "fp", "60");
+  if (!probe.startsWith("1")) failures.push(`admitDebit did not admit: ${probe}`);
+  for (const pipeline of [1, 16]) {
+    line.update(`redis-benchmark EVALSHA admitDebit -P ${pipeline} …`);
+    const out = Bun.spawnSync([
+      "redis-benchmark", "-p", String(redisPort), "-n", String(redisRequests), "-c", "50", "-P", String(pipeline), "-r", "100000000", "--csv",
+      "EVALSHA", sha, "2", wallet, "bench:{u:1}:adm:__rand_int__", "1", "fp", "60",
+    ]).stdout.toString();
+    const row = out.trim().split("\n").at(-1)!.split(",").map((v) => v.replace(/"/g, ""));
+    redisRows.push({ target: "redis-evalsha-admitDebit", pipeline, rps: Math.round(Number(row[1])), p50Ms: Number(row[4]), p99Ms: Number(row[6]) });
+  }
+} finally {
+  redis.kill();
+  await redis.exited;
+}
+line.end();
+
+const file = writeResult("ceilings", { label: opts.label, params: { connections, seconds, threads, redisRequests, script: scriptPath }, http, redis: redisRows, failures });
+console.log("ceilings (wrk, same machine, same run):");
+for (const r of http) console.log(`  ${r.target.padEnd(11)} c=${String(r.connections).padEnd(4)} ${String(r.rps).padStart(7)} req/s  p50 ${round(r.p50Ms, 2)} ms  p99 ${round(r.p99Ms, 2)} ms`);
+for (const r of redisRows) console.log(`  EVALSHA admitDebit -P ${String(r.pipeline).padEnd(2)} ${String(r.rps).padStart(7)} calls/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms`);
+console.log(`  → ${file}`);
+for (const f of failures) console.error(`FAIL ${f}`);
+process.exit(failures.length === 0 ? 0 : 1);
+
+async function waitFor(ok: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await ok()) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error("a ceiling server did not start");
+    await Bun.sleep(50);
+  }
+}

@@ -1,0 +1,131 @@
+// The Ovation a load script talks to: an existing deployment at a base URL,
+// or (--spawn embedded|cluster) a fresh one started here as a child process on
+// a port of its own — a temporary SQLite file, or a fresh MariaDB database, a
+// Redis namespace of its own and librdkafka's mock Kafka cluster. A spawned
+// deployment is removed again by stop().
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Profile } from "../../src/config.ts";
+import { freshMysqlDatabase, startMockKafka, uniqueName } from "../../test/services.ts";
+
+export interface Target {
+  baseUrl: string;
+  /** "embedded" | "cluster" when spawned; whatever the operator says otherwise. */
+  profile: string;
+  /** The environment that configures the deployment (for the invariant checker). */
+  env: Record<string, string | undefined>;
+  /** The token secret when known: tokens are then signed here instead of asked for. */
+  jwtSecret: string | undefined;
+  /** Peak resident set size of the spawned server, in MB (undefined for a remote one). */
+  peakRssMb(): number | undefined;
+  stop(): Promise<void>;
+}
+
+export interface TargetOptions {
+  url: string;
+  spawn: string | undefined;
+  port: number;
+  mysqlUrl: string;
+  redisUrl: string;
+}
+
+const SPAWN_SECRET = "load-secret-0123456789abcdef";
+
+export async function openTarget(o: TargetOptions): Promise<Target> {
+  if (!o.spawn) {
+    return {
+      baseUrl: o.url.replace(/\/$/, ""),
+      profile: process.env.OVATION_PROFILE ?? "embedded",
+      env: process.env,
+      jwtSecret: process.env.OVATION_JWT_SECRET,
+      peakRssMb: () => undefined,
+      stop: async () => undefined,
+    };
+  }
+  if (o.spawn !== "embedded" && o.spawn !== "cluster") throw new Error(`--spawn must be embedded or cluster, got "${o.spawn}"`);
+  return spawnServer(o.spawn, o);
+}
+
+async function spawnServer(profile: Profile, o: TargetOptions): Promise<Target> {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    OVATION_PROFILE: profile,
+    OVATION_JWT_SECRET: SPAWN_SECRET,
+    OVATION_PAY_SECRET: SPAWN_SECRET,
+    OVATION_NAMESPACE: uniqueName("load"),
+    OVATION_DEV_LOGIN: "1",
+    OVATION_DEMO_SEED: "1",
+    OVATION_LOG: process.env.OVATION_LOG ?? "warn",
+    HOST: "127.0.0.1",
+    PORT: String(o.port),
+  };
+  try {
+    if (profile === "embedded") {
+      const dir = mkdtempSync(join(tmpdir(), "ovation-load-"));
+      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+      env.OVATION_SQLITE_PATH = join(dir, "ovation.db");
+    } else {
+      const db = await freshMysqlDatabase(o.mysqlUrl);
+      cleanups.push(db.drop);
+      const brokers = await startMockKafka();
+      if (!brokers) throw new Error("could not start the mock Kafka cluster (is kcat installed?)");
+      env.OVATION_MYSQL_URL = db.url;
+      env.OVATION_REDIS_URL = o.redisUrl;
+      env.OVATION_KAFKA_BROKERS = brokers.join(",");
+    }
+    const proc = Bun.spawn([process.execPath, "run", "src/main.ts"], { env, stdout: "inherit", stderr: "inherit", stdin: "ignore" });
+    const stopProc = async () => {
+      proc.kill("SIGTERM");
+      await proc.exited;
+    };
+    process.on("exit", () => proc.kill("SIGKILL"));
+    // Interrupted: still remove the database and stop the server and broker.
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      process.once(signal, () => void runCleanups(cleanups).finally(() => process.exit(130)));
+    }
+    const baseUrl = `http://127.0.0.1:${o.port}`;
+    await waitReady(baseUrl, proc);
+    cleanups.push(stopProc);
+    return {
+      baseUrl,
+      profile,
+      env,
+      jwtSecret: SPAWN_SECRET,
+      peakRssMb: () => Math.round(peakRssKb(proc.pid) / 1024),
+      stop: () => runCleanups(cleanups),
+    };
+  } catch (e) {
+    await runCleanups(cleanups);
+    throw e;
+  }
+}
+
+async function runCleanups(cleanups: (() => Promise<void> | void)[]): Promise<void> {
+  for (const c of cleanups.splice(0).reverse()) await c();
+}
+
+/** VmHWM: the kernel's own high-water mark of the process's resident memory. */
+function peakRssKb(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+async function waitReady(baseUrl: string, proc: { exitCode: number | null }): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`the server exited with ${proc.exitCode} while starting`);
+    try {
+      if ((await fetch(`${baseUrl}/readyz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await Bun.sleep(100);
+  }
+  throw new Error(`${baseUrl}/readyz did not answer 200 within 60 s`);
+}

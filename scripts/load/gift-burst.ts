@@ -1,0 +1,242 @@
+// A gift burst: U users send G gifts (gift 24) into one living room through
+// wrk at C connections, each with its own requestId. Measures admission req/s
+// and p50/p99, the backlog when the burst ends, the time until every accepted
+// send is persisted and pushed, persisted gifts/s; then checks the money.
+//
+//   bun run scripts/load/gift-burst.ts [--url http://127.0.0.1:8080 | --spawn embedded|cluster]
+//     [--users 10000] [--gifts 100000] [--connections 64] [--threads 1]
+//     [--drain-timeout 300] [--smoke] [--plant-loss] [--no-invariants] [--label text]
+//
+// How "persisted and pushed" is known, cheaply and exactly: a WebSocket in the
+// room collects the requestIds of the gift effects of this run (a send is
+// pushed only after it is persisted), and the drain ends when every accepted
+// send's effect arrived. Then the money: the users are fresh, so the sum of
+// their balances (GET /api/wallet, the database's truth) must equal coins
+// granted − accepted × price; a sample of sends must read "success"; and the
+// invariant checker (scripts/check-invariants.ts --quiescent) must pass.
+// Requests wrk gave up on (timeouts) have an unknown outcome and widen the
+// expected range by that many sends.
+//
+// Exit 1 on a correctness failure: lost (accepted but not persisted), doubled
+// (more debited than sent), a sample still pending, effects not all pushed
+// within the drain timeout, or the invariant checker failing. --plant-loss
+// counts one accepted send the server never saw, to show the check fails.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openTarget } from "./deployment.ts";
+import { createOvationClient, freshUserBase, giftRequestId, mapConcurrent, runInvariantChecker } from "./ovation.ts";
+import { intOption, parseCli, progress, round, writeResult } from "./report.ts";
+import { runWrk, wrkRate } from "./wrk.ts";
+
+const GIFT_ID = 24;
+const SETUP_CONCURRENCY = 16;
+const USAGE = "bun run scripts/load/gift-burst.ts [--url URL | --spawn embedded|cluster] [--users 10000] [--gifts 100000] [--connections 64] [--threads 1] [--drain-timeout 300] [--sample 200] [--smoke] [--plant-loss] [--no-invariants] [--label text]";
+const opts = parseCli(USAGE, {
+  users: { type: "string" },
+  gifts: { type: "string" },
+  connections: { type: "string" },
+  "drain-timeout": { type: "string" },
+  sample: { type: "string" },
+  "plant-loss": { type: "boolean", default: false },
+  "no-invariants": { type: "boolean", default: false },
+});
+const users = intOption("users", opts.users ?? (opts.smoke ? 50 : 10_000), 1);
+const gifts = intOption("gifts", opts.gifts ?? (opts.smoke ? 500 : 100_000), 1);
+const connections = intOption("connections", opts.connections ?? (opts.smoke ? 8 : 64), 1);
+const threads = intOption("threads", opts.threads, 1);
+const drainTimeoutSec = intOption("drain-timeout", opts["drain-timeout"] ?? (opts.smoke ? 60 : 300), 1);
+const sampleSize = Math.min(gifts, intOption("sample", opts.sample ?? (opts.smoke ? 50 : 200), 0));
+
+const target = await openTarget({
+  url: opts.url,
+  spawn: opts.spawn,
+  port: intOption("port", opts.port, 1),
+  mysqlUrl: opts["mysql-url"],
+  redisUrl: opts["redis-url"],
+});
+const tmp = mkdtempSync(join(tmpdir(), "ovation-burst-"));
+const line = progress();
+let exitCode = 1;
+try {
+  exitCode = await run();
+} finally {
+  line.end();
+  rmSync(tmp, { recursive: true, force: true });
+  await target.stop();
+}
+process.exit(exitCode);
+
+async function run(): Promise<number> {
+  const api = createOvationClient(target);
+  const runId = `b${Date.now().toString(36)}`;
+  const userBase = freshUserBase();
+  const senderIds = Array.from({ length: users }, (_, i) => userBase + i);
+  const anchorId = userBase + users;
+  const adminToken = await api.token(userBase + users + 1, "admin");
+  const anchorToken = await api.token(anchorId, "anchor");
+
+  // --- setup: gift, room, tokens, coins ---
+  const price = await api.giftPrice(GIFT_ID, adminToken);
+  const roomId = await api.startRoom(anchorToken, `gift-burst ${runId}`);
+  line.update(`setup: ${users} tokens …`);
+  const tokens = await mapConcurrent(senderIds, SETUP_CONCURRENCY, (id) => api.token(id, "viewer"));
+  const tokensFile = join(tmp, "tokens.txt");
+  writeFileSync(tokensFile, tokens.join("\n") + "\n");
+  // Each user sends ⌈G/U⌉ at most; user 0 also sends the warm-up.
+  const perUser = Math.ceil(gifts / users) * price;
+  let granted = 0;
+  await mapConcurrent(senderIds, SETUP_CONCURRENCY, async (id, i) => {
+    const amount = perUser + (i === 0 ? price : 0);
+    await api.grant(adminToken, id, amount, `${runId}-grant-${i}`);
+    granted += amount;
+    if (i % 200 === 0) line.update(`setup: granted ${i}/${users} users`);
+  });
+
+  // --- the room's listener: which sends of this run were pushed, and when ---
+  const pushed = new Uint8Array(gifts);
+  let pushedCount = 0;
+  let warmPushed = false;
+  let lastPushAt = 0;
+  const prefix = `${runId}-`;
+  const listener = await api.joinRoom(anchorToken, roomId, (raw) => {
+    const rid = giftRequestId(raw);
+    if (!rid?.startsWith(prefix)) return;
+    const k = rid.slice(prefix.length);
+    if (k === "warm") warmPushed = true;
+    else if (pushed[Number(k)] === 0) {
+      pushed[Number(k)] = 1;
+      pushedCount += 1;
+      lastPushAt = performance.now();
+    }
+  });
+
+  // --- warm-up: one send end to end, so the burst does not time consumers joining ---
+  const warm = await api.call("POST", "/api/gifts/send", tokens[0], { giftId: GIFT_ID, roomId, receiverId: anchorId, requestId: `${runId}-warm` });
+  if (warm.status !== 202) throw new Error(`warm-up send answered ${warm.status} ${warm.msg}`);
+  const warmStart = performance.now();
+  while (!warmPushed) {
+    if (performance.now() - warmStart > 120_000) throw new Error("the warm-up send's effect did not arrive within 120 s");
+    line.update(`warm-up: waiting for the first effect (${round((performance.now() - warmStart) / 1000)} s)`);
+    await Bun.sleep(50);
+  }
+
+  // --- the burst ---
+  const answered = new Map<number, number>();
+  const acceptedBy = new Map<number, number>();
+  const burstStart = performance.now();
+  const sum = (m: Map<number, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+  const wrk = await runWrk({
+    url: target.baseUrl,
+    threads,
+    connections,
+    durationSec: 3600,
+    timeoutSec: 60,
+    script: "gift-send.lua",
+    scriptArgs: [tokensFile, String(GIFT_ID), String(roomId), String(anchorId), runId, String(gifts), String(threads)],
+    untilThreadsDone: true,
+    onProgress(t, a, acc) {
+      answered.set(t, a);
+      acceptedBy.set(t, acc);
+      const s = (performance.now() - burstStart) / 1000;
+      line.update(`burst: ${sum(answered)}/${gifts} answered, ${sum(acceptedBy)} accepted, ${Math.round(sum(answered) / s)} req/s, ${pushedCount} pushed`);
+    },
+  });
+  const burstEnd = performance.now();
+  const accepted = wrk.threads.reduce((a, t) => a + t.accepted, 0);
+  const answeredTotal = wrk.threads.reduce((a, t) => a + t.answered, 0);
+  const unknown = gifts - answeredTotal;
+  const statuses: Record<string, number> = {};
+  for (const t of wrk.threads) {
+    for (const part of t.statuses.split(",").filter(Boolean)) {
+      const [s, n] = part.split(":");
+      statuses[s!] = (statuses[s!] ?? 0) + Number(n);
+    }
+  }
+  const backlogAtBurstEnd = accepted - pushedCount;
+
+  // --- drain: until every accepted send's effect arrived ---
+  const drainDeadline = burstEnd + drainTimeoutSec * 1000;
+  while (pushedCount < accepted && performance.now() < drainDeadline) {
+    const s = (performance.now() - burstEnd) / 1000;
+    line.update(`drain: ${pushedCount}/${accepted} pushed, ${round(s)} s after the burst`);
+    await Bun.sleep(100);
+  }
+  const drained = pushedCount >= accepted;
+  listener.close();
+
+  // --- the money ---
+  line.update(`check: reading ${users} balances …`);
+  const balances = await mapConcurrent(tokens, SETUP_CONCURRENCY, (t) => api.balance(t));
+  const remaining = balances.reduce((a, b) => a + b, 0);
+  const debitedSends = (granted - remaining) / price - 1; // minus the warm-up
+  const expected = accepted + (opts["plant-loss"] ? 1 : 0);
+  const lost = Math.max(0, expected - debitedSends);
+  const doubled = Math.max(0, debitedSends - (expected + unknown));
+
+  line.update(`check: ${sampleSize} send statuses …`);
+  const sampleKs = Array.from({ length: sampleSize }, (_, i) => Math.floor((i * gifts) / sampleSize));
+  const sampleStatuses: Record<string, number> = {};
+  await mapConcurrent(sampleKs, SETUP_CONCURRENCY, async (k) => {
+    const s = await api.sendStatus(tokens[k % users]!, `${runId}-${k}`);
+    sampleStatuses[s] = (sampleStatuses[s] ?? 0) + 1;
+  });
+
+  let invariants: { ok: boolean; output: string } | { ok: null; output: string } = { ok: null, output: "skipped (--no-invariants)" };
+  if (!opts["no-invariants"]) {
+    line.update("check: invariant checker …");
+    invariants = await runInvariantChecker(target);
+  }
+  await api.closeRoom(anchorToken, roomId);
+  line.end();
+
+  const burstSec = (burstEnd - burstStart) / 1000;
+  const untilPersistedSec = drained ? (Math.max(lastPushAt, burstEnd) - burstStart) / 1000 : null;
+  const failures: string[] = [];
+  if (lost > 0) failures.push(`lost: ${lost} accepted send(s) not persisted (debited ${debitedSends}, accepted ${expected})`);
+  if (doubled > 0) failures.push(`doubled: ${doubled} more send(s) debited than were sent`);
+  if (!drained) failures.push(`not drained: ${accepted - pushedCount} accepted send(s) without an effect ${drainTimeoutSec} s after the burst`);
+  if (sampleStatuses.accepted) failures.push(`${sampleStatuses.accepted} sampled send(s) still "accepted" after the drain`);
+  if (invariants.ok === false) failures.push(`invariant checker: ${invariants.output}`);
+
+  const result = {
+    label: opts.label,
+    profile: target.profile,
+    target: target.baseUrl,
+    params: { users, gifts, connections, threads, giftId: GIFT_ID, price, drainTimeoutSec, plantLoss: opts["plant-loss"], smoke: opts.smoke },
+    admission: {
+      rps: Math.round(wrkRate(wrk, answeredTotal)),
+      acceptedRps: Math.round(accepted / burstSec),
+      p50Ms: wrk.latencyUs.p50 / 1000,
+      p90Ms: wrk.latencyUs.p90 / 1000,
+      p99Ms: wrk.latencyUs.p99 / 1000,
+      maxMs: wrk.latencyUs.max / 1000,
+      burstSec: round(burstSec, 2),
+      answered: answeredTotal,
+      accepted,
+      unknown,
+      statuses,
+      wrkErrors: wrk.errors,
+    },
+    persistence: {
+      backlogAtBurstEnd,
+      drained,
+      untilPersistedSec: untilPersistedSec === null ? null : round(untilPersistedSec, 2),
+      drainAfterBurstSec: drained ? round(Math.max(0, lastPushAt - burstEnd) / 1000, 2) : null,
+      persistedPerSec: untilPersistedSec ? Math.round(accepted / untilPersistedSec) : null,
+      pushed: pushedCount,
+    },
+    correctness: { ok: failures.length === 0, lost, doubled, debitedSends, sampleStatuses, invariants, failures },
+    peakRssMb: target.peakRssMb(),
+  };
+  const file = writeResult("gift-burst", result);
+
+  console.log(`gift-burst on ${target.profile} (${target.baseUrl}): ${gifts} sends by ${users} users, ${connections} connections`);
+  console.log(`  admission  ${result.admission.rps} req/s (${result.admission.acceptedRps} accepted/s), p50 ${result.admission.p50Ms} ms, p99 ${result.admission.p99Ms} ms; ${accepted} accepted, statuses ${JSON.stringify(statuses)}, ${unknown} unknown`);
+  console.log(`  persisted  backlog ${backlogAtBurstEnd} at burst end; all pushed ${drained ? `${result.persistence.untilPersistedSec} s after the burst began (${result.persistence.drainAfterBurstSec} s after it ended), ${result.persistence.persistedPerSec} gifts/s` : "NOT within the drain timeout"}`);
+  console.log(`  money      debited ${debitedSends} sends, lost ${lost}, doubled ${doubled}; sample ${JSON.stringify(sampleStatuses)}; invariants ${invariants.ok === null ? "skipped" : invariants.ok ? "hold" : "VIOLATED"}`);
+  if (result.peakRssMb !== undefined) console.log(`  server     peak RSS ${result.peakRssMb} MB`);
+  console.log(`  → ${file}`);
+  for (const f of failures) console.error(`FAIL ${f}`);
+  return failures.length === 0 ? 0 : 1;
+}

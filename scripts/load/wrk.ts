@@ -1,0 +1,78 @@
+// The load generator: wrk, driven by the Lua scripts beside this file. One
+// generator for the ceilings and for Ovation, so their ratio means something;
+// wrk (C, epoll) costs the 2-core machine far less CPU per request than a
+// JavaScript client would.
+import { join } from "node:path";
+
+export interface WrkThread {
+  id: number;
+  answered: number;
+  accepted: number;
+  /** "status:count,..." of the gift sends this thread sent. */
+  statuses: string;
+}
+
+export interface WrkResult {
+  durationUs: number;
+  requests: number;
+  bytes: number;
+  errors: { connect: number; read: number; write: number; status: number; timeout: number };
+  latencyUs: { p50: number; p90: number; p99: number; max: number; mean: number };
+  threads: WrkThread[];
+}
+
+export interface WrkOptions {
+  url: string;
+  threads: number;
+  connections: number;
+  durationSec: number;
+  /** File name under scripts/load/wrk/. */
+  script: "report.lua" | "gift-send.lua";
+  scriptArgs?: string[];
+  /** Seconds before wrk gives up on a request (its outcome is then unknown). */
+  timeoutSec?: number;
+  /** Progress lines "P <thread> <answered> <accepted>" as they come. */
+  onProgress?(thread: number, answered: number, accepted: number): void;
+  /** Interrupt wrk once every thread printed "D" (scripts that send a fixed count). */
+  untilThreadsDone?: boolean;
+}
+
+export const WRK_DIR = join(import.meta.dir, "wrk");
+
+export async function runWrk(o: WrkOptions): Promise<WrkResult> {
+  if (!Bun.which("wrk")) throw new Error("wrk is not installed (apt-get install wrk)");
+  const args = [
+    "wrk", `-t${o.threads}`, `-c${Math.max(o.connections, o.threads)}`, `-d${o.durationSec}s`,
+    `--timeout`, `${o.timeoutSec ?? 30}s`, "-s", join(WRK_DIR, o.script), o.url,
+  ];
+  if (o.scriptArgs) args.push("--", ...o.scriptArgs);
+  const proc = Bun.spawn(args, { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  const doneThreads = new Set<number>();
+  let result: WrkResult | undefined;
+  let rest = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of proc.stdout) {
+    rest += decoder.decode(chunk, { stream: true });
+    let nl: number;
+    while ((nl = rest.indexOf("\n")) >= 0) {
+      const line = rest.slice(0, nl);
+      rest = rest.slice(nl + 1);
+      const f = line.split(" ");
+      if (f[0] === "P") o.onProgress?.(Number(f[1]), Number(f[2]), Number(f[3]));
+      else if (f[0] === "D") {
+        o.onProgress?.(Number(f[1]), Number(f[2]), Number(f[3]));
+        doneThreads.add(Number(f[1]));
+        // wrk prints its summary and runs done() on SIGINT.
+        if (o.untilThreadsDone && doneThreads.size === o.threads) proc.kill("SIGINT");
+      } else if (line.startsWith("R ")) result = JSON.parse(line.slice(2)) as WrkResult;
+    }
+  }
+  const code = await proc.exited;
+  if (!result) throw new Error(`wrk ended (${code}) without a report: ${await new Response(proc.stderr).text()}`);
+  return result;
+}
+
+/** Requests per second over the run. */
+export function wrkRate(r: WrkResult, requests = r.requests): number {
+  return requests / (r.durationUs / 1e6);
+}

@@ -100,7 +100,7 @@ try {
 }
 line.end();
 
-const file = writeResult("ceilings", { label: opts.label, params: { connections, seconds, threads, redisRequests, script: scriptPath }, http, redis: redisRows, failures });
+const file = writeResult("ceilings", { label: opts.label, params: { connections, seconds, threads, redisRequests, script: scriptPath, smoke: opts.smoke }, http, redis: redisRows, failures });
 console.log("ceilings (wrk, same machine, same run):");
 for (const r of http) console.log(`  ${r.target.padEnd(11)} c=${String(r.connections).padEnd(4)} ${String(r.rps).padStart(7)} req/s  p50 ${round(r.p50Ms, 2)} ms  p99 ${round(r.p99Ms, 2)} ms`);
 for (const r of redisRows) console.log(`  EVALSHA admitDebit -P ${String(r.pipeline).padEnd(2)} ${String(r.rps).padStart(7)} calls/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms`);

@@ -24,7 +24,7 @@ export const COMMON_OPTIONS = {
 
 export function parseCli<O extends ParseArgsConfig["options"]>(usage: string, options: O) {
   const { values } = parseArgs({ options: { ...COMMON_OPTIONS, ...options }, allowPositionals: false });
-  if (values.help) {
+  if ((values as { help?: boolean }).help) {
     console.log(usage);
     process.exit(0);
   }

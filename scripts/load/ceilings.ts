@@ -37,6 +37,8 @@ interface HttpRow {
   p50Ms: number;
   p99Ms: number;
   errors: number;
+  /** wrk's CPU use, % of one core. */
+  generatorCpu: number;
 }
 const http: HttpRow[] = [];
 const failures: string[] = [];
@@ -52,7 +54,7 @@ for (const [i, kind] of (["bun", "hono"] as const).entries()) {
       const r = await runWrk({ url: `http://127.0.0.1:${port}/`, threads, connections: c, durationSec: seconds, script: "report.lua" });
       const errors = r.errors.connect + r.errors.read + r.errors.write + r.errors.status + r.errors.timeout;
       if (errors > 0) failures.push(`${kind}-hello at ${c} connections: ${errors} errors ${JSON.stringify(r.errors)}`);
-      http.push({ target: `${kind}-hello`, connections: c, rps: Math.round(wrkRate(r)), p50Ms: r.latencyUs.p50 / 1000, p99Ms: r.latencyUs.p99 / 1000, errors });
+      http.push({ target: `${kind}-hello`, connections: c, rps: Math.round(wrkRate(r)), p50Ms: r.latencyUs.p50 / 1000, p99Ms: r.latencyUs.p99 / 1000, errors, generatorCpu: r.cpuPercent });
     }
   } finally {
     server.kill();
@@ -102,7 +104,7 @@ line.end();
 
 const file = writeResult("ceilings", { label: opts.label, params: { connections, seconds, threads, redisRequests, script: scriptPath, smoke: opts.smoke }, http, redis: redisRows, failures });
 console.log("ceilings (wrk, same machine, same run):");
-for (const r of http) console.log(`  ${r.target.padEnd(11)} c=${String(r.connections).padEnd(4)} ${String(r.rps).padStart(7)} req/s  p50 ${round(r.p50Ms, 2)} ms  p99 ${round(r.p99Ms, 2)} ms`);
+for (const r of http) console.log(`  ${r.target.padEnd(11)} c=${String(r.connections).padEnd(4)} ${String(r.rps).padStart(7)} req/s  p50 ${round(r.p50Ms, 2)} ms  p99 ${round(r.p99Ms, 2)} ms  (wrk ${r.generatorCpu}% CPU)`);
 for (const r of redisRows) console.log(`  EVALSHA admitDebit -P ${String(r.pipeline).padEnd(2)} ${String(r.rps).padStart(7)} calls/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms`);
 console.log(`  → ${file}`);
 for (const f of failures) console.error(`FAIL ${f}`);

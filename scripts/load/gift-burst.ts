@@ -217,6 +217,7 @@ async function run(): Promise<number> {
       unknown,
       statuses,
       wrkErrors: wrk.errors,
+      generatorCpuPercent: wrk.cpuPercent,
     },
     persistence: {
       backlogAtBurstEnd,
@@ -232,7 +233,7 @@ async function run(): Promise<number> {
   const file = writeResult("gift-burst", result);
 
   console.log(`gift-burst on ${target.profile} (${target.baseUrl}): ${gifts} sends by ${users} users, ${connections} connections`);
-  console.log(`  admission  ${result.admission.rps} req/s (${result.admission.acceptedRps} accepted/s), p50 ${result.admission.p50Ms} ms, p99 ${result.admission.p99Ms} ms; ${accepted} accepted, statuses ${JSON.stringify(statuses)}, ${unknown} unknown`);
+  console.log(`  admission  ${result.admission.rps} req/s (${result.admission.acceptedRps} accepted/s), p50 ${result.admission.p50Ms} ms, p99 ${result.admission.p99Ms} ms; ${accepted} accepted, statuses ${JSON.stringify(statuses)}, ${unknown} unknown; wrk used ${wrk.cpuPercent}% of a core`);
   console.log(`  persisted  backlog ${backlogAtBurstEnd} at burst end; all pushed ${drained ? `${result.persistence.untilPersistedSec} s after the burst began (${result.persistence.drainAfterBurstSec} s after it ended), ${result.persistence.persistedPerSec} gifts/s` : "NOT within the drain timeout"}`);
   console.log(`  money      debited ${debitedSends} sends, lost ${lost}, doubled ${doubled}; sample ${JSON.stringify(sampleStatuses)}; invariants ${invariants.ok === null ? "skipped" : invariants.ok ? "hold" : "VIOLATED"}`);
   if (result.peakRssMb !== undefined) console.log(`  server     peak RSS ${result.peakRssMb} MB`);

@@ -19,6 +19,8 @@ export interface WrkResult {
   errors: { connect: number; read: number; write: number; status: number; timeout: number };
   latencyUs: { p50: number; p90: number; p99: number; max: number; mean: number };
   threads: WrkThread[];
+  /** wrk's own CPU time over its run, in % of one core: is the generator keeping off the server? */
+  cpuPercent: number;
 }
 
 export interface WrkOptions {
@@ -48,7 +50,7 @@ export async function runWrk(o: WrkOptions): Promise<WrkResult> {
   if (o.scriptArgs) args.push("--", ...o.scriptArgs);
   const proc = Bun.spawn(args, { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
   const doneThreads = new Set<number>();
-  let result: WrkResult | undefined;
+  let result: Omit<WrkResult, "cpuPercent"> | undefined;
   let rest = "";
   const decoder = new TextDecoder();
   for await (const chunk of proc.stdout) {
@@ -64,12 +66,13 @@ export async function runWrk(o: WrkOptions): Promise<WrkResult> {
         doneThreads.add(Number(f[1]));
         // wrk prints its summary and runs done() on SIGINT.
         if (o.untilThreadsDone && doneThreads.size === o.threads) proc.kill("SIGINT");
-      } else if (line.startsWith("R ")) result = JSON.parse(line.slice(2)) as WrkResult;
+      } else if (line.startsWith("R ")) result = JSON.parse(line.slice(2)) as Omit<WrkResult, "cpuPercent">;
     }
   }
   const code = await proc.exited;
   if (!result) throw new Error(`wrk ended (${code}) without a report: ${await new Response(proc.stderr).text()}`);
-  return result;
+  const cpuUs = Number(proc.resourceUsage()?.cpuTime.total ?? 0);
+  return { ...result, cpuPercent: Math.round((cpuUs / result.durationUs) * 100) };
 }
 
 /** Requests per second over the run. */

@@ -12,11 +12,10 @@
 // run is reported so a reader can tell whether the client kept up.
 // Exit 1 when any socket missed an accepted send's effect (lost > 0) after the
 // drain timeout. --plant-loss expects one effect nobody sent, to show it fails.
-import { openTarget } from "./deployment.ts";
-import { createOvationClient, freshUserBase, giftRequestId, mapConcurrent } from "./ovation.ts";
-import { intOption, LatencyHistogram, parseCli, progress, round, writeResult } from "./report.ts";
+import { giftRequestId, mapConcurrent } from "./ovation.ts";
+import { intOption, LatencyHistogram, parseCli, round, writeResult } from "./report.ts";
+import { runSession } from "./session.ts";
 
-const GIFT_ID = 24;
 const SETUP_CONCURRENCY = 16;
 const CONNECT_CONCURRENCY = 64;
 const TICK_MS = 10;
@@ -36,36 +35,9 @@ const senderCount = intOption("senders", opts.senders ?? (opts.smoke ? 5 : 100),
 const drainTimeoutSec = intOption("drain-timeout", opts["drain-timeout"] ?? (opts.smoke ? 30 : 60), 1);
 const sends = rate * seconds;
 
-const target = await openTarget({
-  url: opts.url,
-  spawn: opts.spawn,
-  port: intOption("port", opts.port, 1),
-  mysqlUrl: opts["mysql-url"],
-  redisUrl: opts["redis-url"],
-});
-const line = progress();
-let exitCode = 1;
-try {
-  exitCode = await run();
-} finally {
-  line.end();
-  await target.stop();
-}
-process.exit(exitCode);
-
-async function run(): Promise<number> {
-  const api = createOvationClient(target);
-  const runId = `f${Date.now().toString(36)}`;
-  const userBase = freshUserBase();
-  const senderIds = Array.from({ length: senderCount }, (_, i) => userBase + i);
-  const viewerIds = Array.from({ length: socketCount }, (_, i) => userBase + senderCount + i);
-  const anchorId = userBase + senderCount + socketCount;
-  const adminToken = await api.token(anchorId + 1, "admin");
-  const anchorToken = await api.token(anchorId, "anchor");
-
-  // --- setup: gift, room, senders with coins ---
-  const price = await api.giftPrice(GIFT_ID, adminToken);
-  const roomId = await api.startRoom(anchorToken, `fanout ${runId}`);
+await runSession(opts, "f", async ({ target, api, line, runId, adminToken, roomId, price, freshUsers, send, warmUp }) => {
+  const senderIds = freshUsers(senderCount);
+  const viewerIds = freshUsers(socketCount);
   const senderTokens = await mapConcurrent(senderIds, SETUP_CONCURRENCY, (id) => api.token(id, "viewer"));
   const perSender = (Math.ceil(sends / senderCount) + 1) * price;
   await mapConcurrent(senderIds, SETUP_CONCURRENCY, (id, i) => api.grant(adminToken, id, perSender, `${runId}-grant-${i}`));
@@ -109,15 +81,8 @@ async function run(): Promise<number> {
     if (opened % 100 === 0) line.update(`setup: ${opened}/${socketCount} sockets in room ${roomId}`);
   });
 
-  // --- warm-up: one effect reaches every socket before the clock starts ---
-  const warm = await api.call("POST", "/api/gifts/send", senderTokens[0], { giftId: GIFT_ID, roomId, receiverId: anchorId, requestId: `${runId}-warm` });
-  if (warm.status !== 202) throw new Error(`warm-up send answered ${warm.status} ${warm.msg}`);
-  const warmStart = performance.now();
-  while (warmCount < socketCount) {
-    if (performance.now() - warmStart > 120_000) throw new Error(`the warm-up effect reached ${warmCount}/${socketCount} sockets in 120 s`);
-    line.update(`warm-up: the first effect reached ${warmCount}/${socketCount} sockets`);
-    await Bun.sleep(50);
-  }
+  // One effect reaches every socket before the clock starts.
+  await warmUp(senderTokens[0]!, () => warmCount === socketCount, () => `the first effect reached ${warmCount}/${socketCount} sockets`);
 
   // --- sending at a fixed rate, open loop ---
   const accepted = new Uint8Array(sends);
@@ -132,9 +97,7 @@ async function run(): Promise<number> {
       const k = sent;
       sentAt[k] = performance.now();
       inFlight.push(
-        api
-          .call("POST", "/api/gifts/send", senderTokens[k % senderCount], { giftId: GIFT_ID, roomId, receiverId: anchorId, requestId: `${runId}-${k}` })
-          .then((r) => {
+        send(senderTokens[k % senderCount]!, `${runId}-${k}`).then((r) => {
             statuses[r.status] = (statuses[r.status] ?? 0) + 1;
             if (r.status === 202) accepted[k] = 1;
           }),
@@ -158,7 +121,6 @@ async function run(): Promise<number> {
   const cpu = process.cpuUsage(cpuStart);
   const wallSec = (Math.max(lastDeliveryAt, sendEnd) - start) / 1000;
   for (const ws of sockets) ws.close();
-  await api.closeRoom(anchorToken, roomId);
   line.end();
 
   // A socket may only hold effects of accepted sends, and must hold them all.
@@ -203,4 +165,4 @@ async function run(): Promise<number> {
   console.log(`  → ${file}`);
   for (const f of failures) console.error(`FAIL ${f}`);
   return failures.length === 0 ? 0 : 1;
-}
+});

@@ -24,12 +24,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openTarget } from "./deployment.ts";
-import { createOvationClient, freshUserBase, giftRequestId, mapConcurrent, runInvariantChecker } from "./ovation.ts";
-import { intOption, parseCli, progress, round, writeResult } from "./report.ts";
+import { giftRequestId, mapConcurrent, runInvariantChecker } from "./ovation.ts";
+import { GIFT_ID, runSession } from "./session.ts";
+import { intOption, parseCli, round, writeResult } from "./report.ts";
 import { runWrk, wrkRate } from "./wrk.ts";
 
-const GIFT_ID = 24;
 const SETUP_CONCURRENCY = 16;
 const USAGE = "bun run scripts/load/gift-burst.ts [--url URL | --spawn embedded|cluster] [--users 10000] [--gifts 100000] [--connections 64] [--threads 1] [--drain-timeout 300] [--sample 200] [--smoke] [--plant-loss] [--no-invariants] [--label text]";
 const opts = parseCli(USAGE, {
@@ -48,37 +47,11 @@ const threads = intOption("threads", opts.threads, 1);
 const drainTimeoutSec = intOption("drain-timeout", opts["drain-timeout"] ?? (opts.smoke ? 60 : 300), 1);
 const sampleSize = Math.min(gifts, intOption("sample", opts.sample ?? (opts.smoke ? 50 : 200), 0));
 
-const target = await openTarget({
-  url: opts.url,
-  spawn: opts.spawn,
-  port: intOption("port", opts.port, 1),
-  mysqlUrl: opts["mysql-url"],
-  redisUrl: opts["redis-url"],
-});
 const tmp = mkdtempSync(join(tmpdir(), "ovation-burst-"));
-const line = progress();
-let exitCode = 1;
-try {
-  exitCode = await run();
-} finally {
-  line.end();
-  rmSync(tmp, { recursive: true, force: true });
-  await target.stop();
-}
-process.exit(exitCode);
-
-async function run(): Promise<number> {
-  const api = createOvationClient(target);
-  const runId = `b${Date.now().toString(36)}`;
-  const userBase = freshUserBase();
-  const senderIds = Array.from({ length: users }, (_, i) => userBase + i);
-  const anchorId = userBase + users;
-  const adminToken = await api.token(userBase + users + 1, "admin");
-  const anchorToken = await api.token(anchorId, "anchor");
-
-  // --- setup: gift, room, tokens, coins ---
-  const price = await api.giftPrice(GIFT_ID, adminToken);
-  const roomId = await api.startRoom(anchorToken, `gift-burst ${runId}`);
+process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
+await runSession(opts, "b", async ({ target, api, line, runId, anchorId, adminToken, anchorToken, roomId, price, freshUsers, warmUp }) => {
+  const senderIds = freshUsers(users);
+  // --- setup: tokens, coins ---
   line.update(`setup: ${users} tokens …`);
   const tokens = await mapConcurrent(senderIds, SETUP_CONCURRENCY, (id) => api.token(id, "viewer"));
   const tokensFile = join(tmp, "tokens.txt");
@@ -111,15 +84,7 @@ async function run(): Promise<number> {
     }
   });
 
-  // --- warm-up: one send end to end, so the burst does not time consumers joining ---
-  const warm = await api.call("POST", "/api/gifts/send", tokens[0], { giftId: GIFT_ID, roomId, receiverId: anchorId, requestId: `${runId}-warm` });
-  if (warm.status !== 202) throw new Error(`warm-up send answered ${warm.status} ${warm.msg}`);
-  const warmStart = performance.now();
-  while (!warmPushed) {
-    if (performance.now() - warmStart > 120_000) throw new Error("the warm-up send's effect did not arrive within 120 s");
-    line.update(`warm-up: waiting for the first effect (${round((performance.now() - warmStart) / 1000)} s)`);
-    await Bun.sleep(50);
-  }
+  await warmUp(tokens[0]!, () => warmPushed, () => "waiting for the first effect");
 
   // --- the burst ---
   const answered = new Map<number, number>();
@@ -187,7 +152,6 @@ async function run(): Promise<number> {
     line.update("check: invariant checker …");
     invariants = await runInvariantChecker(target);
   }
-  await api.closeRoom(anchorToken, roomId);
   line.end();
 
   const burstSec = (burstEnd - burstStart) / 1000;
@@ -240,4 +204,4 @@ async function run(): Promise<number> {
   console.log(`  → ${file}`);
   for (const f of failures) console.error(`FAIL ${f}`);
   return failures.length === 0 ? 0 : 1;
-}
+});

@@ -65,12 +65,12 @@ function panel(ox: number, title: string, unit: string, pick: (p: Point) => numb
   const sy = (y: number) => M.t + (1 - (log(Math.max(y, y0)) - log(y0)) / (log(y1) - log(y0))) * (H - M.t - M.b);
   const out = [`<text x="${ox + W / 2}" y="18" text-anchor="middle" font-weight="bold">${title}</text>`];
   for (let e = log(y0); e <= log(y1); e++) {
-    const y = sy(10 ** e);
+    const y = sy(10 ** e).toFixed(1);
     out.push(`<line x1="${ox + M.l}" x2="${ox + W - M.r}" y1="${y}" y2="${y}" stroke="#ddd"/>`);
-    out.push(`<text x="${ox + M.l - 5}" y="${y + 4}" text-anchor="end">${(10 ** e).toLocaleString("en")}</text>`);
+    out.push(`<text x="${ox + M.l - 5}" y="${Number(y) + 4}" text-anchor="end">${(10 ** e).toLocaleString("en")}</text>`);
   }
   for (const x of [...new Set(allX)]) {
-    out.push(`<text x="${sx(x)}" y="${H - M.b + 15}" text-anchor="middle">${x}</text>`);
+    out.push(`<text x="${sx(x).toFixed(1)}" y="${H - M.b + 15}" text-anchor="middle">${x}</text>`);
   }
   out.push(`<text x="${ox + (W + M.l) / 2}" y="${H - 5}" text-anchor="middle">connections</text>`);
   out.push(`<text x="${ox + 12}" y="${H / 2}" transform="rotate(-90 ${ox + 12} ${H / 2})" text-anchor="middle">${unit}</text>`);

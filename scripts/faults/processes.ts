@@ -1,0 +1,238 @@
+// The processes a fault scenario owns and breaks: a private redis-server, a
+// Kafka broker (librdkafka's mock cluster through kcat) and Ovation servers
+// (`bun run src/main.ts`, cluster profile). Each is a real OS process started
+// here and killed here by its own pid; nothing shared is ever touched.
+import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createServer, Socket, type AddressInfo } from "node:net";
+
+/**
+ * Ports of this suite: 18300-18399, in five slots of 20 so runs can go side
+ * by side: slot n has its redis-server on 18300+20n+1 and its server on
+ * 18300+20n+10.
+ */
+export const FAULT_SLOTS = 5;
+export function faultPorts(slot: number): { redis: number; server: number } {
+  const base = 18300 + 20 * slot;
+  return { redis: base + 1, server: base + 10 };
+}
+
+/** Two ports the system has free right now (for runs that cannot own a slot, like CI on a shared machine). */
+export async function freePorts(): Promise<{ redis: number; server: number }> {
+  const one = () =>
+    new Promise<number>((resolve, reject) => {
+      const srv = createServer();
+      srv.once("error", reject);
+      srv.listen(0, "127.0.0.1", () => {
+        const { port } = srv.address() as AddressInfo;
+        srv.close(() => resolve(port));
+      });
+    });
+  return { redis: await one(), server: await one() };
+}
+
+const REPO_ROOT = join(import.meta.dir, "..", "..");
+
+export function scratchDir(): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), "ovation-faults-"));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+function portOpen(port: number, timeoutMs = 300): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = new Socket();
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(timeoutMs);
+    s.once("connect", () => done(true));
+    s.once("timeout", () => done(false));
+    s.once("error", () => done(false));
+    s.connect(port, "127.0.0.1");
+  });
+}
+
+/** Polls `f` until it is true; false when `timeoutMs` ran out first. */
+export async function waitFor(f: () => Promise<boolean> | boolean, timeoutMs: number, stepMs = 50): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await f()) return true;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) return false;
+    await Bun.sleep(stepMs);
+  }
+}
+
+async function waitExit(proc: ReturnType<typeof Bun.spawn>): Promise<void> {
+  await proc.exited;
+}
+
+// ---------------------------------------------------------------- Redis ---
+
+/** A redis-server of our own: killed, flushed, stopped and restarted at will. */
+export class PrivateRedis {
+  private proc: ReturnType<typeof Bun.spawn> | undefined;
+  constructor(readonly port: number, private readonly dir: string) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    if (await portOpen(this.port)) throw new Error(`port ${this.port} is already in use; another fault run?`);
+    // RDB only on an explicit SHUTDOWN SAVE, so `stop()` keeps the data and
+    // a restart finds it again, as a real Redis restart with persistence does.
+    this.proc = Bun.spawn(
+      ["redis-server", "--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", this.dir, "--logfile", join(this.dir, "redis.log")],
+      { stdio: ["ignore", "ignore", "ignore"] },
+    );
+    if (!(await waitFor(() => this.cli("PING").then((r) => r === "PONG"), 10_000))) throw new Error("private redis-server did not start");
+  }
+
+  async cli(...args: string[]): Promise<string> {
+    const p = Bun.spawn(["redis-cli", "-p", String(this.port), ...args], { stdout: "pipe", stderr: "pipe" });
+    const out = await new Response(p.stdout).text();
+    await p.exited;
+    return out.trim();
+  }
+
+  async flushAll(): Promise<void> {
+    const r = await this.cli("FLUSHALL");
+    if (r !== "OK") throw new Error(`FLUSHALL answered ${r}`);
+  }
+
+  /** Saves its data and exits (connections refused until start()). */
+  async stop(): Promise<void> {
+    await this.cli("SHUTDOWN", "SAVE");
+    if (this.proc) await waitExit(this.proc);
+    this.proc = undefined;
+  }
+
+  async kill(): Promise<void> {
+    if (!this.proc) return;
+    this.proc.kill("SIGKILL");
+    await waitExit(this.proc);
+    this.proc = undefined;
+  }
+}
+
+// --------------------------------------------------------------- Kafka ---
+
+/**
+ * librdkafka's mock cluster, through kcat. It keeps everything in memory: a
+ * killed broker loses every topic, offset and group, and a new one listens on
+ * new (random) ports, so the servers must be pointed at it again.
+ */
+export class MockBroker {
+  private proc: ReturnType<typeof Bun.spawn> | undefined;
+  bootstrap = "";
+
+  async start(): Promise<string> {
+    const proc = Bun.spawn(["kcat", "-X", "test.mock.num.brokers=1", "-b", "mock:1", "-C", "-t", "__ovation_faults_probe", "-d", "mock", "-q"], {
+      stdin: "ignore",
+      stdout: "ignore",
+      stderr: "pipe",
+    });
+    this.proc = proc;
+    const reader = proc.stderr.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value);
+      const m = /bootstrap\.servers=([0-9.:,]+)/.exec(text);
+      if (m) {
+        // Keep draining kcat's debug output so its pipe never fills up.
+        void (async () => {
+          while (!(await reader.read()).done);
+        })();
+        this.bootstrap = m[1]!;
+        return this.bootstrap;
+      }
+    }
+    proc.kill("SIGKILL");
+    throw new Error("kcat did not print the mock cluster's bootstrap servers");
+  }
+
+  async kill(): Promise<void> {
+    if (!this.proc) return;
+    this.proc.kill("SIGKILL");
+    await waitExit(this.proc);
+    this.proc = undefined;
+  }
+}
+
+// -------------------------------------------------------------- Ovation ---
+
+/** One Ovation server process, as an operator runs it: `bun run src/main.ts`. */
+export class OvationServer {
+  private proc: ReturnType<typeof Bun.spawn> | undefined;
+  private starts = 0;
+  constructor(
+    readonly port: number,
+    private env: Record<string, string>,
+    private readonly logDir: string,
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  setEnv(changes: Record<string, string>): void {
+    this.env = { ...this.env, ...changes };
+  }
+
+  /** Starts the process and returns the ms until its port answers /healthz 200 (throws after `timeoutMs`). */
+  async start(timeoutMs = 180_000): Promise<number> {
+    if (await portOpen(this.port)) throw new Error(`port ${this.port} is already in use; another fault run?`);
+    this.starts += 1;
+    const out = createWriteStream(join(this.logDir, `server-${this.port}-${this.starts}.log`));
+    const began = performance.now();
+    const proc = Bun.spawn([process.execPath, "run", "src/main.ts"], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...this.env, PORT: String(this.port), HOST: "127.0.0.1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.proc = proc;
+    for (const stream of [proc.stdout, proc.stderr]) {
+      void (async () => {
+        for await (const chunk of stream) out.write(chunk);
+      })();
+    }
+    let exited = false;
+    void proc.exited.then(() => (exited = true));
+    const up = await waitFor(async () => {
+      if (exited) throw new Error("exited");
+      const res = await fetch(`${this.url}/healthz`, { signal: AbortSignal.timeout(1000) });
+      return res.status === 200;
+    }, timeoutMs);
+    if (exited) throw new Error(`server on port ${this.port} exited during start-up; see ${this.logDir}`);
+    if (!up) throw new Error(`server on port ${this.port} did not answer /healthz within ${timeoutMs} ms; see ${this.logDir}`);
+    return performance.now() - began;
+  }
+
+  async kill9(): Promise<void> {
+    if (!this.proc) return;
+    this.proc.kill("SIGKILL");
+    await waitExit(this.proc);
+    this.proc = undefined;
+  }
+
+  /** SIGTERM and wait for the drain; SIGKILL if it does not end within `graceMs`. */
+  async stop(graceMs = 20_000): Promise<void> {
+    const proc = this.proc;
+    if (!proc) return;
+    proc.kill("SIGTERM");
+    const ended = await Promise.race([proc.exited.then(() => true), Bun.sleep(graceMs).then(() => false)]);
+    if (!ended) proc.kill("SIGKILL");
+    await waitExit(proc);
+    this.proc = undefined;
+  }
+}

@@ -1,0 +1,34 @@
+// What a fault scenario is: a step that breaks the rig while traffic runs and
+// reports what it saw; the runner (run.ts) then does the quiescent check.
+import type { Answer } from "./traffic.ts";
+import type { Rig } from "./rig.ts";
+
+export interface ScenarioOptions {
+  /** Gift sends in the burst. */
+  sends: number;
+  users: number;
+  /** Sends in flight at once. */
+  concurrency: number;
+  /** Bound on the wait for quiescence after the traffic stops. */
+  settleSec: number;
+  /** How long a stopped store stays down. */
+  outageSec: number;
+}
+
+export interface ScenarioResult {
+  /** Scenario-specific counts, printed with the quiescent ones. */
+  counts: Record<string, unknown>;
+  /** Scenario-specific violations (the quiescent check adds its own). */
+  violations: string[];
+  /** Answers that promise the client its send was not executed; default: any answer but 202. */
+  notExecutedAnswers?: (a: Answer) => boolean;
+}
+
+export interface Scenario {
+  name: string;
+  summary: string;
+  run(rig: Rig, opts: ScenarioOptions): Promise<ScenarioResult>;
+}
+
+/** A client's patience for one send in a burst. */
+export const CLIENT_TIMEOUT_MS = 20_000;

@@ -6,13 +6,20 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { clusterAvailable } from "../../test/services.ts";
 
-const SMOKES: { scenario: string; args: string[] }[] = [{ scenario: "flush-redis", args: ["--sends", "300", "--users", "10", "--settle-sec", "60"] }];
+const SMOKES: { scenario: string; args: string[]; needs: string[] }[] = [
+  { scenario: "flush-redis", args: ["--sends", "300", "--users", "10", "--settle-sec", "60"], needs: ["redis-server"] },
+  {
+    scenario: "crash-database",
+    args: ["--sends", "300", "--users", "10", "--settle-sec", "60", "--outage-sec", "5"],
+    needs: ["redis-server", "mariadb-install-db", "mariadbd"],
+  },
+];
 
 const RUN_TIMEOUT_MS = 150_000;
 
-describe.skipIf(!clusterAvailable() || !Bun.which("redis-server"))("fault suite smoke (cluster profile)", () => {
-  for (const { scenario, args } of SMOKES) {
-    test(
+describe.skipIf(!clusterAvailable())("fault suite smoke (cluster profile)", () => {
+  for (const { scenario, args, needs } of SMOKES) {
+    test.skipIf(!needs.every((bin) => Bun.which(bin)))(
       `${scenario}: every accepted send ends once, no coins held, invariants hold`,
       async () => {
         const p = Bun.spawn([process.execPath, "run", join(import.meta.dir, "run.ts"), scenario, ...args, "--slot", "free"], {

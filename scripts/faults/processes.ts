@@ -9,17 +9,23 @@ import { createServer, Socket, type AddressInfo } from "node:net";
 
 /**
  * Ports of this suite: 18300-18399, in five slots of 20 so runs can go side
- * by side: slot n has its redis-server on 18300+20n+1 and its server on
- * 18300+20n+10.
+ * by side: slot n has its redis-server on 18300+20n+1, its private mariadbd
+ * (when a scenario wants one) on 18300+20n+5 and its server on 18300+20n+10.
  */
 export const FAULT_SLOTS = 5;
-export function faultPorts(slot: number): { redis: number; server: number } {
+export interface FaultPorts {
+  redis: number;
+  mariadb: number;
+  server: number;
+}
+
+export function faultPorts(slot: number): FaultPorts {
   const base = 18300 + 20 * slot;
-  return { redis: base + 1, server: base + 10 };
+  return { redis: base + 1, mariadb: base + 5, server: base + 10 };
 }
 
 /** Two ports the system has free right now (for runs that cannot own a slot, like CI on a shared machine). */
-export async function freePorts(): Promise<{ redis: number; server: number }> {
+export async function freePorts(): Promise<FaultPorts> {
   const one = () =>
     new Promise<number>((resolve, reject) => {
       const srv = createServer();
@@ -29,7 +35,7 @@ export async function freePorts(): Promise<{ redis: number; server: number }> {
         srv.close(() => resolve(port));
       });
     });
-  return { redis: await one(), server: await one() };
+  return { redis: await one(), mariadb: await one(), server: await one() };
 }
 
 const REPO_ROOT = join(import.meta.dir, "..", "..");
@@ -114,6 +120,62 @@ export class PrivateRedis {
   }
 
   async kill(): Promise<void> {
+    if (!this.proc) return;
+    this.proc.kill("SIGKILL");
+    await waitExit(this.proc);
+    this.proc = undefined;
+  }
+}
+
+// ------------------------------------------------------------- MariaDB ---
+
+/**
+ * A mariadbd of our own (mariadb-install-db into the scratch directory, root
+ * without a password on 127.0.0.1:port), so a scenario may crash and restart
+ * the database without touching the shared one.
+ */
+export class PrivateMariadb {
+  private proc: ReturnType<typeof Bun.spawn> | undefined;
+  private installed = false;
+  private starts = 0;
+  constructor(readonly port: number, private readonly dir: string) {}
+
+  get url(): string {
+    return `mysql://root@127.0.0.1:${this.port}/`;
+  }
+
+  async start(): Promise<void> {
+    if (await portOpen(this.port)) throw new Error(`port ${this.port} is already in use; another fault run?`);
+    const data = join(this.dir, "mariadb");
+    if (!this.installed) {
+      const install = Bun.spawn(["mariadb-install-db", "--no-defaults", `--datadir=${data}`, "--auth-root-authentication-method=normal", "--skip-test-db"], {
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      const err = await new Response(install.stderr).text();
+      if ((await install.exited) !== 0) throw new Error(`mariadb-install-db failed: ${err.trim().split("\n").slice(-3).join(" | ")}`);
+      this.installed = true;
+    }
+    this.starts += 1;
+    this.proc = Bun.spawn(
+      [
+        "mariadbd",
+        "--no-defaults",
+        `--datadir=${data}`,
+        `--port=${this.port}`,
+        "--bind-address=127.0.0.1",
+        `--socket=${join(this.dir, "mariadb.sock")}`,
+        "--user=root",
+        "--skip-log-bin",
+        "--innodb-buffer-pool-size=64M",
+        `--log-error=${join(this.dir, `mariadb-${this.starts}.log`)}`,
+      ],
+      { stdio: ["ignore", "ignore", "ignore"] },
+    );
+    if (!(await waitFor(() => portOpen(this.port), 60_000, 200))) throw new Error(`private mariadbd did not listen on ${this.port}; see ${this.dir}`);
+  }
+
+  /** A crash: no clean shutdown, InnoDB recovers at the next start. */
+  async kill9(): Promise<void> {
     if (!this.proc) return;
     this.proc.kill("SIGKILL");
     await waitExit(this.proc);

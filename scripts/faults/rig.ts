@@ -1,16 +1,19 @@
 // One fault scenario's deployment: its own database (on the MariaDB server of
-// OVATION_FAULTS_MYSQL_URL, default the local one), its own redis-server, its
+// OVATION_FAULTS_MYSQL_URL, default the local one, or on a private mariadbd
+// when the scenario breaks the database), its own redis-server, its
 // own Kafka broker and one Ovation server on the cluster profile with the demo
 // data, plus the traffic that drives it. close() stops every process it
 // started and drops the database (unless kept).
 import { createConnection } from "mysql2/promise";
-import { faultPorts, freePorts, MockBroker, OvationServer, PrivateRedis, scratchDir } from "./processes.ts";
+import { faultPorts, freePorts, MockBroker, OvationServer, PrivateMariadb, PrivateRedis, scratchDir } from "./processes.ts";
 import { Traffic, log } from "./traffic.ts";
 
 export interface Rig {
   runId: string;
   env: Record<string, string>;
   redis: PrivateRedis;
+  /** Only when the scenario asked for a private database. */
+  mariadb: PrivateMariadb | undefined;
   broker: MockBroker;
   server: OvationServer;
   traffic: Traffic;
@@ -22,13 +25,15 @@ export interface Rig {
 }
 
 /** `slot`: a port slot of this suite (faultPorts), or "free" for ports the system picks. */
-export async function createRig(opts: { users: number; slot: number | "free" }): Promise<Rig> {
+export async function createRig(opts: { users: number; slot: number | "free"; privateDatabase?: boolean }): Promise<Rig> {
   const ports = opts.slot === "free" ? await freePorts() : faultPorts(opts.slot);
   const runId = `f${Date.now().toString(36)}`;
   const scratch = scratchDir();
   const redis = new PrivateRedis(ports.redis, scratch.path);
   const broker = new MockBroker();
-  const mysqlBase = process.env.OVATION_FAULTS_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/";
+  const mariadb = opts.privateDatabase ? new PrivateMariadb(ports.mariadb, scratch.path) : undefined;
+  await mariadb?.start();
+  const mysqlBase = mariadb?.url ?? process.env.OVATION_FAULTS_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/";
   const dbName = `ovation_faults_${runId}`;
   const admin = await createConnection(mysqlBase);
   await admin.query(`CREATE DATABASE \`${dbName}\` CHARACTER SET utf8mb4`);
@@ -58,6 +63,7 @@ export async function createRig(opts: { users: number; slot: number | "free" }):
     runId,
     env,
     redis,
+    mariadb,
     broker,
     server,
     traffic,
@@ -73,12 +79,17 @@ export async function createRig(opts: { users: number; slot: number | "free" }):
       await broker.kill();
       await redis.kill();
       if (keep) {
+        await mariadb?.kill9();
         log(`kept database ${dbName} and ${scratch.path}`);
         return;
       }
-      const c = await createConnection(mysqlBase);
-      await c.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
-      await c.end();
+      if (mariadb) {
+        await mariadb.kill9();
+      } else {
+        const c = await createConnection(mysqlBase);
+        await c.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
+        await c.end();
+      }
       scratch.remove();
     },
   };

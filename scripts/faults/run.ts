@@ -18,8 +18,9 @@ import { killServer } from "./scenarios/kill-server.ts";
 import { replaceBroker } from "./scenarios/replace-broker.ts";
 import { stopRedis } from "./scenarios/stop-redis.ts";
 import { stopServer } from "./scenarios/stop-server.ts";
+import { crashDatabase } from "./scenarios/crash-database.ts";
 
-export const SCENARIOS: Scenario[] = [killServer, stopServer, replaceBroker, flushRedis, stopRedis];
+export const SCENARIOS: Scenario[] = [killServer, stopServer, replaceBroker, flushRedis, stopRedis, crashDatabase];
 
 const DEFAULTS: ScenarioOptions = { sends: 2000, users: 20, concurrency: 50, settleSec: 120, outageSec: 30 };
 
@@ -65,7 +66,7 @@ const opts: ScenarioOptions = {
 log(`scenario ${scenario.name}: ${scenario.summary} (${JSON.stringify(opts)})`);
 const slot = values.slot === undefined ? 0 : values.slot === "free" ? "free" : Number(values.slot);
 if (slot !== "free" && !(Number.isInteger(slot) && slot >= 0 && slot < FAULT_SLOTS)) usage();
-const rig = await createRig({ users: opts.users, slot });
+const rig = await createRig({ users: opts.users, slot, privateDatabase: scenario.privateDatabase });
 let violations: string[] = [];
 try {
   const result = await scenario.run(rig, opts);

@@ -27,6 +27,8 @@ export interface ScenarioResult {
 export interface Scenario {
   name: string;
   summary: string;
+  /** Run on a private mariadbd the scenario may crash (never on the shared one). */
+  privateDatabase?: boolean;
   run(rig: Rig, opts: ScenarioOptions): Promise<ScenarioResult>;
 }
 

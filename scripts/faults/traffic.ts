@@ -136,6 +136,17 @@ export class Traffic {
     return done;
   }
 
+  /** `perSec` new sends every second for `seconds` (while a store is down), then waits for their answers. */
+  async trickle(seconds: number, perSec: number, timeoutMs: number): Promise<SendRecord[]> {
+    const sent: Promise<SendRecord>[] = [];
+    const until = Date.now() + seconds * 1000;
+    while (Date.now() < until) {
+      for (let i = 0; i < perSec; i++) sent.push(this.send(timeoutMs));
+      await Bun.sleep(1000);
+    }
+    return Promise.all(sent);
+  }
+
   /** A client retry, same requestId, of every send that got no answer at all. */
   async retryUnanswered(timeoutMs: number, which: Answer[] = ["network"]): Promise<number> {
     const again = [...this.sends.values()].filter((s) => which.includes(s.answer));

@@ -4,14 +4,14 @@
 // whether its client got an answer or gave up; after the restart sends must
 // be accepted again.
 import { ErrorCodes } from "../../../src/lib/errors.ts";
-import { countAnswers, log, type SendRecord } from "../traffic.ts";
+import { countAnswers, log } from "../traffic.ts";
 import { CLIENT_TIMEOUT_MS, type Scenario } from "../scenario.ts";
 
 /** The contract: a store outage is answered, fast. */
 const OUTAGE_ANSWER_MS = 2_000;
 /** A client waiting this long for an answer has given up. */
-const OUTAGE_CLIENT_TIMEOUT_MS = 5_000;
-const OUTAGE_SENDS_PER_SEC = 10;
+export const OUTAGE_CLIENT_TIMEOUT_MS = 5_000;
+export const OUTAGE_SENDS_PER_SEC = 10;
 const UNAVAILABLE_STATUS = ErrorCodes.UNAVAILABLE[1];
 
 export const stopRedis: Scenario = {
@@ -22,13 +22,7 @@ export const stopRedis: Scenario = {
     await rig.traffic.burst({ count: half, concurrency: opts.concurrency, timeoutMs: CLIENT_TIMEOUT_MS });
     await rig.redis.stop();
     log(`redis stopped for ${opts.outageSec} s`);
-    const during: Promise<SendRecord>[] = [];
-    const until = Date.now() + opts.outageSec * 1000;
-    while (Date.now() < until) {
-      for (let i = 0; i < OUTAGE_SENDS_PER_SEC; i++) during.push(rig.traffic.send(OUTAGE_CLIENT_TIMEOUT_MS));
-      await Bun.sleep(1000);
-    }
-    const outage = await Promise.all(during);
+    const outage = await rig.traffic.trickle(opts.outageSec, OUTAGE_SENDS_PER_SEC, OUTAGE_CLIENT_TIMEOUT_MS);
     await rig.redis.start();
     log("redis back");
     const recoveryStart = rig.traffic.sends.size;

@@ -4,6 +4,7 @@
 // Kafka from OVATION_TEST_KAFKA_BROKERS or librdkafka's mock cluster started
 // through `kcat`. With OVATION_REQUIRE_SERVICES=1 a missing one fails the run.
 import { createConnection } from "mysql2/promise";
+import { Socket } from "node:net";
 import type { Profile } from "../src/config.ts";
 
 export interface Services {
@@ -21,6 +22,22 @@ export function services(): Services {
 
 export function setServices(s: Services): void {
   g.__ovationServices = s;
+}
+
+/** Whether something accepts TCP connections on host:port. */
+export function reachable(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = new Socket();
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(timeoutMs);
+    s.once("connect", () => done(true));
+    s.once("timeout", () => done(false));
+    s.once("error", () => done(false));
+    s.connect(port, host);
+  });
 }
 
 export function clusterAvailable(): boolean {

@@ -5,7 +5,9 @@
 import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createServer, Socket, type AddressInfo } from "node:net";
+import { createServer, type AddressInfo } from "node:net";
+import { reachable } from "../../test/services.ts";
+import { startMockKafka, type MockKafka } from "../../test/mock-kafka.ts";
 
 /**
  * Ports of this suite: 18300-18399, in five slots of 20 so runs can go side
@@ -45,21 +47,6 @@ export function scratchDir(): { path: string; remove(): void } {
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-function portOpen(port: number, timeoutMs = 300): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = new Socket();
-    const done = (ok: boolean) => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.setTimeout(timeoutMs);
-    s.once("connect", () => done(true));
-    s.once("timeout", () => done(false));
-    s.once("error", () => done(false));
-    s.connect(port, "127.0.0.1");
-  });
-}
-
 /** Polls `f` until it is true; false when `timeoutMs` ran out first. */
 export async function waitFor(f: () => Promise<boolean> | boolean, timeoutMs: number, stepMs = 50): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -78,19 +65,33 @@ async function waitExit(proc: ReturnType<typeof Bun.spawn>): Promise<void> {
   await proc.exited;
 }
 
+/** A process started here, killed only by its own pid. */
+class OwnedProcess {
+  protected proc: ReturnType<typeof Bun.spawn> | undefined;
+
+  /** SIGKILL: no clean shutdown of any kind. Resolves when the process is gone. */
+  async kill9(): Promise<void> {
+    if (!this.proc) return;
+    this.proc.kill("SIGKILL");
+    await waitExit(this.proc);
+    this.proc = undefined;
+  }
+}
+
 // ---------------------------------------------------------------- Redis ---
 
 /** A redis-server of our own: killed, flushed, stopped and restarted at will. */
-export class PrivateRedis {
-  private proc: ReturnType<typeof Bun.spawn> | undefined;
-  constructor(readonly port: number, private readonly dir: string) {}
+export class PrivateRedis extends OwnedProcess {
+  constructor(readonly port: number, private readonly dir: string) {
+    super();
+  }
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
   async start(): Promise<void> {
-    if (await portOpen(this.port)) throw new Error(`port ${this.port} is already in use; another fault run?`);
+    if (await reachable("127.0.0.1", this.port)) throw new Error(`port ${this.port} is already in use; another fault run?`);
     // RDB only on an explicit SHUTDOWN SAVE, so `stop()` keeps the data and
     // a restart finds it again, as a real Redis restart with persistence does.
     this.proc = Bun.spawn(
@@ -119,12 +120,6 @@ export class PrivateRedis {
     this.proc = undefined;
   }
 
-  async kill(): Promise<void> {
-    if (!this.proc) return;
-    this.proc.kill("SIGKILL");
-    await waitExit(this.proc);
-    this.proc = undefined;
-  }
 }
 
 // ------------------------------------------------------------- MariaDB ---
@@ -134,18 +129,19 @@ export class PrivateRedis {
  * without a password on 127.0.0.1:port), so a scenario may crash and restart
  * the database without touching the shared one.
  */
-export class PrivateMariadb {
-  private proc: ReturnType<typeof Bun.spawn> | undefined;
+export class PrivateMariadb extends OwnedProcess {
   private installed = false;
   private starts = 0;
-  constructor(readonly port: number, private readonly dir: string) {}
+  constructor(readonly port: number, private readonly dir: string) {
+    super();
+  }
 
   get url(): string {
     return `mysql://root@127.0.0.1:${this.port}/`;
   }
 
   async start(): Promise<void> {
-    if (await portOpen(this.port)) throw new Error(`port ${this.port} is already in use; another fault run?`);
+    if (await reachable("127.0.0.1", this.port)) throw new Error(`port ${this.port} is already in use; another fault run?`);
     const data = join(this.dir, "mariadb");
     if (!this.installed) {
       const install = Bun.spawn(["mariadb-install-db", "--no-defaults", `--datadir=${data}`, "--auth-root-authentication-method=normal", "--skip-test-db"], {
@@ -171,16 +167,9 @@ export class PrivateMariadb {
       ],
       { stdio: ["ignore", "ignore", "ignore"] },
     );
-    if (!(await waitFor(() => portOpen(this.port), 60_000, 200))) throw new Error(`private mariadbd did not listen on ${this.port}; see ${this.dir}`);
+    if (!(await waitFor(() => reachable("127.0.0.1", this.port), 60_000, 200))) throw new Error(`private mariadbd did not listen on ${this.port}; see ${this.dir}`);
   }
 
-  /** A crash: no clean shutdown, InnoDB recovers at the next start. */
-  async kill9(): Promise<void> {
-    if (!this.proc) return;
-    this.proc.kill("SIGKILL");
-    await waitExit(this.proc);
-    this.proc = undefined;
-  }
 }
 
 // --------------------------------------------------------------- Kafka ---
@@ -191,57 +180,33 @@ export class PrivateMariadb {
  * new (random) ports, so the servers must be pointed at it again.
  */
 export class MockBroker {
-  private proc: ReturnType<typeof Bun.spawn> | undefined;
-  bootstrap = "";
+  private mock: MockKafka | undefined;
 
+  /** Starts a one-node mock cluster and returns its bootstrap servers. */
   async start(): Promise<string> {
-    const proc = Bun.spawn(["kcat", "-X", "test.mock.num.brokers=1", "-b", "mock:1", "-C", "-t", "__ovation_faults_probe", "-d", "mock", "-q"], {
-      stdin: "ignore",
-      stdout: "ignore",
-      stderr: "pipe",
-    });
-    this.proc = proc;
-    const reader = proc.stderr.getReader();
-    const decoder = new TextDecoder();
-    let text = "";
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value);
-      const m = /bootstrap\.servers=([0-9.:,]+)/.exec(text);
-      if (m) {
-        // Keep draining kcat's debug output so its pipe never fills up.
-        void (async () => {
-          while (!(await reader.read()).done);
-        })();
-        this.bootstrap = m[1]!;
-        return this.bootstrap;
-      }
-    }
-    proc.kill("SIGKILL");
-    throw new Error("kcat did not print the mock cluster's bootstrap servers");
+    this.mock = await startMockKafka(1, 10_000);
+    if (!this.mock) throw new Error("kcat did not print the mock cluster's bootstrap servers");
+    return this.mock.bootstrap.join(",");
   }
 
   async kill(): Promise<void> {
-    if (!this.proc) return;
-    this.proc.kill("SIGKILL");
-    await waitExit(this.proc);
-    this.proc = undefined;
+    await this.mock?.kill();
+    this.mock = undefined;
   }
 }
 
 // -------------------------------------------------------------- Ovation ---
 
 /** One Ovation server process, as an operator runs it: `bun run src/main.ts`. */
-export class OvationServer {
-  private proc: ReturnType<typeof Bun.spawn> | undefined;
+export class OvationServer extends OwnedProcess {
   private starts = 0;
   constructor(
     readonly port: number,
     private env: Record<string, string>,
     private readonly logDir: string,
-  ) {}
+  ) {
+    super();
+  }
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -253,7 +218,7 @@ export class OvationServer {
 
   /** Starts the process and returns the ms until its port answers /healthz 200 (throws after `timeoutMs`). */
   async start(timeoutMs = 180_000): Promise<number> {
-    if (await portOpen(this.port)) throw new Error(`port ${this.port} is already in use; another fault run?`);
+    if (await reachable("127.0.0.1", this.port)) throw new Error(`port ${this.port} is already in use; another fault run?`);
     this.starts += 1;
     const out = createWriteStream(join(this.logDir, `server-${this.port}-${this.starts}.log`));
     const began = performance.now();
@@ -280,12 +245,6 @@ export class OvationServer {
     return performance.now() - began;
   }
 
-  async kill9(): Promise<void> {
-    if (!this.proc) return;
-    this.proc.kill("SIGKILL");
-    await waitExit(this.proc);
-    this.proc = undefined;
-  }
 
   /** SIGTERM and wait for the drain; SIGKILL if it does not end within `graceMs`. */
   async stop(graceMs = 20_000): Promise<void> {

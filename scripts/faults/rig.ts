@@ -77,7 +77,7 @@ export async function createRig(opts: { users: number; slot: number | "free"; pr
     async close(keep) {
       await server.stop().catch(() => undefined);
       await broker.kill();
-      await redis.kill();
+      await redis.kill9();
       if (keep) {
         await mariadb?.kill9();
         log(`kept database ${dbName} and ${scratch.path}`);

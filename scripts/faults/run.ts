@@ -14,10 +14,9 @@ import { createRig } from "./rig.ts";
 import type { Scenario, ScenarioOptions } from "./scenario.ts";
 import { log } from "./traffic.ts";
 import { flushRedis } from "./scenarios/flush-redis.ts";
-import { killServer } from "./scenarios/kill-server.ts";
 import { replaceBroker } from "./scenarios/replace-broker.ts";
 import { stopRedis } from "./scenarios/stop-redis.ts";
-import { stopServer } from "./scenarios/stop-server.ts";
+import { killServer, stopServer } from "./scenarios/restart-server.ts";
 import { crashDatabase } from "./scenarios/crash-database.ts";
 
 export const SCENARIOS: Scenario[] = [killServer, stopServer, replaceBroker, flushRedis, stopRedis, crashDatabase];

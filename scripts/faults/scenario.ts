@@ -1,6 +1,6 @@
 // What a fault scenario is: a step that breaks the rig while traffic runs and
 // reports what it saw; the runner (run.ts) then does the quiescent check.
-import type { Answer } from "./traffic.ts";
+import { countAnswers, type Answer, type Fault } from "./traffic.ts";
 import type { Rig } from "./rig.ts";
 
 export interface ScenarioOptions {
@@ -34,3 +34,15 @@ export interface Scenario {
 
 /** A client's patience for one send in a burst. */
 export const CLIENT_TIMEOUT_MS = 20_000;
+
+/**
+ * A burst of `opts.sends` with `faults`, then every client that got no answer
+ * at all retries once with the same requestId; returns the answer counts
+ * before and after the retries.
+ */
+export async function burstThenRetry(rig: Rig, opts: ScenarioOptions, faults: Fault[]): Promise<Record<string, unknown>> {
+  await rig.traffic.burst({ count: opts.sends, concurrency: opts.concurrency, timeoutMs: CLIENT_TIMEOUT_MS, faults });
+  const firstAnswers = countAnswers(rig.traffic.sends.values());
+  const retried = await rig.traffic.retryUnanswered(CLIENT_TIMEOUT_MS);
+  return { firstAnswers, retried, afterRetry: countAnswers(rig.traffic.sends.values()) };
+}

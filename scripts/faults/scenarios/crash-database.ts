@@ -3,7 +3,7 @@
 // go on; then restarted and the burst finishes. Whatever a send answered
 // meanwhile, every accepted one must end once the database is back.
 import { countAnswers, log, type SendRecord } from "../traffic.ts";
-import { CLIENT_TIMEOUT_MS, type Scenario } from "../scenario.ts";
+import { burstThenRetry, type Scenario } from "../scenario.ts";
 import { OUTAGE_CLIENT_TIMEOUT_MS, OUTAGE_SENDS_PER_SEC } from "./stop-redis.ts";
 
 export const crashDatabase: Scenario = {
@@ -13,26 +13,20 @@ export const crashDatabase: Scenario = {
   async run(rig, opts) {
     const mariadb = rig.mariadb!;
     let outage: SendRecord[] = [];
-    await rig.traffic.burst({
-      count: opts.sends,
-      concurrency: opts.concurrency,
-      timeoutMs: CLIENT_TIMEOUT_MS,
-      faults: [
-        {
-          at: 0.5,
-          name: "database killed",
-          run: async () => {
-            await mariadb.kill9();
-            log(`database down for ${opts.outageSec} s`);
-            outage = await rig.traffic.trickle(opts.outageSec, OUTAGE_SENDS_PER_SEC, OUTAGE_CLIENT_TIMEOUT_MS);
-            await mariadb.start();
-            log("database back");
-          },
+    const counts = await burstThenRetry(rig, opts, [
+      {
+        at: 0.5,
+        name: "database killed",
+        run: async () => {
+          await mariadb.kill9();
+          log(`database down for ${opts.outageSec} s`);
+          outage = await rig.traffic.trickle(opts.outageSec, OUTAGE_SENDS_PER_SEC, OUTAGE_CLIENT_TIMEOUT_MS);
+          await mariadb.start();
+          log("database back");
         },
-      ],
-    });
-    const firstAnswers = countAnswers(rig.traffic.sends.values());
-    const retried = await rig.traffic.retryUnanswered(CLIENT_TIMEOUT_MS);
-    return { counts: { outageAnswers: countAnswers(outage), slowestOutageMs: Math.round(Math.max(0, ...outage.map((s) => s.ms))), firstAnswers, retried, afterRetry: countAnswers(rig.traffic.sends.values()) }, violations: [] };
+      },
+    ]);
+    const slowestOutageMs = Math.round(Math.max(0, ...outage.map((s) => s.ms)));
+    return { counts: { outageAnswers: countAnswers(outage), slowestOutageMs, ...counts }, violations: [] };
   },
 };

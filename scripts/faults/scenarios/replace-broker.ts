@@ -3,7 +3,7 @@
 // be refused, not accepted; the server is then pointed at the new broker
 // (a clean restart: the old address is gone) and the burst goes on.
 import { countAnswers, log, type SendRecord } from "../traffic.ts";
-import { CLIENT_TIMEOUT_MS, type Scenario } from "../scenario.ts";
+import { burstThenRetry, CLIENT_TIMEOUT_MS, type Scenario } from "../scenario.ts";
 
 /** Sends fired while no broker runs. */
 const SENDS_WITHOUT_BROKER = 20;
@@ -13,32 +13,22 @@ export const replaceBroker: Scenario = {
   summary: "kill the broker at 50% of a burst, send while it is gone, start a new one and repoint the server",
   async run(rig, opts) {
     let withoutBroker: SendRecord[] = [];
-    await rig.traffic.burst({
-      count: opts.sends,
-      concurrency: opts.concurrency,
-      timeoutMs: CLIENT_TIMEOUT_MS,
-      faults: [
-        {
-          at: 0.5,
-          name: "broker killed and replaced",
-          run: async () => {
-            await rig.broker.kill();
-            withoutBroker = await Promise.all(Array.from({ length: SENDS_WITHOUT_BROKER }, () => rig.traffic.send(CLIENT_TIMEOUT_MS)));
-            log(`sends without a broker: ${JSON.stringify(countAnswers(withoutBroker))}`);
-            const bootstrap = await rig.broker.start();
-            await rig.server.stop();
-            rig.server.setEnv({ OVATION_KAFKA_BROKERS: bootstrap });
-            rig.env.OVATION_KAFKA_BROKERS = bootstrap;
-            await rig.restartServer("on the new broker");
-          },
+    const counts = await burstThenRetry(rig, opts, [
+      {
+        at: 0.5,
+        name: "broker killed and replaced",
+        run: async () => {
+          await rig.broker.kill();
+          withoutBroker = await Promise.all(Array.from({ length: SENDS_WITHOUT_BROKER }, () => rig.traffic.send(CLIENT_TIMEOUT_MS)));
+          log(`sends without a broker: ${JSON.stringify(countAnswers(withoutBroker))}`);
+          const bootstrap = await rig.broker.start();
+          await rig.server.stop();
+          rig.server.setEnv({ OVATION_KAFKA_BROKERS: bootstrap });
+          rig.env.OVATION_KAFKA_BROKERS = bootstrap;
+          await rig.restartServer("on the new broker");
         },
-      ],
-    });
-    const firstAnswers = countAnswers(rig.traffic.sends.values());
-    const retried = await rig.traffic.retryUnanswered(CLIENT_TIMEOUT_MS);
-    return {
-      counts: { withoutBroker: countAnswers(withoutBroker), firstAnswers, retried, afterRetry: countAnswers(rig.traffic.sends.values()) },
-      violations: [],
-    };
+      },
+    ]);
+    return { counts: { withoutBroker: countAnswers(withoutBroker), ...counts }, violations: [] };
   },
 };

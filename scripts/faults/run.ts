@@ -21,7 +21,7 @@ import { crashDatabase } from "./scenarios/crash-database.ts";
 
 export const SCENARIOS: Scenario[] = [killServer, stopServer, replaceBroker, flushRedis, stopRedis, crashDatabase];
 
-const DEFAULTS: ScenarioOptions = { sends: 2000, users: 20, concurrency: 50, settleSec: 120, outageSec: 30 };
+const DEFAULTS: ScenarioOptions = { sends: 2000, users: 20, concurrency: 200, settleSec: 120, outageSec: 30 };
 
 function usage(): never {
   console.error("usage: bun run scripts/faults/run.ts <scenario> [--sends N] [--users N] [--concurrency N] [--settle-sec N] [--outage-sec N] [--slot 0-4|free] [--keep]");

@@ -12,7 +12,7 @@
 // as an operator would, against the same database and Redis.
 import { createConnection, type Connection } from "mysql2/promise";
 import { join } from "node:path";
-import { createRedisHotStore } from "../../src/hot/redis/index.ts";
+import { createRedisHot } from "../../src/hot/index.ts";
 import { giftBizId } from "../../src/gifts/send.ts";
 import { waitFor } from "./processes.ts";
 import { log, type Answer, type SendRecord, type Traffic } from "./traffic.ts";
@@ -103,12 +103,12 @@ export async function quiescentCheck(opts: {
   const { traffic, env } = opts;
   const notExecuted = opts.notExecutedAnswers ?? ((a: Answer) => a !== ACCEPTED && a !== "network");
   const db = await createConnection(env.OVATION_MYSQL_URL!);
-  const hot = await createRedisHotStore({ url: env.OVATION_REDIS_URL!, namespace: env.OVATION_NAMESPACE! });
+  const hot = await createRedisHot({ url: env.OVATION_REDIS_URL!, namespace: env.OVATION_NAMESPACE! });
   try {
     const sends = [...traffic.sends.values()];
     const began = performance.now();
     const settled = await waitFor(
-      async () => unfinished(sends, await outcomes(db)).length === 0 && (await coinsHeld(db, (u) => hot.getAvailable(u))).length === 0,
+      async () => unfinished(sends, await outcomes(db)).length === 0 && (await coinsHeld(db, (u) => hot.coins.getAvailable(u))).length === 0,
       opts.boundMs,
       500,
     );
@@ -123,7 +123,7 @@ export async function quiescentCheck(opts: {
       unfinishedStatus[st] = (unfinishedStatus[st] ?? 0) + 1;
     }
     const refusedExecuted = sends.filter((s) => notExecuted(s.answer) && !s.history.includes(ACCEPTED) && o.executed.has(bizOf(s)));
-    const held = await coinsHeld(db, (u) => hot.getAvailable(u));
+    const held = await coinsHeld(db, (u) => hot.coins.getAvailable(u));
     const doubles = await doubleEffects(db);
     const checker = await runChecker(env);
     for (const line of [...held.slice(0, 5), ...doubles.slice(0, 5)]) log(`  ${line}`);

@@ -4,6 +4,7 @@
 // Kafka from OVATION_TEST_KAFKA_BROKERS or librdkafka's mock cluster started
 // through `kcat`. With OVATION_REQUIRE_SERVICES=1 a missing one fails the run.
 import { createConnection } from "mysql2/promise";
+import { Socket } from "node:net";
 import type { Profile } from "../src/config.ts";
 
 export interface Services {
@@ -21,6 +22,22 @@ export function services(): Services {
 
 export function setServices(s: Services): void {
   g.__ovationServices = s;
+}
+
+/** Whether something accepts TCP connections on host:port. */
+export function reachable(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = new Socket();
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(timeoutMs);
+    s.once("connect", () => done(true));
+    s.once("timeout", () => done(false));
+    s.once("error", () => done(false));
+    s.connect(port, host);
+  });
 }
 
 export function clusterAvailable(): boolean {
@@ -56,37 +73,4 @@ export async function freshMysqlDatabase(base = services().mysqlUrl): Promise<{ 
       await c.end();
     },
   };
-}
-
-/**
- * Starts librdkafka's mock cluster through kcat and returns its bootstrap
- * servers; it stops when this process exits. The load scripts use it too.
- */
-export async function startMockKafka(): Promise<string[] | undefined> {
-  if (!Bun.which("kcat")) return undefined;
-  const proc = Bun.spawn(["kcat", "-X", "test.mock.num.brokers=3", "-b", "mock:1", "-C", "-t", "__ovation_probe", "-d", "mock", "-q"], {
-    stdout: "ignore",
-    stderr: "pipe",
-    stdin: "ignore",
-  });
-  process.on("exit", () => proc.kill());
-  const reader = proc.stderr.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += decoder.decode(value);
-    const m = /bootstrap\.servers=([0-9.:,]+)/.exec(text);
-    if (m) {
-      // Keep draining kcat's debug output so its pipe never fills up.
-      void (async () => {
-        while (!(await reader.read()).done);
-      })();
-      return m[1]!.split(",");
-    }
-  }
-  proc.kill();
-  return undefined;
 }

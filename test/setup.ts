@@ -1,22 +1,7 @@
 // bun test preload: find the services the cluster-profile suites need.
 process.env.OVATION_LOG ??= "silent";
-import { Socket } from "node:net";
-import { setServices, startMockKafka, type Services } from "./services.ts";
-
-function reachable(host: string, port: number, timeoutMs = 500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = new Socket();
-    const done = (ok: boolean) => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.setTimeout(timeoutMs);
-    s.once("connect", () => done(true));
-    s.once("timeout", () => done(false));
-    s.once("error", () => done(false));
-    s.connect(port, host);
-  });
-}
+import { startMockKafka } from "./mock-kafka.ts";
+import { reachable, setServices, type Services } from "./services.ts";
 
 async function discover(): Promise<Services> {
   const missing: string[] = [];
@@ -29,7 +14,11 @@ async function discover(): Promise<Services> {
   if (!redisUrl) missing.push("Redis (none on 127.0.0.1:6379; set OVATION_TEST_REDIS_URL)");
 
   let kafkaBrokers = process.env.OVATION_TEST_KAFKA_BROKERS?.split(",").filter(Boolean);
-  if (!kafkaBrokers?.length) kafkaBrokers = await startMockKafka();
+  if (!kafkaBrokers?.length && Bun.which("kcat")) {
+    const mock = await startMockKafka(3);
+    if (mock) process.on("exit", () => void mock.kill());
+    kafkaBrokers = mock?.bootstrap;
+  }
   if (!kafkaBrokers?.length) missing.push("Kafka (set OVATION_TEST_KAFKA_BROKERS, or install kcat for librdkafka's mock cluster)");
 
   return { mysqlUrl, redisUrl, kafkaBrokers, missing };

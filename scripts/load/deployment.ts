@@ -7,7 +7,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Profile } from "../../src/config.ts";
-import { freshMysqlDatabase, startMockKafka, uniqueName } from "../../test/services.ts";
+import { startMockKafka } from "../../test/mock-kafka.ts";
+import { freshMysqlDatabase, uniqueName } from "../../test/services.ts";
 
 export interface Target {
   baseUrl: string;
@@ -69,8 +70,11 @@ async function spawnServer(profile: Profile, o: TargetOptions): Promise<Target> 
     } else {
       const db = await freshMysqlDatabase(o.mysqlUrl);
       cleanups.push(db.drop);
-      const brokers = await startMockKafka();
-      if (!brokers) throw new Error("could not start the mock Kafka cluster (is kcat installed?)");
+      const mock = await startMockKafka(3);
+      if (!mock) throw new Error("could not start the mock Kafka cluster (is kcat installed?)");
+      cleanups.push(() => mock.kill());
+      process.on("exit", () => void mock.kill());
+      const brokers = mock.bootstrap;
       env.OVATION_MYSQL_URL = db.url;
       env.OVATION_REDIS_URL = o.redisUrl;
       env.OVATION_KAFKA_BROKERS = brokers.join(",");

@@ -1,7 +1,8 @@
 // What every page shares: the top bar (who is signed in), the sign-in form,
 // and the live-connection badge.
 import { createNotice, h, onSubmit } from "./dom.ts";
-import { devSignIn, ROLES, saveToken, type Role, type Session } from "./session.ts";
+import { devSignIn } from "./dev-login.ts";
+import { ROLES, saveToken, type Role, type Session } from "./session.ts";
 import type { SocketState } from "./socket.ts";
 
 export function topBar(session: Session | null, onSignOut: () => void): HTMLElement {

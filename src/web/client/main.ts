@@ -8,7 +8,8 @@ import { createNotice, h } from "./dom.ts";
 import { renderAnchorPage } from "./anchor-page.ts";
 import { signInForm, topBar } from "./layout.ts";
 import { renderRoomsPage } from "./rooms-page.ts";
-import { clearSession, devSignIn, loadSession, type Role, type Session } from "./session.ts";
+import { devSignIn } from "./dev-login.ts";
+import { clearSession, loadSession, type Role, type Session } from "./session.ts";
 import { renderViewerPage } from "./viewer/page.ts";
 
 const { page = "rooms", devLogin, roomId } = document.body.dataset;

@@ -1,7 +1,5 @@
 // Who this tab is signed in as: a token kept in sessionStorage (one tab, one
 // user, so two windows can be two viewers), minted by the dev login or pasted.
-import { api } from "./api.ts";
-
 export const ROLES = ["viewer", "anchor", "admin"] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -45,10 +43,4 @@ export function saveToken(token: string): Session {
 
 export function clearSession(): void {
   sessionStorage.removeItem(STORAGE_KEY);
-}
-
-/** POST /api/dev/token: exists only when the server runs with OVATION_DEV_LOGIN=1. */
-export async function devSignIn(userId: number, role: Role): Promise<Session> {
-  const { token } = await api<{ token: string }>("POST", "/api/dev/token", { userId, role });
-  return saveToken(token);
 }

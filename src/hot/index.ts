@@ -4,6 +4,8 @@
 //   coins/   the wallet's admission front (only src/wallet/ calls it)
 //   guards/  locks and rate limits
 //   bus/     publish/subscribe across processes
+//   stock/   the flash sale's stock front (only src/shop/ calls it)
+//   cart/    carts per user per room
 //   redis/   the shared Redis connection and script loading
 // The profile picks the adapters: Redis (standalone or cluster) in `cluster`,
 // in-process maps in `embedded`.
@@ -15,16 +17,24 @@ import { RedisBus, defineBusScripts } from "./bus/redis.ts";
 import type { HotCoins } from "./coins/port.ts";
 import { LocalCoins } from "./coins/local.ts";
 import { RedisCoins, defineCoinScripts } from "./coins/redis.ts";
+import type { HotCart } from "./cart/port.ts";
+import { LocalCart } from "./cart/local.ts";
+import { RedisCart, defineCartScripts } from "./cart/redis.ts";
 import type { Guards } from "./guards/port.ts";
 import { LocalGuards } from "./guards/local.ts";
 import { RedisGuards, defineGuardScripts } from "./guards/redis.ts";
 import { openRedis, type RedisOptions } from "./redis/connection.ts";
+import type { HotStock } from "./stock/port.ts";
+import { LocalStock } from "./stock/local.ts";
+import { RedisStock, defineStockScripts } from "./stock/redis.ts";
 
 export interface Hot {
   readonly kind: "redis" | "local";
   readonly coins: HotCoins;
   readonly guards: Guards;
   readonly bus: Bus;
+  readonly stock: HotStock;
+  readonly cart: HotCart;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -46,7 +56,9 @@ export function createLocalHot(): Hot {
   const coins = new LocalCoins();
   const guards = new LocalGuards();
   const bus = new LocalBus();
-  const adapters = [coins, guards, bus];
+  const stock = new LocalStock();
+  const cart = new LocalCart();
+  const adapters = [coins, guards, bus, stock, cart];
   let closed = false;
   const sweeper = setInterval(() => {
     for (const a of adapters) a.sweep();
@@ -58,6 +70,8 @@ export function createLocalHot(): Hot {
     coins,
     guards,
     bus,
+    stock,
+    cart,
     async ping() {
       if (closed) throw new Error("hot store: closed");
     },
@@ -75,6 +89,8 @@ export async function createRedisHot(opts: RedisOptions): Promise<Hot> {
     defineCoinScripts(client);
     defineGuardScripts(client);
     defineBusScripts(client);
+    defineStockScripts(client);
+    defineCartScripts(client);
   });
   const bus = new RedisBus(conn);
   return {
@@ -82,6 +98,8 @@ export async function createRedisHot(opts: RedisOptions): Promise<Hot> {
     coins: new RedisCoins(conn),
     guards: new RedisGuards(conn),
     bus,
+    stock: new RedisStock(conn),
+    cart: new RedisCart(conn),
     ping: () => conn.ping(),
     async close() {
       await Promise.all([bus.close(), conn.close()]);

@@ -15,6 +15,7 @@ import type { GiftConsumerHooks } from "./gifts/consumer.ts";
 import { createGiftsDomain } from "./gifts/index.ts";
 import { createRoomsDomain } from "./rooms/index.ts";
 import { createShopDomain } from "./shop/index.ts";
+import type { ShopHooks } from "./shop/orders.ts";
 import { createWalletDomain } from "./wallet/index.ts";
 import { createBankDomain, createPublicUrl } from "./bank/index.ts";
 import { createOutboxRelay } from "./outbox/relay.ts";
@@ -32,6 +33,9 @@ export interface DepsOptions {
   outboxRelay?: boolean;
   /** Run the sandbox provider's notification sender in start() (default true). */
   sandboxWorker?: boolean;
+  /** Run the shop's sweeper, reconciler and stock sync in start() (default true; tests drive their rounds by hand). */
+  shopWorkers?: boolean;
+  shopHooks?: ShopHooks;
 }
 
 export async function createDeps(config: Config, options: DepsOptions = {}) {
@@ -51,14 +55,27 @@ export async function createDeps(config: Config, options: DepsOptions = {}) {
 
   // ---- domains ----
   const wallet = createWalletDomain({ store, hot, logger: log });
-  const shop = createShopDomain({ store, cacheBus });
-  const rooms = createRoomsDomain({ store, cacheBus, shop: shop.anchorSkus });
+  const shop = createShopDomain({
+    config,
+    store,
+    hot,
+    cacheBus,
+    push,
+    wallet: wallet.service,
+    outbox,
+    // Rooms are built next (they ask the shop whether an anchor sells anything).
+    rooms: { getCached: (roomId) => rooms.service.getCached(roomId) },
+    metrics,
+    logger: log,
+    hooks: options.shopHooks,
+  });
+  const rooms = createRoomsDomain({ store, cacheBus, shop });
   const gifts = createGiftsDomain({ store, events, cacheBus, push, metrics, logger: log, wallet: wallet.service, rooms: rooms.service, consumerHooks: options.giftConsumerHooks });
   const bank = createBankDomain({ config, store, cacheBus, wallet: wallet.service, outbox, publicUrl, logger: log });
   const domains: DomainParts[] = [wallet, rooms, gifts, bank, shop];
 
   /** Background workers this process runs: the relay and the domains', minus those the options switch off. */
-  const switchedOff = new Set<Worker>([...(options.outboxRelay === false ? [outbox] : []), ...(options.sandboxWorker === false ? bank.provider.workers : [])]);
+  const switchedOff = new Set<Worker>([...(options.outboxRelay === false ? [outbox] : []), ...(options.sandboxWorker === false ? bank.provider.workers : []), ...(options.shopWorkers === false ? shop.workers! : [])]);
   const workers = [outbox, ...domains.flatMap((d) => d.workers ?? [])].filter((w) => !switchedOff.has(w));
   const consumers: LogConsumer[] = [];
   let started = false;

@@ -3,6 +3,10 @@
 export const TOPICS = {
   /** Admitted gift sends on their way to the ledger (SPEC §5). */
   sendGift: "send_gift",
+  /** A shop order was paid with coins (through the outbox). */
+  shopOrderPaid: "shop_order_paid",
+  /** A shop order was cancelled, by its buyer or by the timeout (through the outbox). */
+  shopOrderCancelled: "shop_order_cancelled",
 } as const;
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];

@@ -6,7 +6,7 @@
 import type { Bus, Unsubscribe } from "../hot/bus/port.ts";
 import type { Logger } from "./logger.ts";
 
-export type CacheName = "gifts" | "rooms" | "products" | "shop-skus" | "anchor-skus";
+export type CacheName = "gifts" | "rooms" | "products" | "shop-skus" | "anchor-skus" | "shop-sold-out";
 
 export interface CacheBus {
   /** Registers a local drop function for a cache. */

@@ -31,6 +31,7 @@ export const ErrorCodes = {
   ORDER_NOT_FOUND: [400005, 404],
   ORDER_STATE_CONFLICT: [400006, 409],
   ADDRESS_REQUIRED: [400007, 400],
+  PURCHASE_LIMIT: [400008, 409],
 } as const satisfies Record<string, readonly [number, number]>;
 
 export type ErrorName = keyof typeof ErrorCodes;

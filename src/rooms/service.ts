@@ -12,9 +12,11 @@ export type { Room } from "./repo.ts";
 
 const ROOM_CACHE_MS = 1000;
 
-/** What rooms need of live commerce: whether an anchor may sell anything. */
+/** What rooms need of live commerce. */
 export interface RoomShop {
-  sellsAnything(anchorId: number): Promise<boolean>;
+  anchorSkus: { sellsAnything(anchorId: number): Promise<boolean> };
+  /** A room started: warm its anchor's stock (never fails the start). */
+  roomStarted(anchorId: number, roomId: number): Promise<void>;
 }
 
 export function createRoomService(deps: { store: Store; cacheBus: CacheBus; shop: RoomShop }) {
@@ -29,6 +31,7 @@ export function createRoomService(deps: { store: Store; cacheBus: CacheBus; shop
       if (open) return open;
       const roomId = await repo.insertLiving(anchorId, input, Date.now());
       await cache.drop(roomId);
+      await deps.shop.roomStarted(anchorId, roomId);
       return (await repo.get(roomId))!;
     },
 
@@ -44,7 +47,7 @@ export function createRoomService(deps: { store: Store; cacheBus: CacheBus; shop
     async get(roomId: number): Promise<Room & { shopEnabled: boolean }> {
       const room = await repo.get(roomId);
       if (!room) throw new AppError("ROOM_NOT_FOUND", `room ${roomId} does not exist`);
-      return { ...room, shopEnabled: await deps.shop.sellsAnything(room.anchorId) };
+      return { ...room, shopEnabled: await deps.shop.anchorSkus.sellsAnything(room.anchorId) };
     },
 
     /** The room from this process's 1 s cache; for the gift hot path. */

@@ -1,7 +1,8 @@
 // SKUs and their stock totals (SPEC §7). SKU data is read through a
 // process-local copy (dropped in every process through the cache bus when an
-// admin changes the SKU); stock is never cached here: it is the database's
-// total − the units PREPARE_PAY/HAS_PAY orders hold, exact at every read.
+// admin changes the SKU); stock is never cached here: it is the hot store's
+// available while the sale is loaded, else the database's total − the units
+// PREPARE_PAY/HAS_PAY orders hold.
 import type { CacheBus } from "../lib/cache-bus.ts";
 import { AppError } from "../lib/errors.ts";
 import { isUniqueViolation } from "../store/store.ts";
@@ -48,7 +49,14 @@ function sameSku(existing: Sku, wanted: SkuColumns): boolean {
   return (Object.keys(wanted) as (keyof SkuColumns)[]).every((k) => k === "status" || existing[k] === wanted[k]);
 }
 
-export function createSkuCatalogue(deps: { repo: ShopRepo; categories: Categories; anchorSkus: AnchorSkus; cacheBus: CacheBus }) {
+export function createSkuCatalogue(deps: {
+  repo: ShopRepo;
+  categories: Categories;
+  anchorSkus: AnchorSkus;
+  cacheBus: CacheBus;
+  /** The hot store's available while a sale is loaded (in-flight reservations counted), else null. */
+  liveAvailable: (skuId: number) => Promise<number | null>;
+}) {
   const { repo, categories, anchorSkus } = deps;
   const skus = createCache<number, Sku | null>({
     name: "shop-skus",
@@ -113,11 +121,11 @@ export function createSkuCatalogue(deps: { repo: ShopRepo; categories: Categorie
     getOnSale,
 
     /** Sets a SKU's total stock; refused below the units orders already hold. */
-    async setStock(skuId: number, total: number): Promise<{ skuId: number; total: number; stockNum: number }> {
+    async setStock(skuId: number, total: number): Promise<{ skuId: number; total: number; stockNum: number; previous: number }> {
       await mustExist(skuId);
       const r = await repo.setStockTotal(skuId, total);
       if (!r.ok) throw new AppError("PARAM_ERROR", `stockNum: ${r.held} units are held by orders; the total cannot go below that`);
-      return { skuId, total, stockNum: total - r.held };
+      return { skuId, total, stockNum: total - r.held, previous: r.previous };
     },
 
     /** Available stock of an on-sale SKU: total − units held by PREPARE_PAY/HAS_PAY orders. */
@@ -145,7 +153,7 @@ export function createSkuCatalogue(deps: { repo: ShopRepo; categories: Categorie
   }
 
   async function available(skuId: number): Promise<number> {
-    return (await repo.availableStock([skuId])).get(skuId)!.available;
+    return (await deps.liveAvailable(skuId)) ?? (await repo.availableStock([skuId])).get(skuId)!.available;
   }
 
   function sameOrConflict(existing: Sku, wanted: SkuColumns): Sku {

@@ -152,17 +152,22 @@ export function createShopRepo(store: Store) {
      * Sets a SKU's total, refusing a total below the units orders hold
      * (available would go negative). Answers the units held.
      */
-    async setStockTotal(skuId: number, total: number): Promise<{ ok: boolean; held: number }> {
+    async setStockTotal(skuId: number, total: number): Promise<{ ok: boolean; held: number; previous: number }> {
       return store.transact(async (trx) => {
+        // Lock the row first (MySQL), as an order insert does, so the held
+        // count below cannot change before the new total is written.
+        let current = trx.selectFrom("sku_stock").select("stock_num").where("sku_id", "=", skuId);
+        if (store.dialect === "mysql") current = current.forUpdate();
+        const previous = Number((await current.executeTakeFirst())?.stock_num ?? 0);
         const held = (await heldUnits(trx, [skuId])).get(skuId) ?? 0;
-        if (total < held) return { ok: false, held };
+        if (total < held) return { ok: false, held, previous };
         const now = Date.now();
         const insert = trx.insertInto("sku_stock").values({ sku_id: skuId, stock_num: total, update_time: now });
         await (store.dialect === "mysql"
           ? insert.onDuplicateKeyUpdate({ stock_num: total, update_time: now })
           : insert.onConflict((oc) => oc.column("sku_id").doUpdateSet({ stock_num: total, update_time: now }))
         ).execute();
-        return { ok: true, held };
+        return { ok: true, held, previous };
       });
     },
 

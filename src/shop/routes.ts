@@ -1,8 +1,11 @@
-// Live-commerce catalogue endpoints (SPEC §7): categories, SKUs, stock
-// totals, and which anchor may sell what.
+// Live-commerce endpoints (SPEC §7): categories, SKUs, stock, which anchor
+// may sell what, carts and orders.
 import { z } from "zod";
-import { defineRoute, idParam } from "../lib/route.ts";
+import { AppError } from "../lib/errors.ts";
+import { defineRoute, idParam, requestIdField } from "../lib/route.ts";
+import { MAX_CART_COUNT } from "./cart.ts";
 import { publicSku } from "./catalogue.ts";
+import { ORDER_STATUS_NAMES, type Address } from "./orders.ts";
 import { MAX_CATEGORY_LEVEL } from "./types.ts";
 
 /** An id in a JSON body: a number, never a string or a boolean. */
@@ -23,6 +26,28 @@ const skuFields = {
 };
 
 const skuIdParams = z.object({ skuId: idParam });
+const roomIdParams = z.object({ roomId: idParam });
+const cartLineParams = z.object({ roomId: idParam, skuId: idParam });
+const orderIdParams = z.object({ orderId: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, "an order id") });
+const cartCount = z.number().int().min(1).max(MAX_CART_COUNT);
+const MAX_ORDERS_LISTED = 100;
+
+/** Address fields as given; missing or blank ones are ADDRESS_REQUIRED, not a schema error. */
+const addressBody = z
+  .object({
+    name: z.string().max(64),
+    phone: z.string().max(32),
+    detail: z.string().max(512),
+  })
+  .partial()
+  .nullable()
+  .optional();
+
+function requireAddress(a: z.infer<typeof addressBody>): Address {
+  const missing = (["name", "phone", "detail"] as const).filter((k) => !a?.[k]?.trim());
+  if (missing.length > 0) throw new AppError("ADDRESS_REQUIRED", `address: ${missing.join(", ")} required`, { fields: missing });
+  return { name: a!.name!.trim(), phone: a!.phone!.trim(), detail: a!.detail!.trim() };
+}
 
 export const shopRoutes = [
   defineRoute({
@@ -76,12 +101,12 @@ export const shopRoutes = [
   defineRoute({
     method: "put",
     path: "/api/admin/skus/:skuId/stock",
-    summary: "Set a SKU's total stock (not below the units orders hold)",
+    summary: "Set a SKU's total stock (not below the units orders hold); a warmed-up sale moves by the difference, atomically",
     tag: "admin",
     auth: ["admin"],
     params: skuIdParams,
     body: z.object({ stockNum: z.number().int().min(0).max(MAX_STOCK) }),
-    handler: ({ deps, params, body }) => deps.shop.skus.setStock(params.skuId, body.stockNum),
+    handler: ({ deps, params, body }) => deps.shop.stock.setTotal(params.skuId, body.stockNum),
   }),
   defineRoute({
     method: "put",
@@ -122,5 +147,114 @@ export const shopRoutes = [
     auth: "public",
     params: skuIdParams,
     handler: ({ deps, params }) => deps.shop.skus.stockOf(params.skuId),
+  }),
+  defineRoute({
+    method: "post",
+    path: "/api/shop/anchors/:anchorId/stock/preheat",
+    summary: "Warm up the stock of every on-sale SKU the anchor sells (that anchor or an admin)",
+    tag: "shop",
+    auth: ["anchor", "admin"],
+    params: z.object({ anchorId: idParam }),
+    handler: async ({ deps, user, params }) => {
+      if (user.role !== "admin" && user.userId !== params.anchorId) throw new AppError("FORBIDDEN", "only that anchor or an admin can warm up its stock");
+      return deps.shop.warmAnchor(params.anchorId);
+    },
+  }),
+  defineRoute({
+    method: "get",
+    path: "/api/shop/rooms/:roomId/cart",
+    summary: "Your cart in the room, with SKU data and the total price",
+    tag: "shop",
+    auth: "user",
+    params: roomIdParams,
+    handler: ({ deps, user, params }) => deps.shop.carts.view(user.userId, params.roomId),
+  }),
+  defineRoute({
+    method: "post",
+    path: "/api/shop/rooms/:roomId/cart/items",
+    summary: `Add a SKU the room's anchor sells (count default 1; a line holds at most ${MAX_CART_COUNT})`,
+    tag: "shop",
+    auth: "user",
+    params: roomIdParams,
+    body: z.object({ skuId: bodyId, count: cartCount.default(1) }),
+    handler: ({ deps, user, params, body }) => deps.shop.carts.add(user.userId, params.roomId, body.skuId, body.count),
+  }),
+  defineRoute({
+    method: "patch",
+    path: "/api/shop/rooms/:roomId/cart/items/:skuId",
+    summary: "Set a cart line's count; 0 removes it",
+    tag: "shop",
+    auth: "user",
+    params: cartLineParams,
+    body: z.object({ count: z.number().int().min(0).max(MAX_CART_COUNT) }),
+    handler: ({ deps, user, params, body }) => deps.shop.carts.set(user.userId, params.roomId, params.skuId, body.count),
+  }),
+  defineRoute({
+    method: "delete",
+    path: "/api/shop/rooms/:roomId/cart/items/:skuId",
+    summary: "Remove a cart line",
+    tag: "shop",
+    auth: "user",
+    params: cartLineParams,
+    handler: ({ deps, user, params }) => deps.shop.carts.remove(user.userId, params.roomId, params.skuId),
+  }),
+  defineRoute({
+    method: "delete",
+    path: "/api/shop/rooms/:roomId/cart",
+    summary: "Empty your cart in the room",
+    tag: "shop",
+    auth: "user",
+    params: roomIdParams,
+    handler: ({ deps, user, params }) => deps.shop.carts.clear(user.userId, params.roomId),
+  }),
+  defineRoute({
+    method: "post",
+    path: "/api/shop/rooms/:roomId/orders",
+    summary: "Prepare an order from your cart: every line reserved or none (OUT_OF_STOCK lists the SKUs short); requestId makes it idempotent",
+    tag: "shop",
+    auth: "user",
+    status: 201,
+    params: roomIdParams,
+    body: z.object({ address: addressBody, requestId: requestIdField.optional() }),
+    handler: async ({ deps, user, params, body }) => {
+      const o = await deps.shop.orders.prepare(user.userId, params.roomId, { address: requireAddress(body.address), requestId: body.requestId });
+      return { orderId: o.orderId, status: o.status, items: o.items, totalPrice: o.totalPrice, expireAt: o.expireAt };
+    },
+  }),
+  defineRoute({
+    method: "post",
+    path: "/api/shop/orders/:orderId/pay",
+    summary: "Pay your order with coins (once; paying a paid order answers the same)",
+    tag: "shop",
+    auth: "user",
+    params: orderIdParams,
+    handler: ({ deps, user, params }) => deps.shop.orders.pay(user.userId, params.orderId),
+  }),
+  defineRoute({
+    method: "post",
+    path: "/api/shop/orders/:orderId/cancel",
+    summary: "Cancel your unpaid order; its stock comes back",
+    tag: "shop",
+    auth: "user",
+    params: orderIdParams,
+    handler: ({ deps, user, params }) => deps.shop.orders.cancel(user.userId, params.orderId),
+  }),
+  defineRoute({
+    method: "get",
+    path: "/api/shop/orders/:orderId",
+    summary: "One of your orders",
+    tag: "shop",
+    auth: "user",
+    params: orderIdParams,
+    handler: ({ deps, user, params }) => deps.shop.orders.get(user.userId, params.orderId),
+  }),
+  defineRoute({
+    method: "get",
+    path: "/api/shop/orders",
+    summary: `Your orders, newest first (at most ${MAX_ORDERS_LISTED}), optionally of one room and one status`,
+    tag: "shop",
+    auth: "user",
+    query: z.object({ roomId: idParam.optional(), status: z.enum(ORDER_STATUS_NAMES).optional() }),
+    handler: ({ deps, user, query }) => deps.shop.orders.list(user.userId, { ...query, limit: MAX_ORDERS_LISTED }),
   }),
 ];

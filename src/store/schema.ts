@@ -179,6 +179,9 @@ export interface SkuStockTable {
   /** The total; available = total − units held by PREPARE_PAY/HAS_PAY order lines. */
   stock_num: number;
   update_time: number;
+  /** The hot store's available at the last stock sync (a report, not the truth); null before the first. */
+  synced_available: number | null;
+  synced_time: number | null;
 }
 
 export interface AnchorShopTable {

@@ -1,0 +1,315 @@
+// Every SQL statement of shop orders and of stock as the orders hold it, on
+// either dialect. Order state changes are conditional updates (WHERE status =
+// expected) of the order and its lines in one transaction, so concurrent pay,
+// cancel and timeout have exactly one winner.
+import { sql } from "kysely";
+import type { Db, Store } from "../store/store.ts";
+import { affected } from "../store/store.ts";
+import { ShopOrderStatus, STOCK_HOLDING_STATUSES } from "./types.ts";
+
+export type CancelReason = "user" | "timeout";
+
+export interface OrderLine {
+  skuId: number;
+  count: number;
+  /** Unit price captured when the order was prepared. */
+  price: number;
+}
+
+export interface ShopOrder {
+  orderId: string;
+  userId: number;
+  roomId: number;
+  anchorId: number;
+  requestId: string | null;
+  status: number;
+  cancelReason: CancelReason | null;
+  totalPrice: number;
+  address: { name: string; phone: string; detail: string };
+  expireAt: number;
+  payTime: number | null;
+  createTime: number;
+  items: OrderLine[];
+}
+
+export type NewOrder = Omit<ShopOrder, "status" | "cancelReason" | "payTime"> & {
+  /** Per-user limit of each line's SKU (0 = none), checked again in the insert. */
+  limits: Map<number, number>;
+};
+
+export type InsertOutcome =
+  | { ok: true }
+  /** The database's own check refused the order: `short` SKUs would go beyond stock, `limit` SKUs beyond the user's limit. */
+  | { ok: false; short: number[]; limit: number[] };
+
+type OrderRow = {
+  order_id: string;
+  user_id: number;
+  room_id: number;
+  anchor_id: number;
+  request_id: string | null;
+  status: number;
+  cancel_reason: string | null;
+  total_price: number;
+  address_name: string;
+  address_phone: string;
+  address_detail: string;
+  expire_at: number;
+  pay_time: number | null;
+  create_time: number;
+};
+
+function toOrder(r: OrderRow, items: OrderLine[]): ShopOrder {
+  return {
+    orderId: r.order_id,
+    userId: Number(r.user_id),
+    roomId: Number(r.room_id),
+    anchorId: Number(r.anchor_id),
+    requestId: r.request_id,
+    status: Number(r.status),
+    cancelReason: (r.cancel_reason as CancelReason | null) ?? null,
+    totalPrice: Number(r.total_price),
+    address: { name: r.address_name, phone: r.address_phone, detail: r.address_detail },
+    expireAt: Number(r.expire_at),
+    payTime: r.pay_time === null ? null : Number(r.pay_time),
+    createTime: Number(r.create_time),
+    items,
+  };
+}
+
+export function createOrdersRepo(store: Store) {
+  const db = store.db;
+  const mysql = store.dialect === "mysql";
+
+  async function withItems(q: Db, rows: OrderRow[]): Promise<ShopOrder[]> {
+    if (rows.length === 0) return [];
+    const items = await q
+      .selectFrom("shop_order_item")
+      .select(["order_id", "sku_id", "count", "price"])
+      .where(
+        "order_id",
+        "in",
+        rows.map((r) => r.order_id),
+      )
+      .orderBy("sku_id")
+      .execute();
+    const byOrder = new Map<string, OrderLine[]>();
+    for (const i of items) {
+      const list = byOrder.get(i.order_id) ?? [];
+      list.push({ skuId: Number(i.sku_id), count: Number(i.count), price: Number(i.price) });
+      byOrder.set(i.order_id, list);
+    }
+    return rows.map((r) => toOrder(r, byOrder.get(r.order_id) ?? []));
+  }
+
+  /** Units held per SKU, and per SKU by `userId`, in PREPARE_PAY/HAS_PAY lines. */
+  async function held(q: Db, skuIds: number[], userId: number) {
+    const rows = await q
+      .selectFrom("shop_order_item")
+      .select(["sku_id", "user_id", (eb) => eb.fn.sum<number | string>("count").as("units")])
+      .where("sku_id", "in", skuIds)
+      .where("status", "in", [...STOCK_HOLDING_STATUSES])
+      .groupBy(["sku_id", "user_id"])
+      .execute();
+    const bySku = new Map<number, number>();
+    const byUser = new Map<number, number>();
+    for (const r of rows) {
+      const sku = Number(r.sku_id);
+      bySku.set(sku, (bySku.get(sku) ?? 0) + Number(r.units));
+      if (Number(r.user_id) === userId) byUser.set(sku, Number(r.units));
+    }
+    return { bySku, byUser };
+  }
+
+  /** PREPARE_PAY → CANCEL for those of `orderIds` still in it; answers the ones this call moved. */
+  async function cancelInTx(trx: Db, orderIds: string[], reason: CancelReason, now: number): Promise<string[]> {
+    const moved: string[] = [];
+    for (const orderId of orderIds) {
+      const res = await trx
+        .updateTable("shop_order")
+        .set({ status: ShopOrderStatus.CANCEL, cancel_reason: reason, update_time: now })
+        .where("order_id", "=", orderId)
+        .where("status", "=", ShopOrderStatus.PREPARE_PAY)
+        .executeTakeFirst();
+      if (affected(res) !== 1) continue;
+      await trx.updateTable("shop_order_item").set({ status: ShopOrderStatus.CANCEL }).where("order_id", "=", orderId).execute();
+      moved.push(orderId);
+    }
+    return moved;
+  }
+
+  return {
+    cancelInTx,
+
+    /**
+     * Inserts the order and its lines in one transaction, after the
+     * database's own check that no line takes its SKU beyond stock or the
+     * user beyond a limit (the hot store admits; this is the last word, so a
+     * hot store that drifted can never make an oversell). The SKUs' stock rows
+     * are locked first (MySQL), in id order, so orders of one SKU check one
+     * at a time; SQLite has one writer.
+     */
+    async insertOrder(o: NewOrder): Promise<InsertOutcome> {
+      return store.transact(async (trx) => {
+        const skuIds = o.items.map((i) => i.skuId).sort((a, b) => a - b);
+        let lock = trx.selectFrom("sku_stock").select(["sku_id", "stock_num"]).where("sku_id", "in", skuIds).orderBy("sku_id");
+        if (mysql) lock = lock.forUpdate();
+        const totals = new Map((await lock.execute()).map((r) => [Number(r.sku_id), Number(r.stock_num)]));
+        const h = await held(trx, skuIds, o.userId);
+        const short = o.items.filter((i) => (h.bySku.get(i.skuId) ?? 0) + i.count > (totals.get(i.skuId) ?? 0)).map((i) => i.skuId);
+        const limit = o.items
+          .filter((i) => {
+            const max = o.limits.get(i.skuId) ?? 0;
+            return max > 0 && (h.byUser.get(i.skuId) ?? 0) + i.count > max;
+          })
+          .map((i) => i.skuId);
+        if (short.length > 0 || limit.length > 0) return { ok: false, short, limit };
+        const now = o.createTime;
+        await trx
+          .insertInto("shop_order")
+          .values({
+            order_id: o.orderId,
+            user_id: o.userId,
+            room_id: o.roomId,
+            anchor_id: o.anchorId,
+            request_id: o.requestId,
+            status: ShopOrderStatus.PREPARE_PAY,
+            cancel_reason: null,
+            total_price: o.totalPrice,
+            address_name: o.address.name,
+            address_phone: o.address.phone,
+            address_detail: o.address.detail,
+            expire_at: o.expireAt,
+            pay_time: null,
+            create_time: now,
+            update_time: now,
+          })
+          .execute();
+        await trx
+          .insertInto("shop_order_item")
+          .values(o.items.map((i) => ({ order_id: o.orderId, user_id: o.userId, sku_id: i.skuId, count: i.count, price: i.price, status: ShopOrderStatus.PREPARE_PAY, create_time: now })))
+          .execute();
+        return { ok: true };
+      });
+    },
+
+    async getOrder(orderId: string, q: Db = db): Promise<ShopOrder | null> {
+      const r = await q.selectFrom("shop_order").selectAll().where("order_id", "=", orderId).executeTakeFirst();
+      return r ? (await withItems(q, [r]))[0]! : null;
+    },
+
+    async getOrderByRequest(userId: number, requestId: string): Promise<ShopOrder | null> {
+      const r = await db.selectFrom("shop_order").selectAll().where("user_id", "=", userId).where("request_id", "=", requestId).executeTakeFirst();
+      return r ? (await withItems(db, [r]))[0]! : null;
+    },
+
+    /** The user's orders, newest first, optionally of one room and one status. */
+    async listOrders(userId: number, f: { roomId?: number; status?: number; limit: number }): Promise<ShopOrder[]> {
+      let q = db.selectFrom("shop_order").selectAll().where("user_id", "=", userId);
+      if (f.roomId !== undefined) q = q.where("room_id", "=", f.roomId);
+      if (f.status !== undefined) q = q.where("status", "=", f.status);
+      return withItems(db, await q.orderBy("id", "desc").limit(f.limit).execute());
+    },
+
+    /** Status of each of `orderIds` that has a row. */
+    async statuses(orderIds: string[]): Promise<Map<string, number>> {
+      if (orderIds.length === 0) return new Map();
+      const rows = await db.selectFrom("shop_order").select(["order_id", "status"]).where("order_id", "in", orderIds).execute();
+      return new Map(rows.map((r) => [r.order_id, Number(r.status)]));
+    },
+
+    /** PREPARE_PAY → HAS_PAY if still in it and not expired at `now`; false otherwise. */
+    async markPaidInTx(trx: Db, orderId: string, now: number): Promise<boolean> {
+      const res = await trx
+        .updateTable("shop_order")
+        .set({ status: ShopOrderStatus.HAS_PAY, pay_time: now, update_time: now })
+        .where("order_id", "=", orderId)
+        .where("status", "=", ShopOrderStatus.PREPARE_PAY)
+        .where("expire_at", ">", now)
+        .executeTakeFirst();
+      if (affected(res) !== 1) return false;
+      await trx.updateTable("shop_order_item").set({ status: ShopOrderStatus.HAS_PAY }).where("order_id", "=", orderId).execute();
+      return true;
+    },
+
+    /**
+     * Claims up to `limit` PREPARE_PAY orders whose deadline passed and
+     * cancels them (reason timeout) in the caller's transaction. MySQL skips
+     * rows another sweeper has locked (FOR UPDATE SKIP LOCKED); SQLite has one
+     * writer. Answers the orders this call cancelled, with their lines.
+     */
+    async cancelExpiredInTx(trx: Db, now: number, limit: number): Promise<ShopOrder[]> {
+      let q = trx
+        .selectFrom("shop_order")
+        .selectAll()
+        .where("status", "=", ShopOrderStatus.PREPARE_PAY)
+        .where("expire_at", "<=", now)
+        .orderBy("expire_at")
+        .limit(limit);
+      if (mysql) q = q.forUpdate().skipLocked();
+      const due = await q.execute();
+      const moved = new Set(await cancelInTx(trx, due.map((r) => r.order_id), "timeout", now));
+      return (await withItems(trx, due.filter((r) => moved.has(r.order_id)))).map((o) => ({ ...o, status: ShopOrderStatus.CANCEL, cancelReason: "timeout" as const }));
+    },
+
+    /** Lines of orders cancelled recently: those whose deadline is after `expireAfter` (a cancel happens before or just after it). */
+    async recentlyCancelledLines(expireAfter: number, limit: number): Promise<{ orderId: string; skuId: number }[]> {
+      const rows = await db
+        .selectFrom("shop_order as o")
+        .innerJoin("shop_order_item as i", "i.order_id", "o.order_id")
+        .select(["o.order_id", "i.sku_id"])
+        .where("o.status", "=", ShopOrderStatus.CANCEL)
+        .where("o.expire_at", ">", expireAfter)
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({ orderId: r.order_id, skuId: Number(r.sku_id) }));
+    },
+
+    /** What a stock load needs, read together: available, the PREPARE_PAY lines, units per user. */
+    async stockSnapshot(skuId: number) {
+      return store.transact(async (trx) => {
+        const total = Number((await trx.selectFrom("sku_stock").select("stock_num").where("sku_id", "=", skuId).executeTakeFirst())?.stock_num ?? 0);
+        const lines = await trx
+          .selectFrom("shop_order_item")
+          .select(["order_id", "user_id", "count", "status"])
+          .where("sku_id", "=", skuId)
+          .where("status", "in", [...STOCK_HOLDING_STATUSES])
+          .execute();
+        const userHeld = new Map<number, number>();
+        let heldUnits = 0;
+        for (const l of lines) {
+          heldUnits += Number(l.count);
+          userHeld.set(Number(l.user_id), (userHeld.get(Number(l.user_id)) ?? 0) + Number(l.count));
+        }
+        return {
+          skuId,
+          available: Math.max(0, total - heldUnits),
+          pending: lines
+            .filter((l) => Number(l.status) === ShopOrderStatus.PREPARE_PAY)
+            .map((l) => ({ orderId: l.order_id, userId: Number(l.user_id), count: Number(l.count) })),
+          userHeld: [...userHeld].map(([userId, units]) => ({ userId, units })),
+        };
+      });
+    },
+
+    /** Every SKU with a stock row. */
+    async stockedSkuIds(): Promise<number[]> {
+      return (await db.selectFrom("sku_stock").select("sku_id").orderBy("sku_id").execute()).map((r) => Number(r.sku_id));
+    },
+
+    async writeSyncedAvailable(skuId: number, available: number, now: number): Promise<void> {
+      await db.updateTable("sku_stock").set({ synced_available: available, synced_time: now }).where("sku_id", "=", skuId).execute();
+    },
+
+    /** Per-SKU totals and held units, and per (SKU, user) held units, for the invariant checker. */
+    async stockLedger() {
+      const totals = await db.selectFrom("sku_stock").select(["sku_id", "stock_num"]).execute();
+      const heldRows = await sql<{ sku_id: number; user_id: number; units: number }>`
+        SELECT sku_id, user_id, SUM(count) AS units FROM shop_order_item
+        WHERE status IN (${sql.join([...STOCK_HOLDING_STATUSES])}) GROUP BY sku_id, user_id`.execute(db);
+      return { totals: totals.map((t) => ({ skuId: Number(t.sku_id), total: Number(t.stock_num) })), held: heldRows.rows.map((r) => ({ skuId: Number(r.sku_id), userId: Number(r.user_id), units: Number(r.units) })) };
+    },
+  };
+}
+
+export type OrdersRepo = ReturnType<typeof createOrdersRepo>;

@@ -25,10 +25,16 @@
 //   R4 every PAYED order has exactly one payment event in the outbox, and
 //      no payment event exists for an order that is not PAYED
 //   R5 no outbox row still waiting for the relay, when quiescent
+// Flash-sale stock (src/shop/invariants.ts):
+//   S1 hot available ≤ total − units of PREPARE_PAY/HAS_PAY lines; = when quiescent
+//   S2 hot available never below zero
+//   S3 no SKU confirmed beyond stock
+//   S4 per-user limits held
 import type { Hot } from "../src/hot/index.ts";
 import type { Store } from "../src/store/store.ts";
 import { checkRechargeInvariants } from "../src/bank/invariants.ts";
 import { checkGiftInvariants } from "../src/gifts/invariants.ts";
+import { checkShopInvariants } from "../src/shop/invariants.ts";
 import { checkWalletInvariants } from "../src/wallet/invariants.ts";
 
 export interface CheckOptions {
@@ -40,6 +46,7 @@ export async function checkInvariants(store: Store, hot: Hot, opts: CheckOptions
     ...(await checkWalletInvariants(store, hot, opts)),
     ...(await checkGiftInvariants(store)),
     ...(await checkRechargeInvariants(store, opts)),
+    ...(await checkShopInvariants(store, hot, opts)),
   ];
 }
 

@@ -1,0 +1,405 @@
+// The flash sale end to end on both profiles: carts, preparing orders against
+// hot-store stock, paying with coins, cancelling, the timeout sweeper, the
+// reconciler, a hot store emptied mid-sale, and the invariant checker after
+// each. The Lua scripts themselves also run on a Redis Cluster in
+// src/hot/stock/stock.contract.test.ts.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Redis } from "ioredis";
+import { checkInvariants } from "../../scripts/check-invariants.ts";
+import type { Deps } from "../deps.ts";
+import { createLocalHot } from "../hot/index.ts";
+import { ErrorCodes, type ErrorName } from "../lib/errors.ts";
+import { TradeType } from "../wallet/types.ts";
+import { createDeployment, eventually, serve, type Client, type Deployment } from "../../test/harness.ts";
+import { profilesUnderTest, services } from "../../test/services.ts";
+import { checkShopInvariants } from "./invariants.ts";
+import { MAX_CART_COUNT } from "./cart.ts";
+import { shopPayBizId } from "./orders.ts";
+import { ShopOrderStatus } from "./types.ts";
+import { RECONCILE_GRACE_MS } from "./workers.ts";
+
+const ADMIN = { userId: 1, role: "admin" as const };
+const ADDRESS = { name: "张三", phone: "13800000000", detail: "北京市海淀区 1 号" };
+const PRICE = 10;
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+const failure = (name: ErrorName) => ({ status: ErrorCodes[name][1], code: ErrorCodes[name][0] });
+type CallResult = { status: number; code: number; msg: string; data: any };
+const outcome = (r: CallResult) => ({ status: r.status, code: r.code });
+
+describe.each(profilesUnderTest())("the flash sale on the %s profile", (profile) => {
+  let deployment: Deployment;
+  let deps: Deps;
+  let client: Client;
+  let stopServer: () => Promise<void>;
+  let leafCategoryId: number;
+  let nextId = 0;
+  let nextUser = 500_000;
+  let nextAnchor = 90_000;
+
+  const as = (userId: number, role: "viewer" | "anchor" | "admin" = "viewer") => ({ userId, role });
+  const admin = (method: string, path: string, body?: unknown) => client.call<any>(method, path, { as: ADMIN, body });
+  const viewer = (userId: number, method: string, path: string, body?: unknown) => client.call<any>(method, path, { as: as(userId), body });
+
+  /** A room whose new anchor sells `skus` new SKUs with `stock` units each. */
+  async function newSale(opts: { stock: number[]; limitPerUser?: number; anchors?: number }) {
+    const skuIds: number[] = [];
+    for (const stock of opts.stock) {
+      const r = await admin("POST", "/api/admin/skus", {
+        skuCode: `flash-${profile}-${++nextId}`,
+        name: `Phone ${nextId}`,
+        skuPrice: PRICE,
+        categoryId: leafCategoryId,
+        limitPerUser: opts.limitPerUser ?? 0,
+      });
+      expect(r.status).toBe(201);
+      expect((await admin("PUT", `/api/admin/skus/${r.data.skuId}/stock`, { stockNum: stock })).status).toBe(200);
+      skuIds.push(r.data.skuId);
+    }
+    const rooms: number[] = [];
+    for (let i = 0; i < (opts.anchors ?? 1); i++) {
+      const anchorId = ++nextAnchor;
+      expect((await admin("PUT", `/api/admin/anchors/${anchorId}/skus`, { skuIds })).status).toBe(200);
+      const room = await client.call<any>("POST", "/api/rooms", { as: as(anchorId, "anchor"), body: { title: "flash sale" } });
+      expect(room.status).toBe(201);
+      rooms.push(room.data.roomId);
+    }
+    return { skuIds, roomId: rooms[0]!, rooms };
+  }
+
+  async function buyer(coins = 0): Promise<number> {
+    const userId = ++nextUser;
+    if (coins > 0) await deps.wallet.grant({ userId, amount: coins, requestId: `seed-${userId}` });
+    return userId;
+  }
+
+  async function order(userId: number, roomId: number, lines: [number, number][], body: Record<string, unknown> = { address: ADDRESS }) {
+    for (const [skuId, count] of lines) expect((await viewer(userId, "POST", `/api/shop/rooms/${roomId}/cart/items`, { skuId, count })).status).toBe(200);
+    return viewer(userId, "POST", `/api/shop/rooms/${roomId}/orders`, body);
+  }
+
+  const stockNum = async (skuId: number) => (await client.call<any>("GET", `/api/shop/skus/${skuId}/stock`)).data.stockNum as number;
+  const heldUnits = async (skuId: number) =>
+    (await deps.store.db.selectFrom("shop_order_item").select("count").where("sku_id", "=", skuId).where("status", "in", [ShopOrderStatus.PREPARE_PAY, ShopOrderStatus.HAS_PAY]).execute()).reduce((s, r) => s + Number(r.count), 0);
+  const shopClean = async () => expect(await checkShopInvariants(deps.store, deps.hot, { quiescent: true })).toEqual([]);
+
+  beforeAll(async () => {
+    deployment = await createDeployment(profile);
+    deps = await deployment.spawn({ consumers: false, shopWorkers: false });
+    const s = await serve(deps);
+    client = s.client;
+    stopServer = s.server.stop;
+    const l1 = await admin("POST", "/api/admin/categories", { categoryName: "手机", level: 1 });
+    const l2 = await admin("POST", "/api/admin/categories", { categoryName: "小米", level: 2, parentId: l1.data.categoryId });
+    const l3 = await admin("POST", "/api/admin/categories", { categoryName: "note 系列", level: 3, parentId: l2.data.categoryId });
+    leafCategoryId = l3.data.categoryId;
+  });
+
+  afterAll(async () => {
+    await stopServer();
+    await deployment.destroy();
+  });
+
+  test("cart: add (count default 1), set, 0 removes, remove, clear; only the room's SKUs; a line's ceiling", async () => {
+    const { skuIds, roomId } = await newSale({ stock: [5, 5] });
+    const other = await newSale({ stock: [5] });
+    const u = await buyer();
+    const path = `/api/shop/rooms/${roomId}/cart`;
+    expect((await viewer(u, "GET", path)).data).toEqual({ userId: u, roomId, items: [], totalPrice: 0 });
+    await viewer(u, "POST", `${path}/items`, { skuId: skuIds[0] });
+    const added = await viewer(u, "POST", `${path}/items`, { skuId: skuIds[0], count: 2 });
+    expect(added.data.items).toEqual([{ skuId: skuIds[0], count: 3, sku: expect.objectContaining({ skuId: skuIds[0], skuPrice: PRICE }) }]);
+    await viewer(u, "POST", `${path}/items`, { skuId: skuIds[1], count: 4 });
+    expect((await viewer(u, "GET", path)).data.totalPrice).toBe(7 * PRICE);
+    expect((await viewer(u, "PATCH", `${path}/items/${skuIds[0]}`, { count: 1 })).data.totalPrice).toBe(5 * PRICE);
+    expect((await viewer(u, "PATCH", `${path}/items/${skuIds[0]}`, { count: 0 })).data.items.map((i: any) => i.skuId)).toEqual([skuIds[1]]);
+    expect((await viewer(u, "DELETE", `${path}/items/${skuIds[1]}`)).data.items).toEqual([]);
+    await viewer(u, "POST", `${path}/items`, { skuId: skuIds[1], count: MAX_CART_COUNT });
+    expect(outcome(await viewer(u, "POST", `${path}/items`, { skuId: skuIds[1] }))).toEqual(failure("PARAM_ERROR"));
+    expect(outcome(await viewer(u, "POST", `${path}/items`, { skuId: skuIds[1], count: 0 }))).toEqual(failure("PARAM_ERROR"));
+    const foreign = await viewer(u, "POST", `${path}/items`, { skuId: other.skuIds[0] });
+    expect([outcome(foreign), foreign.data]).toEqual([failure("SKU_NOT_IN_ROOM"), { skuIds: [other.skuIds[0]] }]);
+    expect(outcome(await viewer(u, "POST", `/api/shop/rooms/987654/cart/items`, { skuId: skuIds[0] }))).toEqual(failure("ROOM_NOT_FOUND"));
+    expect((await viewer(u, "DELETE", path)).data.items).toEqual([]);
+    expect(outcome(await client.call("GET", path))).toEqual(failure("TOKEN_ERROR"));
+  });
+
+  test("prepare, pay with coins once, cancel: prices captured, cart lines leave, stock and coins follow", async () => {
+    const { skuIds, roomId } = await newSale({ stock: [10, 10] });
+    const u = await buyer(100);
+    expect(outcome(await viewer(u, "POST", `/api/shop/rooms/${roomId}/orders`, { address: ADDRESS }))).toEqual(failure("CART_EMPTY"));
+    const noAddress = await order(u, roomId, [[skuIds[0]!, 2]], { address: { name: "张三", phone: " " } });
+    expect([outcome(noAddress), noAddress.data]).toEqual([failure("ADDRESS_REQUIRED"), { fields: ["phone", "detail"] }]);
+    expect(outcome(await viewer(u, "POST", `/api/shop/rooms/${roomId}/orders`, {}))).toEqual(failure("ADDRESS_REQUIRED"));
+
+    await viewer(u, "POST", `/api/shop/rooms/${roomId}/cart/items`, { skuId: skuIds[1], count: 1 });
+    const created = await viewer(u, "POST", `/api/shop/rooms/${roomId}/orders`, { address: ADDRESS, requestId: "buy-1" });
+    expect(created.status).toBe(201);
+    expect(created.data).toMatchObject({ status: "PREPARE_PAY", totalPrice: 3 * PRICE, items: [{ skuId: skuIds[0], count: 2, price: PRICE }, { skuId: skuIds[1], count: 1, price: PRICE }] });
+    expect(created.data.expireAt).toBeGreaterThan(Date.now() + (deps.config.orderTtlSec - 5) * 1000);
+    const orderId = created.data.orderId as string;
+    expect((await viewer(u, "GET", `/api/shop/rooms/${roomId}/cart`)).data.items).toEqual([]);
+    expect([await stockNum(skuIds[0]!), await stockNum(skuIds[1]!)]).toEqual([8, 9]);
+
+    // The same requestId: the same order; another body: a conflict. Neither reserves again.
+    const again = await viewer(u, "POST", `/api/shop/rooms/${roomId}/orders`, { address: ADDRESS, requestId: "buy-1" });
+    expect([again.status, again.data.orderId]).toEqual([201, orderId]);
+    expect(outcome(await viewer(u, "POST", `/api/shop/rooms/${roomId}/orders`, { address: { ...ADDRESS, detail: "上海" }, requestId: "buy-1" }))).toEqual(failure("IDEMPOTENCY_CONFLICT"));
+    expect(await stockNum(skuIds[0]!)).toBe(8);
+
+    // An admin's price change after preparing does not change the order.
+    await admin("PUT", `/api/admin/skus/${skuIds[0]}`, { skuPrice: 99 });
+    expect(outcome(await viewer(u + 1, "GET", `/api/shop/orders/${orderId}`))).toEqual(failure("ORDER_NOT_FOUND"));
+    expect(outcome(await viewer(u + 1, "POST", `/api/shop/orders/${orderId}/pay`))).toEqual(failure("ORDER_NOT_FOUND"));
+
+    const paid = await viewer(u, "POST", `/api/shop/orders/${orderId}/pay`);
+    expect([paid.status, paid.data]).toEqual([200, { orderId, status: "HAS_PAY" }]);
+    expect((await viewer(u, "POST", `/api/shop/orders/${orderId}/pay`)).data).toEqual({ orderId, status: "HAS_PAY" });
+    expect(outcome(await viewer(u, "POST", `/api/shop/orders/${orderId}/cancel`))).toEqual(failure("ORDER_STATE_CONFLICT"));
+    expect((await deps.wallet.getWallet(u)).balance).toBe(100 - 3 * PRICE);
+    const trades = await deps.store.db.selectFrom("currency_trade").selectAll().where("biz_id", "=", shopPayBizId(orderId)).execute();
+    expect(trades.map((t) => [Number(t.num), Number(t.type)])).toEqual([[-3 * PRICE, TradeType.SHOP_ORDER_PAY]]);
+
+    // A second order (price now 99) cancelled: stock back once, paying it is a conflict.
+    const second = await order(u, roomId, [[skuIds[0]!, 1]]);
+    expect(second.data.totalPrice).toBe(99);
+    const cancelled = await viewer(u, "POST", `/api/shop/orders/${second.data.orderId}/cancel`);
+    expect(cancelled.data).toEqual({ orderId: second.data.orderId, status: "CANCEL" });
+    expect((await viewer(u, "POST", `/api/shop/orders/${second.data.orderId}/cancel`)).data).toEqual({ orderId: second.data.orderId, status: "CANCEL" });
+    expect(outcome(await viewer(u, "POST", `/api/shop/orders/${second.data.orderId}/pay`))).toEqual(failure("ORDER_STATE_CONFLICT"));
+    expect(await stockNum(skuIds[0]!)).toBe(8);
+
+    // Too few coins: refused, nothing debited, the order still payable.
+    const third = await order(u, roomId, [[skuIds[0]!, 1]]);
+    expect(outcome(await viewer(u, "POST", `/api/shop/orders/${third.data.orderId}/pay`))).toEqual(failure("INSUFFICIENT_BALANCE"));
+    expect((await deps.wallet.getWallet(u)).balance).toBe(70);
+    expect((await viewer(u, "GET", `/api/shop/orders/${third.data.orderId}`)).data).toMatchObject({ status: "PREPARE_PAY", roomId, address: ADDRESS });
+
+    const mine = await viewer(u, "GET", `/api/shop/orders?roomId=${roomId}`);
+    expect(mine.data.map((o: any) => [o.orderId, o.status, o.cancelReason])).toEqual([
+      [third.data.orderId, "PREPARE_PAY", null],
+      [second.data.orderId, "CANCEL", "user"],
+      [orderId, "HAS_PAY", null],
+    ]);
+    expect((await viewer(u, "GET", `/api/shop/orders?status=HAS_PAY`)).data.map((o: any) => o.orderId)).toEqual([orderId]);
+    const events = await deps.store.db.selectFrom("outbox").select(["event_id", "topic"]).where("event_id", "like", `shop-order-%`).execute();
+    expect(events.filter((e) => e.event_id.endsWith(orderId) || e.event_id.endsWith(second.data.orderId)).map((e) => e.event_id).sort()).toEqual(
+      [`shop-order-cancelled:${second.data.orderId}`, `shop-order-paid:${orderId}`].sort(),
+    );
+    expect(await checkInvariants(deps.store, deps.hot)).toEqual([]);
+  });
+
+  test("300 buyers on 50 units: exactly 50 orders, 250 OUT_OF_STOCK, stock 0 and never below", async () => {
+    const { skuIds, roomId } = await newSale({ stock: [50] });
+    const sku = skuIds[0]!;
+    const buyers = await Promise.all(range(300).map(() => buyer()));
+    for (const u of buyers) await viewer(u, "POST", `/api/shop/rooms/${roomId}/cart/items`, { skuId: sku });
+    const results = await Promise.all(buyers.map((u) => viewer(u, "POST", `/api/shop/rooms/${roomId}/orders`, { address: ADDRESS })));
+    expect(results.filter((r) => r.status === 201).length).toBe(50);
+    const refused = results.filter((r) => r.status !== 201);
+    expect(refused.map(outcome)).toEqual(range(250).map(() => failure("OUT_OF_STOCK")));
+    for (const r of refused) expect(r.data).toEqual({ skuIds: [sku] });
+    expect(await stockNum(sku)).toBe(0);
+    expect(await heldUnits(sku)).toBe(50);
+    expect(await deps.hot.stock.available(sku)).toBe(0);
+    await shopClean();
+  });
+
+  test("a three-SKU cart with one SKU short reserves nothing of any line", async () => {
+    const { skuIds, roomId } = await newSale({ stock: [5, 1, 5] });
+    const u = await buyer();
+    const r = await order(u, roomId, [[skuIds[0]!, 2], [skuIds[1]!, 2], [skuIds[2]!, 2]]);
+    expect([outcome(r), r.data]).toEqual([failure("OUT_OF_STOCK"), { skuIds: [skuIds[1]] }]);
+    expect(await Promise.all(skuIds.map(stockNum))).toEqual([5, 1, 5]);
+    expect(await Promise.all(skuIds.map(heldUnits))).toEqual([0, 0, 0]);
+    // The cart is kept, so the buyer can lower the short line and order.
+    expect((await viewer(u, "GET", `/api/shop/rooms/${roomId}/cart`)).data.items.length).toBe(3);
+    await viewer(u, "PATCH", `/api/shop/rooms/${roomId}/cart/items/${skuIds[1]}`, { count: 1 });
+    expect((await viewer(u, "POST", `/api/shop/rooms/${roomId}/orders`, { address: ADDRESS })).status).toBe(201);
+    expect(await Promise.all(skuIds.map(stockNum))).toEqual([3, 0, 3]);
+    await shopClean();
+  });
+
+  test("per-user limit under 50 parallel orders by one user (one per room): exactly the limit, the rest PURCHASE_LIMIT; a cancel gives it back", async () => {
+    const LIMIT = 3;
+    const { skuIds, rooms } = await newSale({ stock: [100], limitPerUser: LIMIT, anchors: 50 });
+    const sku = skuIds[0]!;
+    const u = await buyer();
+    for (const roomId of rooms) await viewer(u, "POST", `/api/shop/rooms/${roomId}/cart/items`, { skuId: sku });
+    const results = await Promise.all(rooms.map((roomId) => viewer(u, "POST", `/api/shop/rooms/${roomId}/orders`, { address: ADDRESS })));
+    const won = results.filter((r) => r.status === 201);
+    expect(won.length).toBe(LIMIT);
+    expect(results.filter((r) => r.status !== 201).map(outcome)).toEqual(range(50 - LIMIT).map(() => failure("PURCHASE_LIMIT")));
+    expect(await heldUnits(sku)).toBe(LIMIT);
+    expect(await stockNum(sku)).toBe(100 - LIMIT);
+    // Another buyer is not limited by this one.
+    const other = await buyer();
+    expect((await order(other, rooms[0]!, [[sku, LIMIT]])).status).toBe(201);
+    // A cancelled order's units count no longer.
+    await viewer(u, "POST", `/api/shop/orders/${won[0]!.data.orderId}/cancel`);
+    const retryRoom = rooms.find((r) => !won.some((w) => results[rooms.indexOf(r)] === w))!;
+    expect((await viewer(u, "POST", `/api/shop/rooms/${retryRoom}/orders`, { address: ADDRESS })).status).toBe(201);
+    expect(await checkShopInvariants(deps.store, deps.hot, { quiescent: true })).toEqual([]);
+  });
+
+  test("pay / cancel / timeout raced 50 times: one winner each time; coins and stock agree with it", async () => {
+    const { skuIds, roomId } = await newSale({ stock: [50] });
+    const sku = skuIds[0]!;
+    const u = await buyer(50 * PRICE);
+    const finals: number[] = [];
+    for (const _ of range(50)) {
+      const o = await order(u, roomId, [[sku, 1]]);
+      const orderId = o.data.orderId as string;
+      const [pay, cancel] = await Promise.all([
+        viewer(u, "POST", `/api/shop/orders/${orderId}/pay`),
+        viewer(u, "POST", `/api/shop/orders/${orderId}/cancel`),
+        deps.shop.orders.sweepExpired(Date.now() + deps.config.orderTtlSec * 1000 + 1000),
+      ]);
+      const final = (await deps.shop.orders.get(u, orderId)).status;
+      finals.push(final === "HAS_PAY" ? ShopOrderStatus.HAS_PAY : ShopOrderStatus.CANCEL);
+      expect(["HAS_PAY", "CANCEL"]).toContain(final);
+      // Each call answers the winner's outcome: its own success or a conflict.
+      expect(outcome(pay)).toEqual(final === "HAS_PAY" ? { status: 200, code: 0 } : failure("ORDER_STATE_CONFLICT"));
+      expect(outcome(cancel)).toEqual(final === "CANCEL" ? { status: 200, code: 0 } : failure("ORDER_STATE_CONFLICT"));
+    }
+    const paid = finals.filter((s) => s === ShopOrderStatus.HAS_PAY).length;
+    const debits = await deps.store.db.selectFrom("currency_trade").select("num").where("user_id", "=", u).where("type", "=", TradeType.SHOP_ORDER_PAY).execute();
+    expect(debits.length).toBe(paid);
+    expect((await deps.wallet.getWallet(u)).balance).toBe(50 * PRICE - paid * PRICE);
+    // The hot wallet is loaded only when a pay got as far as the admission.
+    expect([null, 50 * PRICE - paid * PRICE]).toContain(await deps.wallet.hotAvailable(u));
+    expect(await stockNum(sku)).toBe(50 - paid);
+    expect(await heldUnits(sku)).toBe(paid);
+    await shopClean();
+    expect(await checkInvariants(deps.store, deps.hot)).toEqual([]);
+  });
+
+  test("a process killed between reserve and insert: the reconciler returns the unit", async () => {
+    const { skuIds, roomId } = await newSale({ stock: [3] });
+    const sku = skuIds[0]!;
+    const dying = await deployment.spawn({
+      consumers: false,
+      shopWorkers: false,
+      shopHooks: {
+        afterReserve: () => {
+          throw new Error("process killed after the reserve");
+        },
+      },
+    });
+    const { client: dyingClient, server } = await serve(dying);
+    const u = await buyer();
+    await viewer(u, "POST", `/api/shop/rooms/${roomId}/cart/items`, { skuId: sku });
+    const r = await dyingClient.call("POST", `/api/shop/rooms/${roomId}/orders`, { as: as(u), body: { address: ADDRESS } });
+    expect(r.status).toBe(500);
+    await server.stop();
+    expect(await deps.hot.stock.available(sku)).toBe(2);
+    expect(await heldUnits(sku)).toBe(0);
+    // Within the grace period the reservation may still be landing: untouched.
+    expect(await deps.shop.rounds.reconcile(Date.now())).toBe(0);
+    expect(await deps.hot.stock.available(sku)).toBe(2);
+    expect(await deps.shop.rounds.reconcile(Date.now() + RECONCILE_GRACE_MS + 1000)).toBeGreaterThanOrEqual(1);
+    expect(await deps.hot.stock.available(sku)).toBe(3);
+    expect(await deps.shop.rounds.reconcile(Date.now() + RECONCILE_GRACE_MS + 1000)).toBe(0);
+    expect(await deps.hot.stock.available(sku)).toBe(3);
+    await shopClean();
+  });
+
+  test("the hot store emptied mid-sale: warm-up rebuilds the exact availability and the sale goes on without overselling", async () => {
+    const { skuIds, roomId } = await newSale({ stock: [20] });
+    const sku = skuIds[0]!;
+    const early = await Promise.all(range(6).map(() => buyer(PRICE)));
+    const orders = [];
+    for (const u of early) orders.push((await order(u, roomId, [[sku, 1]])).data.orderId as string);
+    await viewer(early[0]!, "POST", `/api/shop/orders/${orders[0]}/pay`);
+    await viewer(early[1]!, "POST", `/api/shop/orders/${orders[1]}/pay`);
+    await viewer(early[2]!, "POST", `/api/shop/orders/${orders[2]}/cancel`);
+    expect(await stockNum(sku)).toBe(15);
+
+    // Empty the hot store: a fresh in-process one (an embedded restart), or
+    // every key of the SKU deleted from Redis.
+    let process2: Deps;
+    if (profile === "embedded") {
+      process2 = await deployment.spawn({ consumers: false, shopWorkers: false, hot: createLocalHot() });
+    } else {
+      const raw = new Redis(services().redisUrl!);
+      const keys = await raw.keys(`${deps.config.namespace}:{sku:${sku}}*`);
+      expect(keys.length).toBeGreaterThan(0);
+      await raw.del(...keys);
+      await raw.quit();
+      process2 = await deployment.spawn({ consumers: false, shopWorkers: false });
+    }
+    expect(await process2.hot.stock.available(sku)).toBeNull();
+    expect(await process2.shop.stock.available(sku)).toBe(15);
+    const { client: c2, server } = await serve(process2);
+    // An order taken before the loss is cancelled after it: its unit comes back once.
+    expect((await c2.call("POST", `/api/shop/orders/${orders[3]}/cancel`, { as: as(early[3]!) })).status).toBe(200);
+    expect(await process2.hot.stock.available(sku)).toBe(16);
+    // The rest of the sale on the rebuilt stock: 30 buyers for 16 units.
+    const late = await Promise.all(range(30).map(() => buyer()));
+    for (const u of late) await c2.call("POST", `/api/shop/rooms/${roomId}/cart/items`, { as: as(u), body: { skuId: sku } });
+    const results = await Promise.all(late.map((u) => c2.call("POST", `/api/shop/rooms/${roomId}/orders`, { as: as(u), body: { address: ADDRESS } })));
+    expect(results.filter((r) => r.status === 201).length).toBe(16);
+    expect(await heldUnits(sku)).toBe(20);
+    expect(await process2.hot.stock.available(sku)).toBe(0);
+    await server.stop();
+    expect(await checkShopInvariants(process2.store, process2.hot, { quiescent: true })).toEqual([]);
+    // The first process's in-process hot store stands for one that is gone.
+    if (profile === "embedded") await deps.hot.stock.drop(sku);
+  });
+
+  test("the invariant checker reports a planted oversell", async () => {
+    const { skuIds, roomId } = await newSale({ stock: [1] });
+    const sku = skuIds[0]!;
+    const u = await buyer();
+    expect((await order(u, roomId, [[sku, 1]])).status).toBe(201);
+    await shopClean();
+    const now = Date.now();
+    await deps.store.db
+      .insertInto("shop_order_item")
+      .values({ order_id: `planted-${now}`, user_id: u, sku_id: sku, count: 1, price: PRICE, status: ShopOrderStatus.HAS_PAY, create_time: now })
+      .execute();
+    const violations = await checkShopInvariants(deps.store, deps.hot);
+    expect(violations).toContain(`S3 sku ${sku}: orders hold 2 units of a total of 1`);
+    await deps.store.db.deleteFrom("shop_order_item").where("order_id", "=", `planted-${now}`).execute();
+  });
+});
+
+describe.each(profilesUnderTest())("durable order timeouts on the %s profile", (profile) => {
+  let deployment: Deployment;
+
+  beforeAll(async () => {
+    deployment = await createDeployment(profile, { OVATION_ORDER_TTL_SEC: "1", OVATION_STOCK_SYNC_SEC: "1" });
+  });
+  afterAll(() => deployment.destroy());
+
+  test("an order's timer set before a restart fires after it; the stock comes back and the sync writes it", async () => {
+    const first = await deployment.spawn({ consumers: false, shopWorkers: false });
+    const { client, server } = await serve(first);
+    const ADMIN_AS = { as: ADMIN };
+    const l1 = await client.call<any>("POST", "/api/admin/categories", { ...ADMIN_AS, body: { categoryName: "手机", level: 1 } });
+    const l2 = await client.call<any>("POST", "/api/admin/categories", { ...ADMIN_AS, body: { categoryName: "小米", level: 2, parentId: l1.data.categoryId } });
+    const l3 = await client.call<any>("POST", "/api/admin/categories", { ...ADMIN_AS, body: { categoryName: "note", level: 3, parentId: l2.data.categoryId } });
+    const sku = (await client.call<any>("POST", "/api/admin/skus", { ...ADMIN_AS, body: { skuCode: `ttl-${profile}`, name: "P", skuPrice: PRICE, categoryId: l3.data.categoryId } })).data.skuId;
+    await client.call("PUT", `/api/admin/skus/${sku}/stock`, { ...ADMIN_AS, body: { stockNum: 5 } });
+    await client.call("PUT", `/api/admin/anchors/77/skus`, { ...ADMIN_AS, body: { skuIds: [sku] } });
+    const roomId = (await client.call<any>("POST", "/api/rooms", { as: { userId: 77, role: "anchor" }, body: { title: "t" } })).data.roomId;
+    await client.call("POST", `/api/shop/rooms/${roomId}/cart/items`, { as: { userId: 5, role: "viewer" }, body: { skuId: sku, count: 2 } });
+    const o = await client.call<any>("POST", `/api/shop/rooms/${roomId}/orders`, { as: { userId: 5, role: "viewer" }, body: { address: ADDRESS } });
+    expect(o.status).toBe(201);
+    await server.stop();
+    await first.close();
+
+    const second = await deployment.spawn({ consumers: false });
+    const cancelled = await eventually(async () => {
+      const order = await second.shop.orders.get(5, o.data.orderId);
+      return order.status === "CANCEL" ? order : null;
+    });
+    expect(cancelled.cancelReason).toBe("timeout");
+    expect(await second.shop.stock.available(sku)).toBe(5);
+    const synced = await eventually(async () => {
+      const row = await second.store.db.selectFrom("sku_stock").select("synced_available").where("sku_id", "=", sku).executeTakeFirst();
+      return row?.synced_available === 5 ? row : null;
+    });
+    expect(Number(synced.synced_available)).toBe(5);
+    expect(await checkShopInvariants(second.store, second.hot, { quiescent: true })).toEqual([]);
+  });
+});

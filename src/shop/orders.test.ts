@@ -10,7 +10,7 @@ import type { Deps } from "../deps.ts";
 import { createLocalHot } from "../hot/index.ts";
 import { ErrorCodes, type ErrorName } from "../lib/errors.ts";
 import { TradeType } from "../wallet/types.ts";
-import { createDeployment, eventually, serve, type Client, type Deployment } from "../../test/harness.ts";
+import { createDeployment, eventually, serve, wsClient, type Client, type Deployment } from "../../test/harness.ts";
 import { profilesUnderTest, services } from "../../test/services.ts";
 import { checkShopInvariants } from "./invariants.ts";
 import { MAX_CART_COUNT } from "./cart.ts";
@@ -344,6 +344,24 @@ describe.each(profilesUnderTest())("the flash sale on the %s profile", (profile)
     expect(await checkShopInvariants(process2.store, process2.hot, { quiescent: true })).toEqual([]);
     // The first process's in-process hot store stands for one that is gone.
     if (profile === "embedded") await deps.hot.stock.drop(sku);
+  });
+
+  test("stock changes reach the room over WebSocket, the last value winning; orders are counted by outcome", async () => {
+    const { skuIds, roomId } = await newSale({ stock: [10] });
+    const sku = skuIds[0]!;
+    const watcher = await wsClient(client.url, await buyer(), roomId);
+    const prepared = deps.metrics.orders.get({ kind: "shop_order", outcome: "prepared" });
+    const refused = deps.metrics.orders.get({ kind: "shop_order", outcome: "rejected_out_of_stock" });
+    const buyers = await Promise.all(range(12).map(() => buyer()));
+    for (const u of buyers) await viewer(u, "POST", `/api/shop/rooms/${roomId}/cart/items`, { skuId: sku });
+    const results = await Promise.all(buyers.map((u) => viewer(u, "POST", `/api/shop/rooms/${roomId}/orders`, { address: ADDRESS })));
+    expect(results.filter((r) => r.status === 201).length).toBe(10);
+    const stockMessages = () => watcher.messages.filter((m) => m.type === "stock" && m.data.skuId === sku);
+    await eventually(() => stockMessages().at(-1)?.data.stockNum === 0);
+    expect(stockMessages().at(-1)).toEqual({ type: "stock", data: { skuId: sku, stockNum: 0 } });
+    expect(deps.metrics.orders.get({ kind: "shop_order", outcome: "prepared" }) - prepared).toBe(10);
+    expect(deps.metrics.orders.get({ kind: "shop_order", outcome: "rejected_out_of_stock" }) - refused).toBe(2);
+    watcher.close();
   });
 
   test("the invariant checker reports a planted oversell", async () => {

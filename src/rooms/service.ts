@@ -27,12 +27,15 @@ export function createRoomService(deps: { store: Store; cacheBus: CacheBus; shop
 
   return {
     async start(anchorId: number, input: { title: string; type: number }): Promise<Room> {
-      const open = await repo.livingOf(anchorId);
-      if (open) return open;
-      const roomId = await repo.insertLiving(anchorId, input, Date.now());
-      await cache.drop(roomId);
-      await deps.shop.roomStarted(anchorId, roomId);
-      return (await repo.get(roomId))!;
+      let room = await repo.livingOf(anchorId);
+      if (!room) {
+        const roomId = await repo.insertLiving(anchorId, input, Date.now());
+        await cache.drop(roomId);
+        room = (await repo.get(roomId))!;
+      }
+      // Warm the stock of what the anchor sells (a no-op for what is warm).
+      await deps.shop.roomStarted(anchorId, room.roomId);
+      return room;
     },
 
     async close(user: { userId: number; role: string }, roomId: number): Promise<Room> {

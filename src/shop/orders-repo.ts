@@ -2,7 +2,8 @@
 // either dialect. Order state changes are conditional updates (WHERE status =
 // expected) of the order and its lines in one transaction, so concurrent pay,
 // cancel and timeout have exactly one winner.
-import { sql } from "kysely";
+import { sql, type Selectable } from "kysely";
+import type { ShopOrderTable } from "../store/schema.ts";
 import type { Db, Store } from "../store/store.ts";
 import { affected } from "../store/store.ts";
 import { ShopOrderStatus, STOCK_HOLDING_STATUSES } from "./types.ts";
@@ -42,22 +43,7 @@ export type InsertOutcome =
   /** The database's own check refused the order: `short` SKUs would go beyond stock, `limit` SKUs beyond the user's limit. */
   | { ok: false; short: number[]; limit: number[] };
 
-type OrderRow = {
-  order_id: string;
-  user_id: number;
-  room_id: number;
-  anchor_id: number;
-  request_id: string | null;
-  status: number;
-  cancel_reason: string | null;
-  total_price: number;
-  address_name: string;
-  address_phone: string;
-  address_detail: string;
-  expire_at: number;
-  pay_time: number | null;
-  create_time: number;
-};
+type OrderRow = Selectable<ShopOrderTable>;
 
 function toOrder(r: OrderRow, items: OrderLine[]): ShopOrder {
   return {

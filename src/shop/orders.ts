@@ -14,6 +14,7 @@
 //            the `shop_order_cancelled` outbox event → stock released, once.
 // Crash windows between these steps: docs/commerce.md.
 import type { Guards } from "../hot/guards/port.ts";
+import { withLock, type LockPolicy } from "../hot/guards/with-lock.ts";
 import { AppError } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import type { Logger } from "../lib/logger.ts";
@@ -159,22 +160,12 @@ export function createOrders(deps: {
     throw new AppError("ORDER_STATE_CONFLICT", `order ${orderId} is ${ORDER_STATUS_NAMES[o.status]}`);
   }
 
-  async function withPayLock<T>(userId: number, fn: () => Promise<T>): Promise<T> {
-    const name = `shop-pay:${userId}`;
-    for (let attempt = 0; attempt < PAY_LOCK_ATTEMPTS; attempt++) {
-      const token = await guards.acquireLock(name, PAY_LOCK_TTL_MS);
-      if (!token) {
-        await Bun.sleep(10 + attempt * 10);
-        continue;
-      }
-      try {
-        return await fn();
-      } finally {
-        await guards.releaseLock(name, token);
-      }
-    }
-    throw new AppError("UNAVAILABLE", "another payment of yours is in progress, retry shortly");
-  }
+  const payLock: LockPolicy = {
+    ttlMs: PAY_LOCK_TTL_MS,
+    attempts: PAY_LOCK_ATTEMPTS,
+    pauseMs: (attempt) => 10 + attempt * 10,
+    busy: () => new AppError("UNAVAILABLE", "another payment of yours is in progress, retry shortly"),
+  };
 
   return {
     async prepare(userId: number, roomId: number, input: { address: Address; requestId?: string }) {
@@ -240,7 +231,7 @@ export function createOrders(deps: {
       const order = await ownOrder(userId, orderId);
       if (order.status !== ShopOrderStatus.PREPARE_PAY) return settledAnswer(orderId, "HAS_PAY");
       if (order.expireAt <= Date.now()) return expire(order);
-      return withPayLock(userId, async () => {
+      return withLock(guards, `shop-pay:${userId}`, payLock, async () => {
         const admissionId = `shop-pay:${orderId}:${newId()}`;
         const admitted = await wallet.admit({ userId, admissionId, amount: order.totalPrice, fingerprint: orderId, ttlSec: PAY_ADMISSION_TTL_SEC });
         if (admitted.kind === "insufficient") {

@@ -18,6 +18,7 @@
 // Anything that gives units back drops the flag in every process through the
 // cache bus; the flag also lapses after SOLD_OUT_FLAG_MS in case a drop is
 // lost (the bus is at most once).
+import { withLock, type LockPolicy } from "../hot/guards/with-lock.ts";
 import type { Hot } from "../hot/index.ts";
 import type { CacheBus } from "../lib/cache-bus.ts";
 import { AppError } from "../lib/errors.ts";
@@ -46,23 +47,14 @@ export function createShopStock(deps: { hot: Hot; repo: OrdersRepo; skus: SkuCat
 
   const isSoldOut = (skuId: number) => (soldOut.get(skuId) ?? 0) > Date.now();
 
-  /** Runs `fn` holding the SKU's 1 s stock lock (owner token, bounded retries). */
-  async function withSkuLock<T>(skuId: number, fn: () => Promise<T>): Promise<T> {
-    const name = `stock-load:${skuId}`;
-    for (let attempt = 0; attempt < LOCK_ATTEMPTS; attempt++) {
-      const token = await hot.guards.acquireLock(name, LOCK_TTL_MS);
-      if (!token) {
-        await Bun.sleep(5 + attempt * 5);
-        continue;
-      }
-      try {
-        return await fn();
-      } finally {
-        await hot.guards.releaseLock(name, token);
-      }
-    }
-    throw new AppError("UNAVAILABLE", `stock of sku ${skuId} is busy, retry shortly`);
-  }
+  const skuLock: LockPolicy = {
+    ttlMs: LOCK_TTL_MS,
+    attempts: LOCK_ATTEMPTS,
+    pauseMs: (attempt) => 5 + attempt * 5,
+    busy: () => new AppError("UNAVAILABLE", "the SKU's stock is busy, retry shortly"),
+  };
+  /** Runs `fn` holding the SKU's 1 s stock lock. */
+  const withSkuLock = <T>(skuId: number, fn: () => Promise<T>) => withLock(hot.guards, `stock-load:${skuId}`, skuLock, fn);
 
   /** Units came back: drop sold-out flags everywhere and tell the room. */
   async function unitsBack(skuId: number, available: number, roomId?: number): Promise<void> {

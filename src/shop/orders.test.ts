@@ -273,6 +273,25 @@ describe.each(profilesUnderTest())("the flash sale on the %s profile", (profile)
     expect(await checkInvariants(deps.store, deps.hot)).toEqual([]);
   });
 
+  // MySQL: every process sweeps (SKIP LOCKED keeps them apart); SQLite has one writer, so one leader sweeps.
+  test("concurrent sweeps of the same expired orders: each order cancelled once, each unit back once", async () => {
+    const { skuIds, roomId } = await newSale({ stock: [30] });
+    const sku = skuIds[0]!;
+    const buyers = await Promise.all(range(20).map(() => buyer()));
+    const ids: string[] = [];
+    for (const u of buyers) ids.push((await order(u, roomId, [[sku, 1]])).data.orderId);
+    expect(await stockNum(sku)).toBe(10);
+    const other = profile === "cluster" ? await deployment.spawn({ consumers: false, shopWorkers: false }) : deps;
+    const later = Date.now() + deps.config.orderTtlSec * 1000 + 1000;
+    await Promise.all([deps.shop.orders.sweepExpired(later), other.shop.orders.sweepExpired(later), deps.shop.orders.sweepExpired(later), other.shop.orders.sweepExpired(later)]);
+    const statuses = await Promise.all(ids.map(async (id, i) => (await deps.shop.orders.get(buyers[i]!, id)).cancelReason));
+    expect(statuses).toEqual(range(20).map(() => "timeout"));
+    const cancelEvents = await deps.store.db.selectFrom("outbox").select("event_id").where("event_id", "in", ids.map((id) => `shop-order-cancelled:${id}`)).execute();
+    expect(cancelEvents.length).toBe(20);
+    expect(await stockNum(sku)).toBe(30);
+    await shopClean();
+  });
+
   test("a process killed between reserve and insert: the reconciler returns the unit", async () => {
     const { skuIds, roomId } = await newSale({ stock: [3] });
     const sku = skuIds[0]!;

@@ -204,6 +204,27 @@ describe.each(profilesUnderTest())("the flash sale on the %s profile", (profile)
     await shopClean();
   });
 
+  test("sold out: a process-local flag answers the rush; units coming back drop it in every process", async () => {
+    const { skuIds, roomId } = await newSale({ stock: [1] });
+    const sku = skuIds[0]!;
+    const other = await deployment.spawn({ consumers: false, shopWorkers: false });
+    const { client: c2, server } = await serve(other);
+    const [winner, late] = [await buyer(), await buyer()];
+    const first = await order(winner, roomId, [[sku, 1]]);
+    expect(first.status).toBe(201);
+    // The other process meets the empty stock once and remembers it.
+    await c2.call("POST", `/api/shop/rooms/${roomId}/cart/items`, { as: as(late), body: { skuId: sku } });
+    const refused = await c2.call("POST", `/api/shop/rooms/${roomId}/orders`, { as: as(late), body: { address: ADDRESS } });
+    expect([outcome(refused), refused.data]).toEqual([failure("OUT_OF_STOCK"), { skuIds: [sku] }]);
+    expect(other.shop.stock.isSoldOut(sku)).toBe(true);
+    // A cancel in the first process gives the unit back; the flag goes everywhere.
+    await viewer(winner, "POST", `/api/shop/orders/${first.data.orderId}/cancel`);
+    await eventually(() => !other.shop.stock.isSoldOut(sku));
+    expect((await c2.call("POST", `/api/shop/rooms/${roomId}/orders`, { as: as(late), body: { address: ADDRESS } })).status).toBe(201);
+    await server.stop();
+    await shopClean();
+  });
+
   test("a three-SKU cart with one SKU short reserves nothing of any line", async () => {
     const { skuIds, roomId } = await newSale({ stock: [5, 1, 5] });
     const u = await buyer();

@@ -5,12 +5,13 @@
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../src/config.ts";
 import { ROLES, signToken, type Role } from "../src/lib/auth.ts";
+import { parseDecimalId } from "../src/lib/schemas.ts";
 
 const { values } = parseArgs({
   options: { user: { type: "string" }, role: { type: "string", default: "viewer" }, ttl: { type: "string", default: String(7 * 24 * 3600) } },
 });
-const userId = Number(values.user);
-if (!Number.isSafeInteger(userId) || userId <= 0) {
+const userId = parseDecimalId(values.user ?? "");
+if (userId === null) {
   console.error("usage: bun run token --user <positive id> --role viewer|anchor|admin [--ttl seconds]");
   process.exit(2);
 }

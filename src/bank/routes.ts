@@ -1,7 +1,8 @@
 // Recharge endpoints (SPEC §6). The notify endpoint answers plain text
 // (`success` / `fail`) for the provider, not the JSON envelope.
 import { z } from "zod";
-import { defineRoute, idParam } from "../lib/route.ts";
+import { defineRoute } from "../lib/route.ts";
+import { idField, queryInt } from "../lib/schemas.ts";
 import { ORDER_ID_PATTERN } from "./orders.ts";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from "./signature.ts";
 import { PayChannel, PaySource } from "./types.ts";
@@ -27,7 +28,7 @@ export const bankRoutes = [
     summary: "Recharge products of a type (price descending) and my coin balance",
     tag: "bank",
     auth: "user",
-    query: z.object({ type: z.coerce.number().int().min(0).max(255).default(0) }),
+    query: z.object({ type: queryInt(0, 255).default(0) }),
     handler: async ({ deps, user, query }) => {
       const [account, products] = await Promise.all([deps.wallet.account(user.userId), deps.bank.products.listValid(query.type)]);
       return {
@@ -44,7 +45,7 @@ export const bankRoutes = [
     auth: "user",
     status: 201,
     rateLimit: { limit: 20, windowSec: 60, message: "too many pay orders; at most 20 per minute" },
-    body: z.object({ productId: idParam, paySource: codeOrName(PaySource), payChannel: codeOrName(PayChannel) }),
+    body: z.object({ productId: idField, paySource: codeOrName(PaySource), payChannel: codeOrName(PayChannel) }),
     handler: async ({ deps, user, body }) => {
       const order = await deps.bank.orders.create(user.userId, body);
       deps.metrics.orders.inc({ kind: "pay_order", outcome: "created" });

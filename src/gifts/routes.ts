@@ -1,13 +1,14 @@
 import { z } from "zod";
 import { AppError } from "../lib/errors.ts";
-import { cursorQuery, defineRoute, idParam, requestIdField } from "../lib/route.ts";
+import { defineRoute } from "../lib/route.ts";
+import { cursorQuery, idField, idParam, requestIdField, text } from "../lib/schemas.ts";
 import { publicGift } from "./catalogue.ts";
 
 const giftFields = {
-  giftName: z.string().trim().min(1).max(64),
+  giftName: text(64, 1),
   price: z.number().int().positive().max(10_000_000),
-  coverImgUrl: z.string().max(512).optional(),
-  svgaUrl: z.string().max(512).optional(),
+  coverImgUrl: text(512).optional(),
+  svgaUrl: text(512).optional(),
   status: z.union([z.literal(0), z.literal(1)]).optional(),
 };
 
@@ -59,7 +60,7 @@ export const giftRoutes = [
     auth: ["viewer", "anchor"],
     status: 202,
     rateLimit: { limit: 200, windowSec: 1, message: "too many gifts at once; at most 200 per second" },
-    body: z.object({ giftId: idParam, roomId: idParam, receiverId: idParam, requestId: requestIdField.optional() }),
+    body: z.object({ giftId: idField, roomId: idField, receiverId: idField, requestId: requestIdField.optional() }),
     handler: ({ deps, user, body }) => deps.gifts.sender.send(user.userId, body),
   }),
   defineRoute({
@@ -69,7 +70,7 @@ export const giftRoutes = [
     tag: "admin",
     auth: ["admin"],
     status: 201,
-    body: z.object({ giftId: idParam.optional(), ...giftFields }),
+    body: z.object({ giftId: idField.optional(), ...giftFields }),
     handler: async ({ deps, body }) => ({ ...publicGift(await deps.gifts.catalogue.create(body)), status: body.status ?? 1 }),
   }),
   defineRoute({

@@ -2,6 +2,7 @@
 // role and exp (SPEC §3).
 import { sign, verify } from "hono/jwt";
 import { z } from "zod";
+import { parseDecimalId } from "./schemas.ts";
 
 export const ROLES = ["viewer", "anchor", "admin"] as const;
 export type Role = (typeof ROLES)[number];
@@ -12,7 +13,8 @@ export interface Principal {
 }
 
 const claimsSchema = z.object({
-  sub: z.string().regex(/^[1-9]\d{0,15}$/),
+  // A user id beyond 2^53-1 would round onto another user's id.
+  sub: z.string().refine((s) => parseDecimalId(s) !== null),
   role: z.enum(ROLES),
   exp: z.number().int(),
 });

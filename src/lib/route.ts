@@ -208,17 +208,3 @@ export function mountRoutes(app: OpenAPIHono<AppEnv>, deps: Deps, routes: AnyRou
     );
   }
 }
-
-// ---- shared field schemas ----
-
-/** A positive integer id, from a path/query string or a JSON number. */
-export const idParam = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-export const requestIdField = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, "use letters, digits and _ . : -");
-export const pageQuery = z.object({
-  page: z.coerce.number().int().min(1).default(1),
-  pageSize: z.coerce.number().int().min(1).max(100).default(20),
-});
-export const cursorQuery = z.object({
-  cursor: z.coerce.number().int().positive().optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-});

@@ -4,7 +4,8 @@ import { z } from "zod";
 import { signToken, ROLES } from "../lib/auth.ts";
 import { AppError, ErrorCodes } from "../lib/errors.ts";
 import { renderMetrics } from "../lib/metrics.ts";
-import { defineRoute, idParam } from "../lib/route.ts";
+import { defineRoute } from "../lib/route.ts";
+import { idField } from "../lib/schemas.ts";
 
 /** How long /readyz waits for one dependency before calling it down. */
 const READY_CHECK_TIMEOUT_MS = 2000;
@@ -58,7 +59,7 @@ export const opsRoutes = [
     summary: "Mint a token (only when OVATION_DEV_LOGIN=1)",
     tag: "dev",
     auth: "public",
-    body: z.object({ userId: idParam, role: z.enum(ROLES) }),
+    body: z.object({ userId: idField, role: z.enum(ROLES) }),
     response: z.object({ token: z.string() }),
     handler: async ({ deps, body }) => {
       if (!deps.config.devLogin) throw new AppError("NOT_FOUND", "dev login is disabled (OVATION_DEV_LOGIN=0)");

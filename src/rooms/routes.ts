@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { defineRoute, idParam, pageQuery } from "../lib/route.ts";
+import { defineRoute } from "../lib/route.ts";
+import { idParam, pageQuery, text } from "../lib/schemas.ts";
 
 const startStopLimit = { limit: 1, windowSec: 10, message: "you can start or close a room once every 10 seconds" };
 
@@ -12,7 +13,7 @@ export const roomRoutes = [
     auth: ["anchor"],
     rateLimit: startStopLimit,
     status: 201,
-    body: z.object({ title: z.string().trim().min(1).max(128), type: z.number().int().min(0).max(100).default(0) }),
+    body: z.object({ title: text(128, 1), type: z.number().int().min(0).max(100).default(0) }),
     handler: async ({ deps, user, body }) => {
       const room = await deps.rooms.start(user.userId, body);
       return { roomId: room.roomId };

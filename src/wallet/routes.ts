@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { cursorQuery, defineRoute, idParam, requestIdField } from "../lib/route.ts";
+import { defineRoute } from "../lib/route.ts";
+import { cursorQuery, idField, requestIdField } from "../lib/schemas.ts";
 
 export const walletRoutes = [
   defineRoute({
@@ -26,7 +27,7 @@ export const walletRoutes = [
     tag: "admin",
     auth: ["admin"],
     body: z.object({
-      userId: idParam,
+      userId: idField,
       amount: z.number().int().positive().max(1_000_000_000),
       requestId: requestIdField,
     }),

@@ -9,6 +9,7 @@ import type { Bus, Unsubscribe } from "../hot/bus/port.ts";
 import { verifyToken } from "../lib/auth.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { Metrics } from "../lib/metrics.ts";
+import { idField, parseDecimalId } from "../lib/schemas.ts";
 import { PUSH_CHANNEL, type PushEnvelope, type ServerMessage } from "./push.ts";
 
 export interface SocketData {
@@ -18,7 +19,7 @@ export interface SocketData {
 
 const clientMessage = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ping") }),
-  z.object({ type: z.literal("join"), roomId: z.coerce.number().int().positive() }),
+  z.object({ type: z.literal("join"), roomId: idField }),
 ]);
 
 const roomTopic = (id: number) => `room:${id}`;
@@ -77,8 +78,8 @@ export function createHub(deps: { bus: Bus; jwtSecret: string; log: Logger; metr
       const roomRaw = url.searchParams.get("roomId");
       let roomId: number | null = null;
       if (roomRaw !== null) {
-        if (!/^[1-9]\d{0,15}$/.test(roomRaw)) return deny(400, 100001, "roomId: must be a positive integer");
-        roomId = Number(roomRaw);
+        roomId = parseDecimalId(roomRaw);
+        if (roomId === null) return deny(400, 100001, "roomId: must be a positive integer up to 2^53-1 in decimal digits");
       }
       if (srv.upgrade(req, { data: { userId: principal.userId, roomId } })) return undefined;
       return deny(400, 100001, "expected a WebSocket upgrade");

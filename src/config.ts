@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
+import { LOG_LEVELS, type LogLevel } from "./lib/logger.ts";
 
 export type Profile = "embedded" | "cluster";
 
@@ -26,11 +27,38 @@ export interface Config {
   publicUrl: string;
   /** Prefix for topics, consumer groups and hot-store keys; lets tests share one broker. */
   namespace: string;
+  /** Log threshold (OVATION_LOG). */
+  logLevel: LogLevel;
 }
 
 export class ConfigError extends Error {
   constructor(readonly variable: string, problem: string) {
     super(`${variable}: ${problem}`);
+  }
+}
+
+/**
+ * A store or port named by the settings could not be used at start-up (a
+ * database that does not exist, a broker nobody answers on, a port in use).
+ * `setting` names what the operator should look at.
+ */
+export class StartupError extends Error {
+  constructor(readonly setting: string, problem: string, options?: ErrorOptions) {
+    super(`${setting}: ${problem}`, options);
+  }
+}
+
+/** Runs one start-up step on `target`; a failure becomes a StartupError naming `setting`, in one line. */
+export async function blaming<T>(setting: string, target: string, step: () => T | Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    if (e instanceof StartupError || e instanceof ConfigError) throw e;
+    const err = e as Error & { code?: string; errors?: Error[] };
+    // Node-style connect errors may be an AggregateError with an empty message.
+    const message = (err.message || err.errors?.map((x) => x.message).join("; ") || String(e)).replace(/\s+/g, " ").trim();
+    const code = err.code && !message.includes(err.code) ? ` (${err.code})` : "";
+    throw new StartupError(setting, `${target ? `${target}: ` : ""}${message}${code}`, { cause: e });
   }
 }
 
@@ -119,6 +147,11 @@ export function loadConfig(env: Env = process.env): Config {
   const stockSyncSec = int(env, "OVATION_STOCK_SYNC_SEC", 15, 1, 86400);
   const devLogin = flag(env, "OVATION_DEV_LOGIN");
   const demoSeed = flag(env, "OVATION_DEMO_SEED");
+  const logRaw = str(env, "OVATION_LOG") ?? "info";
+  if (!(LOG_LEVELS as readonly string[]).includes(logRaw)) {
+    throw new ConfigError("OVATION_LOG", `must be one of ${LOG_LEVELS.join(", ")}, got "${logRaw}"`);
+  }
+  const logLevel = logRaw as LogLevel;
   const namespace = str(env, "OVATION_NAMESPACE") ?? "ovation";
   if (!/^[a-z0-9_-]{1,32}$/i.test(namespace)) {
     throw new ConfigError("OVATION_NAMESPACE", "must be 1-32 letters, digits, _ or -");
@@ -166,5 +199,6 @@ export function loadConfig(env: Env = process.env): Config {
     stockSyncSec,
     publicUrl: publicUrl.replace(/\/$/, ""),
     namespace,
+    logLevel,
   };
 }

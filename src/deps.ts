@@ -1,10 +1,10 @@
 // Wiring, once at boot: config → adapters → services. No container, no
 // globals: everything a request or a consumer needs hangs off `Deps`.
-import type { Config } from "./config.ts";
+import { blaming, type Config } from "./config.ts";
 import { createHot, type Hot } from "./hot/index.ts";
 import { createCacheBus, type CacheBus } from "./lib/cache-bus.ts";
 import type { DomainParts } from "./lib/domain.ts";
-import { createLogger } from "./lib/logger.ts";
+import { createLogger, routeProcessWarnings } from "./lib/logger.ts";
 import { createMetrics, type Metrics } from "./lib/metrics.ts";
 import type { Worker } from "./lib/worker.ts";
 import { createEventLog, type KafkaConsumerTuning } from "./eventlog/index.ts";
@@ -39,13 +39,28 @@ export interface DepsOptions {
 }
 
 export async function createDeps(config: Config, options: DepsOptions = {}) {
-  const log = createLogger({ profile: config.profile, pid: process.pid });
+  const log = createLogger({ profile: config.profile, pid: process.pid }, config.logLevel);
+  routeProcessWarnings(log);
   const metrics: Metrics = createMetrics();
-  const store: Store = config.profile === "cluster" ? openMysqlStore(config.mysqlUrl!) : openSqliteStore(config.sqlitePath);
-  if (!options.skipMigrations) await migrate(store);
+  // Each step that reaches a store names the setting to fix when it fails.
+  // Every store is reached before migrations run, so a deployment whose
+  // broker is down is not half-migrated by a server that cannot start.
+  const storeSetting = config.profile === "cluster" ? "OVATION_MYSQL_URL" : "OVATION_SQLITE_PATH";
+  // The host and database only: a URL may carry a password.
+  const storeTarget = config.profile === "cluster" ? `MySQL at ${new URL(config.mysqlUrl!).host}${new URL(config.mysqlUrl!).pathname}` : config.sqlitePath;
+  const store: Store = await blaming(storeSetting, storeTarget, () =>
+    config.profile === "cluster" ? openMysqlStore(config.mysqlUrl!) : openSqliteStore(config.sqlitePath),
+  );
+  await blaming(storeSetting, storeTarget, () => store.ping());
   const ownsHot = !options.hot;
-  const hot: Hot = options.hot ?? (await createHot(config, log));
-  const events: EventLog = await createEventLog(config, store, options.kafkaConsumer);
+  const hot: Hot =
+    options.hot ?? (await blaming(config.redisCluster ? "OVATION_REDIS_CLUSTER" : "OVATION_REDIS_URL", "", () => createHot(config, log)));
+  const eventsSetting = config.profile === "cluster" ? "OVATION_KAFKA_BROKERS" : "OVATION_SQLITE_PATH";
+  const eventsTarget = config.profile === "cluster" ? `Kafka at ${config.kafkaBrokers!.join(",")}` : config.sqlitePath;
+  const events: EventLog = await blaming(eventsSetting, eventsTarget, () =>
+    createEventLog(config, store, log, options.kafkaConsumer),
+  );
+  if (!options.skipMigrations) await blaming(storeSetting, storeTarget, () => migrate(store));
   const cacheBus: CacheBus = createCacheBus(hot.bus, log);
   const push: Push = createPush(hot.bus);
   // Where this deployment is reached (pay pages, sandbox notifications);

@@ -2,23 +2,23 @@
 // environment configures it (SPEC §2). With OVATION_WORKERS > 1 this process
 // becomes the pool's primary: it migrates (and seeds), then runs N workers
 // sharing the port and restarts any that dies.
-import { ConfigError, loadConfig, type Config } from "./config.ts";
+//
+// A setting that is malformed, or names a store or port that cannot be used,
+// stops start-up with exit status 1 and one line on stderr naming the setting
+// — never a driver's stack trace.
+import { ConfigError, loadConfig, StartupError, type Config } from "./config.ts";
 import { createDeps } from "./deps.ts";
 import { seedDemo } from "./ops/seed.ts";
 import { startServer } from "./server.ts";
+import { lockEmbeddedStore } from "./store/sqlite-lock.ts";
 
 const SHUTDOWN_GRACE_MS = 15_000;
 
-function configOrExit(): Config {
-  try {
-    return loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(`ovation: configuration error: ${e.message}`);
-      process.exit(1);
-    }
-    throw e;
-  }
+function exitOnStartupFailure(e: unknown): never {
+  if (e instanceof ConfigError) console.error(`ovation: configuration error: ${e.message}`);
+  else if (e instanceof StartupError) console.error(`ovation: cannot start: ${e.message}`);
+  else console.error(`ovation: cannot start: ${String((e as Error)?.message ?? e).replace(/\s+/g, " ").trim()}`);
+  process.exit(1);
 }
 
 async function prepareStore(config: Config): Promise<void> {
@@ -31,6 +31,7 @@ async function prepareStore(config: Config): Promise<void> {
 }
 
 async function runServer(config: Config, worker: boolean): Promise<void> {
+  if (config.profile === "embedded") lockEmbeddedStore(config.sqlitePath);
   const deps = await createDeps(config, { skipMigrations: worker });
   if (!worker && config.demoSeed) await seedDemo(deps);
   await deps.start();
@@ -90,7 +91,11 @@ async function runPool(config: Config): Promise<void> {
   process.on("SIGINT", stop);
 }
 
-const config = configOrExit();
-const isWorker = process.env.OVATION_WORKER_ID !== undefined;
-if (config.workers > 1 && !isWorker) await runPool(config);
-else await runServer(config, isWorker);
+try {
+  const config = loadConfig();
+  const isWorker = process.env.OVATION_WORKER_ID !== undefined;
+  if (config.workers > 1 && !isWorker) await runPool(config);
+  else await runServer(config, isWorker);
+} catch (e) {
+  exitOnStartupFailure(e);
+}

@@ -2,6 +2,7 @@
 // In a pool every process binds the same port with reusePort.
 import type { Server } from "bun";
 import { createApp } from "./app.ts";
+import { blaming } from "./config.ts";
 import type { Deps } from "./deps.ts";
 import { createHub, type SocketData } from "./ws/hub.ts";
 
@@ -15,17 +16,20 @@ export interface RunningServer {
 export async function startServer(deps: Deps, opts: { port?: number; reusePort?: boolean } = {}): Promise<RunningServer> {
   const app = createApp(deps);
   const hub = createHub({ bus: deps.hot.bus, jwtSecret: deps.config.jwtSecret, log: deps.log, metrics: deps.metrics });
-  const server = Bun.serve<SocketData>({
-    hostname: deps.config.host,
-    port: opts.port ?? deps.config.port,
-    reusePort: opts.reusePort ?? false,
-    maxRequestBodySize: 1024 * 1024,
-    fetch(req, srv) {
-      if (new URL(req.url).pathname === "/ws") return hub.upgrade(req, srv);
-      return app.fetch(req, { server: srv });
-    },
-    websocket: hub.websocket,
-  });
+  const address = `${deps.config.host}:${opts.port ?? deps.config.port}`;
+  const server = await blaming("HOST/PORT", address, () =>
+    Bun.serve<SocketData>({
+      hostname: deps.config.host,
+      port: opts.port ?? deps.config.port,
+      reusePort: opts.reusePort ?? false,
+      maxRequestBodySize: 1024 * 1024,
+      fetch(req, srv) {
+        if (new URL(req.url).pathname === "/ws") return hub.upgrade(req, srv);
+        return app.fetch(req, { server: srv });
+      },
+      websocket: hub.websocket,
+    }),
+  );
   await hub.attach(server);
   // A deployment configured with port 0 learns its public URL here.
   deps.publicUrl.bindPort(server.port!);

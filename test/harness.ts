@@ -35,6 +35,7 @@ export async function createDeployment(profile: Profile, env: Record<string, str
     OVATION_PAY_SECRET: "pay-secret-0123456789abcdef",
     OVATION_NAMESPACE: uniqueName("ns"),
     OVATION_DEV_LOGIN: "1",
+    OVATION_LOG: process.env.OVATION_LOG ?? "silent",
     HOST: "127.0.0.1",
     PORT: "0",
   };

@@ -7,6 +7,7 @@ import { services, uniqueName } from "../../test/services.ts";
 import { migrate } from "../store/migrator.ts";
 import { openSqliteStore, type Store } from "../store/store.ts";
 import { createKafkaEventLog } from "./kafka.ts";
+import { createLogger } from "../lib/logger.ts";
 import type { ConsumeOptions, EventLog, LogConsumer, LogMessage, LogRecord } from "./port.ts";
 import { createSqliteEventLog } from "./sqlite.ts";
 
@@ -51,6 +52,7 @@ const adapters: Adapter[] = [
       const events = await createKafkaEventLog({
         brokers: brokers!,
         clientId: "ovation-log-test",
+        log: createLogger({ test: "log-contract" }, "silent"),
         namespace: uniqueName("log"),
         // The mock cluster holds a group's first join for 3 s and a later one
         // for sessionTimeout − 1 s; short timeouts keep the suite quick.

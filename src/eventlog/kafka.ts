@@ -41,6 +41,7 @@ import { backoffDelay, DEFAULT_RETRY_BACKOFF, type RetryBackoff } from "../lib/b
 import { StopLatch } from "../lib/stop-latch.ts";
 import { checkConsumeOptions, handleUntilDone } from "./delivery.ts";
 import type { ConsumeOptions, EventLog, LogConsumer, LogMessage, LogRecord } from "./port.ts";
+import type { Logger } from "../lib/logger.ts";
 
 export interface KafkaConsumerTuning {
   /** ms without heartbeats before the broker evicts a member. */
@@ -57,6 +58,8 @@ export interface KafkaEventLogOptions {
   brokers: string[];
   clientId: string;
   namespace: string;
+  /** Where kafkajs' own log lines go. */
+  log: Logger;
   /** Partitions for topics this adapter creates (auto-created topics get the broker's default). */
   partitions?: number;
   consumer?: Partial<KafkaConsumerTuning>;
@@ -80,16 +83,20 @@ const DEFAULT_TUNING: KafkaConsumerTuning = {
 };
 
 /**
- * kafkajs is chatty: errors only, one line each, and not the per-response
- * protocol errors (a rebalance logs several) — those are also raised to the
- * code that made the request, which retries or reports them.
+ * kafkajs is chatty: errors only, one JSON line each through our logger, and
+ * not the per-response protocol errors (a rebalance logs several) — those are
+ * also raised to the code that made the request, which retries or reports them.
+ * Until the first connection succeeds its retries log at debug: a broker that
+ * never answers is reported once, by the error start-up fails with.
  */
-function quietLogCreator(label: string) {
+function quietLogCreator(logger: Logger, connected: () => boolean) {
   return () =>
     ({ namespace, log }: LogEntry) => {
       const { message, error } = log as { message: string; error?: unknown };
       if (namespace === "Connection" && message.startsWith("Response ")) return;
-      console.error(`[kafkajs ${label}${namespace ? ` ${namespace}` : ""}] ${message}${error ? `: ${String(error)}` : ""}`);
+      const fields = { component: namespace, ...(error ? { detail: String(error) } : {}) };
+      if (connected()) logger.error(`kafkajs: ${message}`, fields);
+      else logger.debug(`kafkajs: ${message}`, fields);
     };
 }
 
@@ -151,11 +158,12 @@ export async function createKafkaEventLog(opts: KafkaEventLogOptions): Promise<K
 
 /** Connects the admin client and the producer (idempotent when the cluster names a controller). */
 async function connect(opts: KafkaEventLogOptions): Promise<KafkaAdapterState> {
+  let connected = false;
   const kafka = new Kafka({
     clientId: opts.clientId,
     brokers: opts.brokers,
     logLevel: logLevel.ERROR,
-    logCreator: quietLogCreator(opts.namespace),
+    logCreator: quietLogCreator(opts.log, () => connected),
     connectionTimeout: 3_000,
   });
   const admin: Admin = kafka.admin();
@@ -170,6 +178,7 @@ async function connect(opts: KafkaEventLogOptions): Promise<KafkaAdapterState> {
       retry: { retries: 8 },
     });
     await producer.connect();
+    connected = true;
     return {
       kafka,
       admin,

@@ -1,7 +1,10 @@
 // Structured logs: one JSON object per line on stdout. OVATION_LOG sets the
-// threshold (debug, info, warn, error, silent); tests run silent.
+// threshold (one of LOG_LEVELS; config.ts refuses anything else); tests run
+// silent.
 export type Level = "debug" | "info" | "warn" | "error";
-const ORDER: Record<Level | "silent", number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
+export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -16,8 +19,8 @@ function serializeError(e: unknown): unknown {
   return e;
 }
 
-export function createLogger(base: Record<string, unknown> = {}, level = process.env.OVATION_LOG ?? "info"): Logger {
-  const threshold = ORDER[level as Level] ?? ORDER.info;
+export function createLogger(base: Record<string, unknown>, level: LogLevel): Logger {
+  const threshold = ORDER[level];
   const write = (lvl: Level, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[lvl] < threshold) return;
     const line: Record<string, unknown> = { time: new Date().toISOString(), level: lvl, msg, ...base };
@@ -31,4 +34,23 @@ export function createLogger(base: Record<string, unknown> = {}, level = process
     error: (m, f) => write("error", m, f),
     child: (fields) => createLogger({ ...base, ...fields }, level),
   };
+}
+
+/**
+ * Sends the runtime's process warnings through `log` instead of its plain-text
+ * stderr lines, so every log line is JSON. TimeoutNegativeWarning is dropped:
+ * kafkajs' request queue (network/requestQueue scheduleCheckPendingRequests)
+ * arms its throttle check with `throttledUntil − now`, negative whenever it is
+ * not throttled, and the runtime already clamps that to 1 ms — the warning
+ * says nothing an operator can act on.
+ */
+let warningsRouted = false;
+export function routeProcessWarnings(log: Logger): void {
+  if (warningsRouted) return;
+  warningsRouted = true;
+  process.removeAllListeners("warning");
+  process.on("warning", (w: Error) => {
+    if (w.name === "TimeoutNegativeWarning") return;
+    log.warn("process warning", { warning: w.name, detail: w.message });
+  });
 }

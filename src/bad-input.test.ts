@@ -6,11 +6,15 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { sign } from "hono/jwt";
 import type { Deps } from "./deps.ts";
+import { MAX_BODY_BYTES } from "./app.ts";
 import { ErrorCodes } from "./lib/errors.ts";
+import { MAX_REQUEST_BODY_BYTES } from "./server.ts";
 import { createDeployment, serve, TEST_SECRET, token, type Client, type Deployment } from "../test/harness.ts";
 import { profilesUnderTest } from "../test/services.ts";
 
 const PARAM_ERROR = ErrorCodes.PARAM_ERROR[0];
+/** Bun's own limit on a request's header block (its --max-http-header-size default). */
+const BUN_MAX_HEADER_BYTES = 16 * 1024;
 const TOKEN_ERROR = ErrorCodes.TOKEN_ERROR[0];
 
 /** JSON values that are not an id, each of which once passed or was coerced. */
@@ -129,5 +133,28 @@ describe.each(profilesUnderTest())("hostile input on the %s profile", (profile) 
     const room = await client.call<{ roomId: number }>("POST", "/api/rooms", { as: { userId: anchorId, role: "anchor" }, body: { title: "  晚安 🌙 live  " } });
     expect(room.status).toBe(201);
     expect((await client.call<{ title: string }>("GET", `/api/rooms/${room.data.roomId}`)).data.title).toBe("晚安 🌙 live");
+  });
+
+  test("what Bun answers before our code runs: oversized headers (431) and bodies (413) are bare; below Bun's limits, our envelope", async () => {
+    // Just under Bun's header limit the request reaches us: the envelope.
+    const under = await fetch(`${client.url}/api/wallet`, { headers: { "x-pad": "a".repeat(BUN_MAX_HEADER_BYTES - 1024) } });
+    expect(under.status).toBe(401);
+    expect(await under.json()).toMatchObject({ code: TOKEN_ERROR, data: null });
+    // Over it, Bun (uWebSockets) answers 431 itself and closes the connection;
+    // neither Hono nor Bun.serve's error handler sees the request.
+    const over = await fetch(`${client.url}/api/wallet`, { headers: { "x-pad": "a".repeat(BUN_MAX_HEADER_BYTES + 1024) } });
+    expect(over.status).toBe(431);
+    expect(over.headers.get("connection")).toBe("close");
+    expect(await over.text()).toBe("");
+    // A body over our API limit: the envelope; over Bun's own limit: Bun's bare 413.
+    const admin = { authorization: `Bearer ${await token(1, "admin")}`, "content-type": "application/json" };
+    const big = await fetch(`${client.url}/api/admin/gifts`, { method: "POST", headers: admin, body: JSON.stringify({ giftName: "x".repeat(MAX_BODY_BYTES), price: 1 }) });
+    expect(big.status).toBe(413);
+    expect(await big.json()).toMatchObject({ code: ErrorCodes.PAYLOAD_TOO_LARGE[0], data: null });
+    const huge = await fetch(`${client.url}/api/admin/gifts`, { method: "POST", headers: admin, body: "x".repeat(MAX_REQUEST_BODY_BYTES + 1) });
+    expect(huge.status).toBe(413);
+    expect(await huge.text()).toBe("");
+    // The server serves on.
+    expect((await fetch(`${client.url}/healthz`)).status).toBe(200);
   });
 });

@@ -13,6 +13,12 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/**
+ * Bun refuses a larger body itself (a bare 413, before any of our code runs);
+ * routes have their own, smaller limit that answers in the envelope (app.ts).
+ */
+export const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
+
 export async function startServer(deps: Deps, opts: { port?: number; reusePort?: boolean } = {}): Promise<RunningServer> {
   const app = createApp(deps);
   const hub = createHub({ bus: deps.hot.bus, jwtSecret: deps.config.jwtSecret, log: deps.log, metrics: deps.metrics });
@@ -22,7 +28,7 @@ export async function startServer(deps: Deps, opts: { port?: number; reusePort?:
       hostname: deps.config.host,
       port: opts.port ?? deps.config.port,
       reusePort: opts.reusePort ?? false,
-      maxRequestBodySize: 1024 * 1024,
+      maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
       fetch(req, srv) {
         if (new URL(req.url).pathname === "/ws") return hub.upgrade(req, srv);
         return app.fetch(req, { server: srv });

@@ -5,7 +5,7 @@ import type { Deps } from "../src/deps.ts";
 import { TradeType } from "../src/wallet/types.ts";
 import { createDeployment, eventually, serve, type Client, type Deployment } from "../test/harness.ts";
 import { profilesUnderTest } from "../test/services.ts";
-import { checkInvariants } from "./check-invariants.ts";
+import { checkInvariants, EMBEDDED_HOT_NOTE } from "./check-invariants.ts";
 
 const ADMIN = { userId: 1, role: "admin" as const };
 
@@ -49,6 +49,11 @@ describe.each(profilesUnderTest())("the invariant checker on the %s profile", (p
     const r = await cli();
     expect(r.out).toContain("invariants hold");
     expect(r.code).toBe(0);
+  });
+
+  test("the command says plainly when it cannot see the hot store (embedded), and only then", async () => {
+    const r = await cli("--quiescent");
+    expect(r.out.split("\n").includes(EMBEDDED_HOT_NOTE)).toBe(profile === "embedded");
   });
 
   test("planted violations are each reported", async () => {

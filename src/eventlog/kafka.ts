@@ -41,7 +41,7 @@ import { backoffDelay, DEFAULT_RETRY_BACKOFF, type RetryBackoff } from "../lib/b
 import { StopLatch } from "../lib/stop-latch.ts";
 import { checkConsumeOptions, handleUntilDone } from "./delivery.ts";
 import type { ConsumeOptions, EventLog, LogConsumer, LogMessage, LogRecord } from "./port.ts";
-import type { Logger } from "../lib/logger.ts";
+import { routeProcessWarnings, type Logger } from "../lib/logger.ts";
 
 export interface KafkaConsumerTuning {
   /** ms without heartbeats before the broker evicts a member. */
@@ -158,6 +158,8 @@ export async function createKafkaEventLog(opts: KafkaEventLogOptions): Promise<K
 
 /** Connects the admin client and the producer (idempotent when the cluster names a controller). */
 async function connect(opts: KafkaEventLogOptions): Promise<KafkaAdapterState> {
+  // kafkajs is where the runtime's TimeoutNegativeWarning comes from.
+  routeProcessWarnings(opts.log);
   let connected = false;
   const kafka = new Kafka({
     clientId: opts.clientId,

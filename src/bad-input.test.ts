@@ -59,7 +59,15 @@ describe.each(profilesUnderTest())("hostile input on the %s profile", (profile) 
       }
       await expectParamError(client.call("POST", "/api/admin/gifts", { as: admin, body: { giftId: bad, giftName: "x", price: 1 } }), "giftId", bad);
       await expectParamError(client.call("POST", "/api/bank/orders", { as: { userId: 4, role: "viewer" }, body: { productId: bad, paySource: 1, payChannel: 1 } }), "productId", bad);
+      if (bad !== null) {
+        // parentId may be null (a top-level category); every other bad value is refused.
+        await expectParamError(client.call("POST", "/api/admin/categories", { as: admin, body: { categoryName: "c", level: 2, parentId: bad } }), "parentId", bad);
+      }
+      await expectParamError(client.call("POST", "/api/admin/skus", { as: admin, body: { skuCode: "s1", name: "n", skuPrice: 1, categoryId: bad } }), "categoryId", bad);
+      await expectParamError(client.call("PUT", "/api/admin/anchors/7/skus", { as: admin, body: { skuIds: [bad] } }), "skuIds.0", bad);
+      await expectParamError(client.call("POST", "/api/shop/rooms/1/cart/items", { as: { userId: 3, role: "viewer" }, body: { skuId: bad, count: 1 } }), "skuId", bad);
     }
+    expect(await deps.store.db.selectFrom("anchor_shop").selectAll().execute()).toEqual([]);
     // Nothing was credited to the users `true`, `[24]`, "0x18" … once meant.
     for (const userId of [1, 24]) {
       const w = await client.call<{ balance: number }>("GET", "/api/wallet", { as: { userId, role: "viewer" } });
@@ -81,6 +89,20 @@ describe.each(profilesUnderTest())("hostile input on the %s profile", (profile) 
       await expectParamError(client.call("GET", `/api/wallet/trades?cursor=${bad}`, { as: anchor }), "cursor", bad);
       await expectParamError(client.call("GET", `/api/gifts/records?cursor=${bad}`, { as: anchor }), "cursor", bad);
       await expectParamError(client.call("GET", `/api/rooms?page=${bad}`), "page", bad);
+      await expectParamError(client.call("GET", `/api/shop/skus/${bad}`), "skuId", bad);
+      await expectParamError(client.call("GET", `/api/shop/skus/${bad}/stock`), "skuId", bad);
+      await expectParamError(client.call("PUT", `/api/admin/skus/${bad}`, { as: admin, body: { skuPrice: 2 } }), "skuId", bad);
+      await expectParamError(client.call("PUT", `/api/admin/skus/${bad}/stock`, { as: admin, body: { stockNum: 2 } }), "skuId", bad);
+      await expectParamError(client.call("GET", `/api/shop/anchors/${bad}/skus`), "anchorId", bad);
+      await expectParamError(client.call("PUT", `/api/admin/anchors/${bad}/skus`, { as: admin, body: { skuIds: [] } }), "anchorId", bad);
+      await expectParamError(client.call("POST", `/api/shop/anchors/${bad}/stock/preheat`, { as: admin }), "anchorId", bad);
+      const shopper = { userId: 9, role: "viewer" as const };
+      await expectParamError(client.call("GET", `/api/shop/rooms/${bad}/cart`, { as: shopper }), "roomId", bad);
+      await expectParamError(client.call("POST", `/api/shop/rooms/${bad}/cart/items`, { as: shopper, body: { skuId: 1 } }), "roomId", bad);
+      await expectParamError(client.call("PATCH", `/api/shop/rooms/1/cart/items/${bad}`, { as: shopper, body: { count: 1 } }), "skuId", bad);
+      await expectParamError(client.call("DELETE", `/api/shop/rooms/${bad}/cart`, { as: shopper }), "roomId", bad);
+      await expectParamError(client.call("POST", `/api/shop/rooms/${bad}/orders`, { as: shopper, body: {} }), "roomId", bad);
+      await expectParamError(client.call("GET", `/api/shop/orders?roomId=${bad}`, { as: shopper }), "roomId", bad);
       const ws = await fetch(`${client.url}/ws?roomId=${bad}&token=${await token(5, "viewer")}`);
       expect({ bad, status: ws.status, body: await ws.json() }).toMatchObject({ bad, status: 400, body: { code: PARAM_ERROR, msg: expect.stringMatching(/^roomId:/) } });
     }
@@ -111,9 +133,18 @@ describe.each(profilesUnderTest())("hostile input on the %s profile", (profile) 
     expect(w.data.userId).toBe(Number.MAX_SAFE_INTEGER);
   });
 
-  test("room titles, gift names and URLs refuse control, bidi and lone-surrogate characters; nothing is stored", async () => {
+  test("room titles, gift names, shop names, remarks and URLs refuse control, bidi and lone-surrogate characters; nothing is stored", async () => {
     let anchorId = 800;
+    const sku = { skuCode: "text-sku", name: "ok", skuPrice: 1, categoryId: 1 };
     for (const bad of BAD_TEXT) {
+      await expectParamError(client.call("POST", "/api/admin/categories", { as: admin, body: { categoryName: bad, level: 1 } }), "categoryName", bad);
+      for (const field of ["name", "phone", "detail"]) {
+        const address = { name: "Li", phone: "123", detail: "Road 1", [field]: bad };
+        await expectParamError(client.call("POST", "/api/shop/rooms/1/orders", { as: { userId: 3, role: "viewer" }, body: { address } }), `address.${field}`, bad);
+      }
+      for (const field of ["name", "remark", "iconUrl", "originalIconUrl"]) {
+        await expectParamError(client.call("POST", "/api/admin/skus", { as: admin, body: { ...sku, [field]: bad } }), field, bad);
+      }
       await expectParamError(client.call("POST", "/api/rooms", { as: { userId: anchorId++, role: "anchor" }, body: { title: bad } }), "title", bad);
       await expectParamError(client.call("POST", "/api/admin/gifts", { as: admin, body: { giftId: 90, giftName: bad, price: 1 } }), "giftName", bad);
       for (const field of ["coverImgUrl", "svgaUrl"]) {
@@ -121,6 +152,8 @@ describe.each(profilesUnderTest())("hostile input on the %s profile", (profile) 
       }
     }
     expect(await deps.store.db.selectFrom("living_room").selectAll().execute()).toEqual([]);
+    expect(await deps.store.db.selectFrom("category").selectAll().execute()).toEqual([]);
+    expect(await deps.store.db.selectFrom("sku_info").selectAll().execute()).toEqual([]);
     expect((await client.call("GET", "/api/gifts/90")).code).toBe(ErrorCodes.GIFT_NOT_FOUND[0]);
 
     // Changing a gift is held to the same rules.

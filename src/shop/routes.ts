@@ -2,26 +2,25 @@
 // may sell what, carts and orders.
 import { z } from "zod";
 import { AppError } from "../lib/errors.ts";
-import { defineRoute, idParam, requestIdField } from "../lib/route.ts";
+import { defineRoute } from "../lib/route.ts";
+import { idField, idParam, requestIdField, text } from "../lib/schemas.ts";
 import { MAX_CART_COUNT } from "./cart.ts";
 import { publicSku } from "./catalogue.ts";
 import { ORDER_STATUS_NAMES, type Address } from "./orders.ts";
 import { MAX_CATEGORY_LEVEL } from "./types.ts";
 
-/** An id in a JSON body: a number, never a string or a boolean. */
-const bodyId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 /** Coins; ceiling keeps any order total (price × count) a safe integer. */
 export const MAX_SKU_PRICE = 100_000_000;
 export const MAX_STOCK = 1_000_000_000;
 const MAX_ANCHOR_SKUS = 500;
 
 const skuFields = {
-  name: z.string().trim().min(1).max(128),
+  name: text(128, 1),
   skuPrice: z.number().int().positive().max(MAX_SKU_PRICE),
-  iconUrl: z.string().max(512).optional(),
-  originalIconUrl: z.string().max(512).optional(),
-  remark: z.string().max(512).optional(),
-  categoryId: bodyId,
+  iconUrl: text(512).optional(),
+  originalIconUrl: text(512).optional(),
+  remark: text(512).optional(),
+  categoryId: idField,
   limitPerUser: z.number().int().min(0).max(1_000_000).optional(),
 };
 
@@ -35,9 +34,9 @@ const MAX_ORDERS_LISTED = 100;
 /** Address fields as given; missing or blank ones are ADDRESS_REQUIRED, not a schema error. */
 const addressBody = z
   .object({
-    name: z.string().max(64),
-    phone: z.string().max(32),
-    detail: z.string().max(512),
+    name: text(64),
+    phone: text(32),
+    detail: text(512),
   })
   .partial()
   .nullable()
@@ -58,9 +57,9 @@ export const shopRoutes = [
     auth: ["admin"],
     status: 201,
     body: z.object({
-      categoryName: z.string().trim().min(1).max(64),
+      categoryName: text(64, 1),
       level: z.number().int().min(1).max(MAX_CATEGORY_LEVEL),
-      parentId: bodyId.nullable().optional(),
+      parentId: idField.nullable().optional(),
     }),
     handler: async ({ deps, body }) => ({ categoryId: (await deps.shop.categories.create(body)).categoryId }),
   }),
@@ -115,7 +114,7 @@ export const shopRoutes = [
     tag: "admin",
     auth: ["admin"],
     params: z.object({ anchorId: idParam }),
-    body: z.object({ skuIds: z.array(bodyId).max(MAX_ANCHOR_SKUS) }),
+    body: z.object({ skuIds: z.array(idField).max(MAX_ANCHOR_SKUS) }),
     handler: ({ deps, params, body }) => deps.shop.anchorSkus.set(params.anchorId, body.skuIds),
   }),
   defineRoute({
@@ -176,7 +175,7 @@ export const shopRoutes = [
     tag: "shop",
     auth: "user",
     params: roomIdParams,
-    body: z.object({ skuId: bodyId, count: cartCount.default(1) }),
+    body: z.object({ skuId: idField, count: cartCount.default(1) }),
     handler: ({ deps, user, params, body }) => deps.shop.carts.add(user.userId, params.roomId, body.skuId, body.count),
   }),
   defineRoute({

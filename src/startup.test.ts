@@ -183,15 +183,16 @@ describe.skipIf(!clusterAvailable())("cluster-profile start-up errors name the s
 
 describe("one embedded server per database, and SIGTERM through npm start", () => {
   test("a second server on the same SQLite file is refused while the first runs; after a kill -9 it starts", async () => {
-    const sqlite = tempSqlite();
-    const first = spawnMain({ OVATION_SQLITE_PATH: sqlite });
+    // In a directory that does not exist yet (secrets given, so nothing else creates it).
+    const sqlite = join(tempSqlite(), "..", "fresh", "ovation.db");
+    const first = spawnMain({ OVATION_SQLITE_PATH: sqlite, ...SECRETS });
     const firstLog = logWatcher(first.stdout);
     await firstLog.waitFor((e) => e.msg === "listening");
-    const { line } = await refusal({ OVATION_SQLITE_PATH: sqlite });
+    const { line } = await refusal({ OVATION_SQLITE_PATH: sqlite, ...SECRETS });
     expect(line).toBe(`ovation: cannot start: OVATION_SQLITE_PATH: ${sqlite} is in use by another running Ovation server (lock ${sqlite}.lock); the embedded profile runs one server per database`);
     first.kill("SIGKILL");
     await first.exited;
-    const next = spawnMain({ OVATION_SQLITE_PATH: sqlite });
+    const next = spawnMain({ OVATION_SQLITE_PATH: sqlite, ...SECRETS });
     const nextLog = logWatcher(next.stdout);
     await nextLog.waitFor((e) => e.msg === "listening");
     next.kill("SIGTERM");

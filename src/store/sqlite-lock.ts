@@ -10,6 +10,8 @@
 // point (src/main.ts) only: the invariant checker and the test harness open
 // the database itself freely.
 import { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import { StartupError } from "../config.ts";
 
 /** Kept referenced so the lock lives as long as the process. */
@@ -19,6 +21,8 @@ let held: Database | undefined;
 export function lockEmbeddedStore(sqlitePath: string): void {
   if (sqlitePath === ":memory:" || held) return;
   const lockPath = `${sqlitePath}.lock`;
+  // A fresh clone has no data directory yet.
+  mkdirSync(dirname(sqlitePath), { recursive: true });
   const db = new Database(lockPath, { create: true });
   try {
     db.exec("PRAGMA busy_timeout = 0");

@@ -103,6 +103,8 @@ describe.each(profilesUnderTest())("hostile input on the %s profile", (profile) 
       await expectParamError(client.call("DELETE", `/api/shop/rooms/${bad}/cart`, { as: shopper }), "roomId", bad);
       await expectParamError(client.call("POST", `/api/shop/rooms/${bad}/orders`, { as: shopper, body: {} }), "roomId", bad);
       await expectParamError(client.call("GET", `/api/shop/orders?roomId=${bad}`, { as: shopper }), "roomId", bad);
+      // The viewer's HTML page for a room follows the same rule: not found.
+      expect({ bad, status: (await fetch(`${client.url}/rooms/${bad}`)).status }).toEqual({ bad, status: 404 });
       const ws = await fetch(`${client.url}/ws?roomId=${bad}&token=${await token(5, "viewer")}`);
       expect({ bad, status: ws.status, body: await ws.json() }).toMatchObject({ bad, status: 400, body: { code: PARAM_ERROR, msg: expect.stringMatching(/^roomId:/) } });
     }

@@ -4,6 +4,7 @@
 // the public API and WebSocket, so the pages double as an integration example.
 import type { Context, Hono } from "hono";
 import type { AppEnv } from "../lib/route.ts";
+import { parseDecimalId } from "../lib/schemas.ts";
 import { createWebAssets, type Asset } from "./bundle.ts";
 import { renderShell, type PageName } from "./shell.ts";
 
@@ -40,9 +41,9 @@ export function mountWebPages(app: Hono<AppEnv>, options: { devLogin: boolean })
   app.get("/", (c) => page(c, "rooms"));
   app.get("/anchor", (c) => page(c, "anchor"));
   app.get("/rooms/:roomId", (c) => {
-    const raw = c.req.param("roomId");
-    // The same rule as ids in API paths (SPEC §3): decimal digits, a safe integer.
-    if (!/^[1-9]\d{0,15}$/.test(raw) || !Number.isSafeInteger(Number(raw))) return page(c, "not-found", undefined, 404);
-    return page(c, "viewer", Number(raw));
+    // The same rule as ids in API paths: canonical decimal digits, a safe integer.
+    const roomId = parseDecimalId(c.req.param("roomId"));
+    if (roomId === null) return page(c, "not-found", undefined, 404);
+    return page(c, "viewer", roomId);
   });
 }

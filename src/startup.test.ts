@@ -160,8 +160,8 @@ describe.skipIf(!clusterAvailable())("cluster-profile start-up errors name the s
       const listening = await out.waitFor((e) => e.msg === "listening");
       const url = String(listening.url);
       // Demo data: viewer 2001 with coins, anchor 1001 living in room 1, gift 23.
-      const tokenRes = (await (await fetch(`${url}/api/dev/token`, { method: "POST", body: JSON.stringify({ userId: 2001, role: "viewer" }) })).json()) as { data: { token: string } };
-      const auth = { authorization: `Bearer ${tokenRes.data.token}` };
+      const tokenRes = (await (await fetch(`${url}/api/dev/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ userId: 2001, role: "viewer" }) })).json()) as { data: { token: string } };
+      const auth = { authorization: `Bearer ${tokenRes.data.token}`, "content-type": "application/json" };
       // A send goes through the producer and the consumer: kafkajs at work.
       const send = await fetch(`${url}/api/gifts/send`, { method: "POST", headers: auth, body: JSON.stringify({ giftId: 23, roomId: 1, receiverId: 1001, requestId: "boot-send" }) });
       expect(send.status).toBe(202);

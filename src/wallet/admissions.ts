@@ -110,7 +110,7 @@ export function createCoinAdmissions(deps: {
         const acc = await repo.getAccount(db, input.userId);
         if (!acc || acc.creditVersion <= r.knownVersion) return r;
         log.warn("hot wallet missed a credit; rebuilding it", { userId: input.userId, creditVersion: acc.creditVersion, knownVersion: r.knownVersion });
-        await dropHot(input.userId);
+        await coins.dropWallet(input.userId, { ifKnownVersion: r.knownVersion });
       }
       throw new AppError("UNAVAILABLE", "wallet could not be loaded, retry shortly");
     },

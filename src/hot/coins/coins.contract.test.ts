@@ -230,6 +230,23 @@ describeHotContract("HotCoins contract", (ctx) => {
       expect(await coins.getAvailable(u)).toBe(60);
     });
 
+    test("dropWallet with ifKnownVersion drops only the wallet that reflects that version", async () => {
+      const u = newUser();
+      await coins.loadAvailable(u, 0, 3);
+      const refused = await coins.admitDebit({ userId: u, admissionId: "r", amount: 20, fingerprint: "f", ttlSec: 60 });
+      expect(refused).toEqual({ kind: "insufficient", available: 0, knownVersion: 3 });
+      // The first of two requests that saw the stale wallet drops it; a rebuild follows and admits.
+      await coins.dropWallet(u, { ifKnownVersion: 3 });
+      expect(await coins.getAvailable(u)).toBeNull();
+      expect(await coins.loadAvailable(u, 100, 5)).toBe("loaded");
+      expect((await coins.admitDebit({ userId: u, admissionId: "a", amount: 20, fingerprint: "f", ttlSec: 60 })).kind).toBe("admitted");
+      // The second request's drop finds the rebuilt wallet and keeps it, with its debit.
+      await coins.dropWallet(u, { ifKnownVersion: 3 });
+      expect(await coins.getAvailable(u)).toBe(80);
+      await coins.dropWallet(u, { ifKnownVersion: 5 });
+      expect(await coins.getAvailable(u)).toBeNull();
+    });
+
     test("a refund after the wallet was rebuilt does not add the amount twice", async () => {
       const u = newUser();
       await coins.loadAvailable(u, 100, 1);

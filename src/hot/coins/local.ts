@@ -3,7 +3,7 @@
 import { checkNonNegativeInt, checkPositiveInt } from "../checks.ts";
 import { InProcessAdapter, live, now, sweepExpired } from "../in-process.ts";
 import { checkAdmissionRef, checkAdmit } from "./checks.ts";
-import { WALLET_MARKER_TTL_SEC, type Admission, type AdmissionState, type AdmitInput, type AdmitResult, type HotCoins, type LoadResult } from "./port.ts";
+import { WALLET_MARKER_TTL_SEC, type Admission, type AdmissionState, type AdmitInput, type AdmitResult, type DropWalletOptions, type HotCoins, type LoadResult } from "./port.ts";
 
 /** Fields as in the Redis wallet hash (see scripts/*.lua). */
 interface Wallet {
@@ -132,11 +132,13 @@ export class LocalCoins extends InProcessAdapter implements HotCoins {
     return live(this.wallets, userId)?.a ?? null;
   }
 
-  async dropWallet(userId: number): Promise<void> {
+  async dropWallet(userId: number, opts: DropWalletOptions = {}): Promise<void> {
     this.open();
     checkPositiveInt("userId", userId);
     const wallet = live(this.wallets, userId);
     if (wallet?.a === undefined) return;
+    // Someone already rebuilt it: dropping again would forget debits admitted since.
+    if (opts.ifKnownVersion !== undefined && Math.max(wallet.lv, wallet.cv) !== opts.ifKnownVersion) return;
     // Keep the highest known version so an older in-flight load is `stale`.
     this.wallets.set(userId, { lv: -1, g: 0, cv: Math.max(wallet.cv, wallet.lv), expiresAt: now() + WALLET_MARKER_TTL_SEC * 1000 });
   }

@@ -79,5 +79,15 @@ export interface HotCoins {
   /** null when the wallet is not loaded. */
   getAvailable(userId: number): Promise<number | null>;
   /** Forget a user's wallet (not its admissions); the next admission rebuilds it. */
-  dropWallet(userId: number): Promise<void>;
+  dropWallet(userId: number, opts?: DropWalletOptions): Promise<void>;
+}
+
+export interface DropWalletOptions {
+  /**
+   * Drop only while the wallet still reflects exactly this version (the
+   * `knownVersion` of an insufficient admission): of several requests that saw
+   * the same stale wallet, the first drops it and the others keep the rebuilt
+   * one instead of forgetting the debits admitted since the rebuild.
+   */
+  ifKnownVersion?: number;
 }

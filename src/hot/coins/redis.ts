@@ -7,7 +7,7 @@ import { checkNonNegativeInt, checkPositiveInt } from "../checks.ts";
 import type { RedisClient, RedisConnection } from "../redis/connection.ts";
 import { ReplyCode, defineScripts, unexpectedReply } from "../redis/scripts.ts";
 import { checkAdmissionRef, checkAdmit } from "./checks.ts";
-import { WALLET_MARKER_TTL_SEC, type Admission, type AdmissionState, type AdmitInput, type AdmitResult, type HotCoins, type LoadResult } from "./port.ts";
+import { WALLET_MARKER_TTL_SEC, type Admission, type AdmissionState, type AdmitInput, type AdmitResult, type DropWalletOptions, type HotCoins, type LoadResult } from "./port.ts";
 
 /** Reply codes of the coin scripts; negative codes are the expected "no" answers. */
 export const CoinReply = {
@@ -39,7 +39,7 @@ declare module "ioredis" {
     hotRefundDebit(wallet: string, admission: string): Result<number, Context>;
     hotLoadAvailable(wallet: string, balance: string, version: string, generation: string): Result<number, Context>;
     hotCreditAvailable(wallet: string, amount: string, version: string, markerTtlSec: string): Result<number, Context>;
-    hotDropWallet(wallet: string, markerTtlSec: string): Result<number, Context>;
+    hotDropWallet(wallet: string, markerTtlSec: string, ifKnownVersion: string): Result<number, Context>;
   }
 }
 
@@ -168,9 +168,10 @@ export class RedisCoins implements HotCoins {
     return a == null ? null : Number(a);
   }
 
-  async dropWallet(userId: number): Promise<void> {
+  async dropWallet(userId: number, opts: DropWalletOptions = {}): Promise<void> {
     checkPositiveInt("userId", userId);
-    const code = await this.client.hotDropWallet(this.keys.wallet(userId), String(WALLET_MARKER_TTL_SEC));
-    if (code !== CoinReply.Ok && code !== 0) throw unexpectedReply("dropWallet", code);
+    const expected = opts.ifKnownVersion === undefined ? "" : String(opts.ifKnownVersion);
+    const code = await this.client.hotDropWallet(this.keys.wallet(userId), String(WALLET_MARKER_TTL_SEC), expected);
+    if (code !== CoinReply.Ok && code !== 0 && code !== 2) throw unexpectedReply("dropWallet", code);
   }
 }

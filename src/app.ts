@@ -8,14 +8,9 @@ import { bodyLimit } from "hono/body-limit";
 import type { Deps } from "./deps.ts";
 import { AppError, ErrorCodes, isAppError } from "./lib/errors.ts";
 import { newId } from "./lib/ids.ts";
-import { mountRoutes, type AnyRoute, type AppEnv } from "./lib/route.ts";
+import { mountRoutes, type AppEnv } from "./lib/route.ts";
 import { mountApiDocs } from "./ops/openapi.ts";
 import { opsRoutes } from "./ops/routes.ts";
-import { giftRoutes } from "./gifts/routes.ts";
-import { roomRoutes } from "./rooms/routes.ts";
-import { walletRoutes } from "./wallet/routes.ts";
-import { bankRoutes } from "./bank/routes.ts";
-import { shopRoutes } from "./shop/index.ts";
 import { mountWebPages } from "./web/mount.ts";
 
 /** The matched route's pattern, for logs and metrics (`unmatched` when only middleware matched). */
@@ -25,8 +20,6 @@ function routeOf(c: Context<AppEnv>): string {
 }
 
 export const MAX_BODY_BYTES = 64 * 1024;
-
-export const ROUTES: AnyRoute[] = [...opsRoutes, ...roomRoutes, ...giftRoutes, ...walletRoutes, ...bankRoutes, ...shopRoutes];
 
 export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
@@ -81,7 +74,9 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   // HTML pages outside /api (the sandbox payment provider's pay page).
   for (const domain of deps.domains) domain.pages?.(app);
   mountWebPages(app, { devLogin: deps.config.devLogin });
-  mountRoutes(app, deps, ROUTES);
+  // The operations routes, then each domain's (deps.ts lists the domains).
+  const routes = [...opsRoutes(deps), ...deps.domains.flatMap((d) => d.routes)];
+  mountRoutes(app, { jwtSecret: deps.config.jwtSecret, rateLimits: deps.hot.guards }, routes);
   mountApiDocs(app);
   return app;
 }

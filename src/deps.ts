@@ -86,7 +86,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}) {
   });
   const rooms = createRoomsDomain({ store, cacheBus, shop });
   const gifts = createGiftsDomain({ store, events, cacheBus, push, metrics, logger: log, wallet: wallet.service, rooms: rooms.service, consumerHooks: options.giftConsumerHooks });
-  const bank = createBankDomain({ config, store, cacheBus, wallet: wallet.service, outbox, publicUrl, logger: log });
+  const bank = createBankDomain({ config, store, cacheBus, wallet: wallet.service, outbox, publicUrl, metrics, logger: log });
   const domains: DomainParts[] = [wallet, rooms, gifts, bank, shop];
 
   /** Background workers this process runs: the relay and the domains', minus those the options switch off. */

@@ -1,9 +1,14 @@
 // Recharge endpoints (SPEC §6). The notify endpoint answers plain text
 // (`success` / `fail`) for the provider, not the JSON envelope.
 import { z } from "zod";
-import { defineRoute } from "../lib/route.ts";
+import type { Logger } from "../lib/logger.ts";
+import type { Metrics } from "../lib/metrics.ts";
+import { type AnyRoute, defineRoute } from "../lib/route.ts";
 import { idField, queryInt } from "../lib/schemas.ts";
-import { ORDER_ID_PATTERN } from "./orders.ts";
+import type { WalletService } from "../wallet/service.ts";
+import type { NotifyHandler } from "./notify.ts";
+import { ORDER_ID_PATTERN, type PayOrders } from "./orders.ts";
+import type { PayProducts } from "./products.ts";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from "./signature.ts";
 import { PayChannel, PaySource } from "./types.ts";
 
@@ -21,7 +26,17 @@ function codeOrName<T extends Record<string, number>>(table: T) {
   });
 }
 
-export const bankRoutes = [
+/** What the recharge routes call. */
+export interface BankServices {
+  wallet: WalletService;
+  products: PayProducts;
+  orders: PayOrders;
+  notify: NotifyHandler;
+  metrics: Metrics;
+  log: Logger;
+}
+
+export const bankRoutes = (s: BankServices): AnyRoute[] => [
   defineRoute({
     method: "get",
     path: "/api/bank/products",
@@ -29,8 +44,8 @@ export const bankRoutes = [
     tag: "bank",
     auth: "user",
     query: z.object({ type: queryInt(0, 255).default(0) }),
-    handler: async ({ deps, user, query }) => {
-      const [account, products] = await Promise.all([deps.wallet.account(user.userId), deps.bank.products.listValid(query.type)]);
+    handler: async ({ user, query }) => {
+      const [account, products] = await Promise.all([s.wallet.account(user.userId), s.products.listValid(query.type)]);
       return {
         currentBalance: account.balance,
         products: products.map((p) => ({ id: p.id, name: p.name, price: p.price, coinNum: p.coinNum })),
@@ -46,9 +61,9 @@ export const bankRoutes = [
     status: 201,
     rateLimit: { limit: 20, windowSec: 60, message: "too many pay orders; at most 20 per minute" },
     body: z.object({ productId: idField, paySource: codeOrName(PaySource), payChannel: codeOrName(PayChannel) }),
-    handler: async ({ deps, user, body }) => {
-      const order = await deps.bank.orders.create(user.userId, body);
-      deps.metrics.orders.inc({ kind: "pay_order", outcome: "created" });
+    handler: async ({ user, body }) => {
+      const order = await s.orders.create(user.userId, body);
+      s.metrics.orders.inc({ kind: "pay_order", outcome: "created" });
       return order;
     },
   }),
@@ -59,7 +74,7 @@ export const bankRoutes = [
     tag: "bank",
     auth: "user",
     params: z.object({ orderId: z.string().regex(ORDER_ID_PATTERN, "not an order id") }),
-    handler: ({ deps, user, params }) => deps.bank.orders.getOwn(user.userId, params.orderId),
+    handler: ({ user, params }) => s.orders.getOwn(user.userId, params.orderId),
   }),
   defineRoute({
     method: "post",
@@ -68,20 +83,20 @@ export const bankRoutes = [
     tag: "bank",
     auth: "public",
     plainText: true,
-    handler: async ({ c, deps }) => {
+    handler: async ({ c }) => {
       try {
-        const answer = await deps.bank.notify.handle({
+        const answer = await s.notify.handle({
           channel: c.req.param("channel") ?? "",
           timestamp: c.req.header(TIMESTAMP_HEADER),
           signature: c.req.header(SIGNATURE_HEADER),
           rawBody: await c.req.text(),
         });
-        if (answer.status !== 200) deps.log.info("payment notification refused", { status: answer.status, reason: answer.reason });
-        deps.metrics.orders.inc({ kind: "pay_order", outcome: answer.status === 200 ? answer.reason.replace(/ /g, "_") : `notify_refused_${answer.status}` });
+        if (answer.status !== 200) s.log.info("payment notification refused", { status: answer.status, reason: answer.reason });
+        s.metrics.orders.inc({ kind: "pay_order", outcome: answer.status === 200 ? answer.reason.replace(/ /g, "_") : `notify_refused_${answer.status}` });
         return c.text(answer.text, answer.status);
       } catch (err) {
-        deps.log.error("payment notification failed; the provider will retry", { err });
-        deps.metrics.orders.inc({ kind: "pay_order", outcome: "notify_error" });
+        s.log.error("payment notification failed; the provider will retry", { err });
+        s.metrics.orders.inc({ kind: "pay_order", outcome: "notify_error" });
         return c.text("fail", 500);
       }
     },

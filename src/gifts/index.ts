@@ -34,7 +34,7 @@ export function createGiftsDomain(deps: {
   const consumer = createGiftConsumer({ store, wallet, push, metrics, log, hooks: deps.consumerHooks });
   const parts: DomainParts = {
     name: "gifts",
-    routes: giftRoutes,
+    routes: giftRoutes({ catalogue, sender, history }),
     consumers: [
       {
         topic: TOPICS.sendGift,

@@ -1,8 +1,10 @@
 import { z } from "zod";
 import { AppError } from "../lib/errors.ts";
-import { defineRoute } from "../lib/route.ts";
+import { type AnyRoute, defineRoute } from "../lib/route.ts";
 import { cursorQuery, idField, idParam, requestIdField, text } from "../lib/schemas.ts";
-import { publicGift } from "./catalogue.ts";
+import { publicGift, type GiftCatalogue } from "./catalogue.ts";
+import type { GiftHistory } from "./history.ts";
+import type { GiftSender } from "./send.ts";
 
 const giftFields = {
   giftName: text(64, 1),
@@ -12,14 +14,21 @@ const giftFields = {
   status: z.union([z.literal(0), z.literal(1)]).optional(),
 };
 
-export const giftRoutes = [
+/** What the gift routes call. */
+export interface GiftServices {
+  catalogue: GiftCatalogue;
+  history: GiftHistory;
+  sender: GiftSender;
+}
+
+export const giftRoutes = (s: GiftServices): AnyRoute[] => [
   defineRoute({
     method: "get",
     path: "/api/gifts",
     summary: "Valid gifts by id",
     tag: "gifts",
     auth: "public",
-    handler: async ({ deps }) => (await deps.gifts.catalogue.listValid()).map(publicGift),
+    handler: async () => (await s.catalogue.listValid()).map(publicGift),
   }),
   defineRoute({
     method: "get",
@@ -28,7 +37,7 @@ export const giftRoutes = [
     tag: "gifts",
     auth: "user",
     query: cursorQuery.extend({ role: z.enum(["sent", "received"]).default("sent") }),
-    handler: ({ deps, user, query }) => deps.gifts.history.records(user.userId, query.role, query.cursor, query.limit),
+    handler: ({ user, query }) => s.history.records(user.userId, query.role, query.cursor, query.limit),
   }),
   defineRoute({
     method: "get",
@@ -37,7 +46,7 @@ export const giftRoutes = [
     tag: "gifts",
     auth: "user",
     params: z.object({ requestId: requestIdField }),
-    handler: ({ deps, user, params }) => deps.gifts.history.sendStatus(user.userId, params.requestId),
+    handler: ({ user, params }) => s.history.sendStatus(user.userId, params.requestId),
   }),
   defineRoute({
     method: "get",
@@ -46,8 +55,8 @@ export const giftRoutes = [
     tag: "gifts",
     auth: "public",
     params: z.object({ giftId: idParam }),
-    handler: async ({ deps, params }) => {
-      const g = await deps.gifts.catalogue.getValid(params.giftId);
+    handler: async ({ params }) => {
+      const g = await s.catalogue.getValid(params.giftId);
       if (!g) throw new AppError("GIFT_NOT_FOUND", `gift ${params.giftId} does not exist or is not on sale`);
       return publicGift(g);
     },
@@ -61,7 +70,7 @@ export const giftRoutes = [
     status: 202,
     rateLimit: { limit: 200, windowSec: 1, message: "too many gifts at once; at most 200 per second" },
     body: z.object({ giftId: idField, roomId: idField, receiverId: idField, requestId: requestIdField.optional() }),
-    handler: ({ deps, user, body }) => deps.gifts.sender.send(user.userId, body),
+    handler: ({ user, body }) => s.sender.send(user.userId, body),
   }),
   defineRoute({
     method: "post",
@@ -71,7 +80,7 @@ export const giftRoutes = [
     auth: ["admin"],
     status: 201,
     body: z.object({ giftId: idField.optional(), ...giftFields }),
-    handler: async ({ deps, body }) => ({ ...publicGift(await deps.gifts.catalogue.create(body)), status: body.status ?? 1 }),
+    handler: async ({ body }) => ({ ...publicGift(await s.catalogue.create(body)), status: body.status ?? 1 }),
   }),
   defineRoute({
     method: "put",
@@ -81,8 +90,8 @@ export const giftRoutes = [
     auth: ["admin"],
     params: z.object({ giftId: idParam }),
     body: z.object(giftFields).partial().refine((b) => Object.keys(b).length > 0, "body: name at least one field to change"),
-    handler: async ({ deps, params, body }) => {
-      const g = await deps.gifts.catalogue.update(params.giftId, body);
+    handler: async ({ params, body }) => {
+      const g = await s.catalogue.update(params.giftId, body);
       return { ...publicGift(g), status: g.status };
     },
   }),

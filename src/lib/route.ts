@@ -1,6 +1,8 @@
 // One declaration per endpoint: method, path, who may call it, zod schemas for
 // params/query/body (and, optionally, for the `data` it answers), its rate
-// limit, and the handler. `mountRoutes` hands each declaration to
+// limit, and the handler. A domain's routes are a factory over that domain's
+// services (handlers close over them), so this file knows no domain and no
+// composition root. `mountRoutes` hands each declaration to
 // @hono/zod-openapi, which validates the request and writes the same
 // declaration into /openapi.json, so the docs cannot drift from what the
 // server enforces. Around it we keep our own order and envelope:
@@ -9,7 +11,7 @@
 import { createRoute, type OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
 import { z } from "zod";
-import type { Deps } from "../deps.ts";
+import type { Guards } from "../hot/guards/port.ts";
 import { bearer, verifyToken, type Principal, type Role } from "./auth.ts";
 import { AppError } from "./errors.ts";
 
@@ -28,7 +30,6 @@ export interface RateLimitSpec {
 
 export interface RouteInput<P, Q, B, U> {
   c: AppContext;
-  deps: Deps;
   user: U;
   params: P;
   query: Q;
@@ -93,9 +94,15 @@ function describeIssues(where: string, error: z.ZodError): string {
   return `${field}: ${issue.message}`;
 }
 
-async function authenticate(c: AppContext, deps: Deps, auth: Auth): Promise<Principal | null> {
+/** What mounting needs from the process: the secret tokens are signed with and the rate limiter. */
+export interface RouteHost {
+  jwtSecret: string;
+  rateLimits: Pick<Guards, "hitRateLimit">;
+}
+
+async function authenticate(c: AppContext, jwtSecret: string, auth: Auth): Promise<Principal | null> {
   const token = bearer(c.req.header("authorization"));
-  const principal = await verifyToken(deps.config.jwtSecret, token);
+  const principal = await verifyToken(jwtSecret, token);
   if (auth === "public") return principal;
   if (!principal) throw new AppError("TOKEN_ERROR", token ? "token is invalid or expired" : "missing bearer token");
   if (auth !== "user" && !auth.includes(principal.role)) {
@@ -169,16 +176,16 @@ function toOpenApiRoute(r: AnyRoute, guard: MiddlewareHandler<AppEnv>): RouteCon
   });
 }
 
-export function mountRoutes(app: OpenAPIHono<AppEnv>, deps: Deps, routes: AnyRoute[]): void {
+export function mountRoutes(app: OpenAPIHono<AppEnv>, host: RouteHost, routes: AnyRoute[]): void {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   for (const r of routes) {
     const name = routeName(r);
     const guard: MiddlewareHandler<AppEnv> = async (c, next) => {
-      const user = await authenticate(c, deps, r.auth);
+      const user = await authenticate(c, host.jwtSecret, r.auth);
       c.set("principal", user);
       if (r.rateLimit) {
         const who = user ? `u${user.userId}` : `ip${c.req.header("x-forwarded-for") ?? "local"}`;
-        const hit = await deps.hot.guards.hitRateLimit(`rl:${name}:${who}`, r.rateLimit.limit, r.rateLimit.windowSec);
+        const hit = await host.rateLimits.hitRateLimit(`rl:${name}:${who}`, r.rateLimit.limit, r.rateLimit.windowSec);
         if (!hit.allowed) {
           c.header("Retry-After", String(hit.retryAfterSec));
           throw new AppError("RATE_LIMITED", r.rateLimit.message);
@@ -193,7 +200,6 @@ export function mountRoutes(app: OpenAPIHono<AppEnv>, deps: Deps, routes: AnyRou
         const valid = (target: string) => (c.req.valid as (t: string) => unknown).call(c.req, target);
         const result = await r.handler({
           c,
-          deps,
           user: c.get("principal") as Principal,
           params: r.params ? valid("param") : undefined,
           query: r.query ? valid("query") : undefined,

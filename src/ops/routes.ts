@@ -1,11 +1,15 @@
 // Operations: liveness, readiness, Prometheus metrics and the dev token.
 // /openapi.json and /docs are mounted by src/ops/openapi.ts.
 import { z } from "zod";
+import type { Config } from "../config.ts";
+import type { EventLog } from "../eventlog/port.ts";
+import type { Hot } from "../hot/index.ts";
 import { signToken, ROLES } from "../lib/auth.ts";
 import { AppError, ErrorCodes } from "../lib/errors.ts";
-import { renderMetrics } from "../lib/metrics.ts";
-import { defineRoute } from "../lib/route.ts";
+import { renderMetrics, type Metrics } from "../lib/metrics.ts";
+import { type AnyRoute, defineRoute } from "../lib/route.ts";
 import { idField } from "../lib/schemas.ts";
+import type { Store } from "../store/store.ts";
 
 /** How long /readyz waits for one dependency before calling it down. */
 const READY_CHECK_TIMEOUT_MS = 2000;
@@ -19,7 +23,16 @@ async function check(name: string, ping: () => Promise<void>): Promise<readonly 
   }
 }
 
-export const opsRoutes = [
+/** What the operations routes read: the connections /readyz pings, the metrics, and the dev-login settings. */
+export interface OpsServices {
+  config: Pick<Config, "devLogin" | "jwtSecret">;
+  store: Pick<Store, "ping">;
+  hot: Pick<Hot, "ping">;
+  events: Pick<EventLog, "ping">;
+  metrics: Metrics;
+}
+
+export const opsRoutes = (s: OpsServices): AnyRoute[] => [
   defineRoute({
     method: "get",
     path: "/healthz",
@@ -35,9 +48,9 @@ export const opsRoutes = [
     summary: "Store, hot store and event log reachable (503 UNAVAILABLE naming the one that is not)",
     tag: "ops",
     auth: "public",
-    handler: async ({ c, deps }) => {
+    handler: async ({ c }) => {
       const results = Object.fromEntries(
-        await Promise.all([check("store", () => deps.store.ping()), check("hot", () => deps.hot.ping()), check("log", () => deps.events.ping())]),
+        await Promise.all([check("store", () => s.store.ping()), check("hot", () => s.hot.ping()), check("log", () => s.events.ping())]),
       );
       if (Object.values(results).every((v) => v === "ok")) return results;
       const [code, status] = ErrorCodes.UNAVAILABLE;
@@ -51,7 +64,7 @@ export const opsRoutes = [
     tag: "ops",
     auth: "public",
     plainText: true,
-    handler: async ({ c, deps }) => c.text(renderMetrics(deps.metrics), 200, { "content-type": "text/plain; version=0.0.4" }),
+    handler: async ({ c }) => c.text(renderMetrics(s.metrics), 200, { "content-type": "text/plain; version=0.0.4" }),
   }),
   defineRoute({
     method: "post",
@@ -61,9 +74,9 @@ export const opsRoutes = [
     auth: "public",
     body: z.object({ userId: idField, role: z.enum(ROLES) }),
     response: z.object({ token: z.string() }),
-    handler: async ({ deps, body }) => {
-      if (!deps.config.devLogin) throw new AppError("NOT_FOUND", "dev login is disabled (OVATION_DEV_LOGIN=0)");
-      return { token: await signToken(deps.config.jwtSecret, { userId: body.userId, role: body.role }) };
+    handler: async ({ body }) => {
+      if (!s.config.devLogin) throw new AppError("NOT_FOUND", "dev login is disabled (OVATION_DEV_LOGIN=0)");
+      return { token: await signToken(s.config.jwtSecret, { userId: body.userId, role: body.role }) };
     },
   }),
 ];

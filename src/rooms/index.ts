@@ -7,6 +7,6 @@ import { createRoomService, type RoomShop } from "./service.ts";
 
 export function createRoomsDomain(deps: { store: Store; cacheBus: CacheBus; shop: RoomShop }) {
   const service = createRoomService(deps);
-  const parts: DomainParts = { name: "rooms", routes: roomRoutes };
+  const parts: DomainParts = { name: "rooms", routes: roomRoutes({ rooms: service }) };
   return { ...parts, service };
 }

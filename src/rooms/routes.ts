@@ -1,10 +1,16 @@
 import { z } from "zod";
-import { defineRoute } from "../lib/route.ts";
+import { type AnyRoute, defineRoute } from "../lib/route.ts";
 import { idParam, pageQuery, text } from "../lib/schemas.ts";
+import type { RoomService } from "./service.ts";
 
 const startStopLimit = { limit: 1, windowSec: 10, message: "you can start or close a room once every 10 seconds" };
 
-export const roomRoutes = [
+/** What the room routes call. */
+export interface RoomServices {
+  rooms: RoomService;
+}
+
+export const roomRoutes = (s: RoomServices): AnyRoute[] => [
   defineRoute({
     method: "post",
     path: "/api/rooms",
@@ -14,8 +20,8 @@ export const roomRoutes = [
     rateLimit: startStopLimit,
     status: 201,
     body: z.object({ title: text(128, 1), type: z.number().int().min(0).max(100).default(0) }),
-    handler: async ({ deps, user, body }) => {
-      const room = await deps.rooms.start(user.userId, body);
+    handler: async ({ user, body }) => {
+      const room = await s.rooms.start(user.userId, body);
       return { roomId: room.roomId };
     },
   }),
@@ -27,8 +33,8 @@ export const roomRoutes = [
     auth: ["anchor", "admin"],
     rateLimit: startStopLimit,
     params: z.object({ roomId: idParam }),
-    handler: async ({ deps, user, params }) => {
-      const room = await deps.rooms.close(user, params.roomId);
+    handler: async ({ user, params }) => {
+      const room = await s.rooms.close(user, params.roomId);
       return { roomId: room.roomId, status: room.status };
     },
   }),
@@ -39,7 +45,7 @@ export const roomRoutes = [
     tag: "rooms",
     auth: "public",
     query: pageQuery,
-    handler: ({ deps, query }) => deps.rooms.listLiving(query.page, query.pageSize),
+    handler: ({ query }) => s.rooms.listLiving(query.page, query.pageSize),
   }),
   defineRoute({
     method: "get",
@@ -56,8 +62,8 @@ export const roomRoutes = [
       status: z.enum(["living", "closed"]),
       shopEnabled: z.boolean(),
     }),
-    handler: async ({ deps, params }) => {
-      const r = await deps.rooms.get(params.roomId);
+    handler: async ({ params }) => {
+      const r = await s.rooms.get(params.roomId);
       return { roomId: r.roomId, anchorId: r.anchorId, title: r.title, type: r.type, status: r.status, shopEnabled: r.shopEnabled };
     },
   }),

@@ -23,8 +23,6 @@ import { createShopStock } from "./stock.ts";
 import { createStockPush } from "./stock-push.ts";
 import { createShopRounds, createShopWorkers } from "./workers.ts";
 
-export { shopRoutes };
-
 export function createShopDomain(deps: {
   config: Pick<Config, "orderTtlSec" | "stockSyncSec">;
   store: Store;
@@ -59,7 +57,7 @@ export function createShopDomain(deps: {
 
   const parts: DomainParts = {
     name: "shop",
-    routes: shopRoutes,
+    routes: shopRoutes({ categories, skus, anchorSkus, stock, carts, orders, warmAnchor }),
     workers: createShopWorkers({ rounds, store, guards: hot.guards, stockSyncSec: deps.config.stockSyncSec, logger: log }),
   };
   return {

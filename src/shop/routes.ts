@@ -2,11 +2,14 @@
 // may sell what, carts and orders.
 import { z } from "zod";
 import { AppError } from "../lib/errors.ts";
-import { defineRoute } from "../lib/route.ts";
+import { type AnyRoute, defineRoute } from "../lib/route.ts";
 import { idField, idParam, requestIdField, text } from "../lib/schemas.ts";
-import { MAX_CART_COUNT } from "./cart.ts";
-import { publicSku } from "./catalogue.ts";
-import { ORDER_STATUS_NAMES, type Address } from "./orders.ts";
+import type { AnchorSkus } from "./anchor-skus.ts";
+import { MAX_CART_COUNT, type Carts } from "./cart.ts";
+import { publicSku, type SkuCatalogue } from "./catalogue.ts";
+import type { Categories } from "./categories.ts";
+import { ORDER_STATUS_NAMES, type Address, type Orders } from "./orders.ts";
+import type { ShopStock } from "./stock.ts";
 import { MAX_CATEGORY_LEVEL } from "./types.ts";
 
 /** Coins; ceiling keeps any order total (price × count) a safe integer. */
@@ -48,7 +51,19 @@ function requireAddress(a: z.infer<typeof addressBody>): Address {
   return { name: a!.name!.trim(), phone: a!.phone!.trim(), detail: a!.detail!.trim() };
 }
 
-export const shopRoutes = [
+/** What the shop routes call. */
+export interface ShopServices {
+  categories: Categories;
+  skus: SkuCatalogue;
+  anchorSkus: AnchorSkus;
+  stock: ShopStock;
+  carts: Carts;
+  orders: Orders;
+  /** Warms every on-sale SKU the anchor sells; answers their available units. */
+  warmAnchor(anchorId: number): Promise<{ skus: { skuId: number; stockNum: number }[] }>;
+}
+
+export const shopRoutes = (s: ShopServices): AnyRoute[] => [
   defineRoute({
     method: "post",
     path: "/api/admin/categories",
@@ -61,7 +76,7 @@ export const shopRoutes = [
       level: z.number().int().min(1).max(MAX_CATEGORY_LEVEL),
       parentId: idField.nullable().optional(),
     }),
-    handler: async ({ deps, body }) => ({ categoryId: (await deps.shop.categories.create(body)).categoryId }),
+    handler: async ({ body }) => ({ categoryId: (await s.categories.create(body)).categoryId }),
   }),
   defineRoute({
     method: "get",
@@ -69,7 +84,7 @@ export const shopRoutes = [
     summary: "The category tree",
     tag: "shop",
     auth: "public",
-    handler: ({ deps }) => deps.shop.categories.tree(),
+    handler: () => s.categories.tree(),
   }),
   defineRoute({
     method: "post",
@@ -79,7 +94,7 @@ export const shopRoutes = [
     auth: ["admin"],
     status: 201,
     body: z.object({ skuCode: z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, "use letters, digits and _ . : -"), ...skuFields }),
-    handler: async ({ deps, body }) => ({ skuId: (await deps.shop.skus.create(body)).skuId }),
+    handler: async ({ body }) => ({ skuId: (await s.skus.create(body)).skuId }),
   }),
   defineRoute({
     method: "put",
@@ -92,9 +107,9 @@ export const shopRoutes = [
       .object({ ...skuFields, status: z.union([z.literal(0), z.literal(1)]) })
       .partial()
       .refine((b) => Object.values(b).some((v) => v !== undefined), "name at least one field to change (skuCode cannot change)"),
-    handler: async ({ deps, params, body }) => {
-      const s = await deps.shop.skus.update(params.skuId, body);
-      return { ...publicSku(s), status: s.status };
+    handler: async ({ params, body }) => {
+      const sku = await s.skus.update(params.skuId, body);
+      return { ...publicSku(sku), status: sku.status };
     },
   }),
   defineRoute({
@@ -105,7 +120,7 @@ export const shopRoutes = [
     auth: ["admin"],
     params: skuIdParams,
     body: z.object({ stockNum: z.number().int().min(0).max(MAX_STOCK) }),
-    handler: ({ deps, params, body }) => deps.shop.stock.setTotal(params.skuId, body.stockNum),
+    handler: ({ params, body }) => s.stock.setTotal(params.skuId, body.stockNum),
   }),
   defineRoute({
     method: "put",
@@ -115,7 +130,7 @@ export const shopRoutes = [
     auth: ["admin"],
     params: z.object({ anchorId: idParam }),
     body: z.object({ skuIds: z.array(idField).max(MAX_ANCHOR_SKUS) }),
-    handler: ({ deps, params, body }) => deps.shop.anchorSkus.set(params.anchorId, body.skuIds),
+    handler: ({ params, body }) => s.anchorSkus.set(params.anchorId, body.skuIds),
   }),
   defineRoute({
     method: "get",
@@ -124,7 +139,7 @@ export const shopRoutes = [
     tag: "shop",
     auth: "public",
     params: z.object({ anchorId: idParam }),
-    handler: async ({ deps, params }) => (await deps.shop.anchorSkus.onSale(params.anchorId)).map(publicSku),
+    handler: async ({ params }) => (await s.anchorSkus.onSale(params.anchorId)).map(publicSku),
   }),
   defineRoute({
     method: "get",
@@ -133,8 +148,8 @@ export const shopRoutes = [
     tag: "shop",
     auth: "public",
     params: skuIdParams,
-    handler: async ({ deps, params }) => {
-      const sku = await deps.shop.skus.detail(params.skuId);
+    handler: async ({ params }) => {
+      const sku = await s.skus.detail(params.skuId);
       return { ...publicSku(sku), stockNum: sku.stockNum };
     },
   }),
@@ -145,7 +160,7 @@ export const shopRoutes = [
     tag: "shop",
     auth: "public",
     params: skuIdParams,
-    handler: ({ deps, params }) => deps.shop.skus.stockOf(params.skuId),
+    handler: ({ params }) => s.skus.stockOf(params.skuId),
   }),
   defineRoute({
     method: "post",
@@ -154,9 +169,9 @@ export const shopRoutes = [
     tag: "shop",
     auth: ["anchor", "admin"],
     params: z.object({ anchorId: idParam }),
-    handler: async ({ deps, user, params }) => {
+    handler: async ({ user, params }) => {
       if (user.role !== "admin" && user.userId !== params.anchorId) throw new AppError("FORBIDDEN", "only that anchor or an admin can warm up its stock");
-      return deps.shop.warmAnchor(params.anchorId);
+      return s.warmAnchor(params.anchorId);
     },
   }),
   defineRoute({
@@ -166,7 +181,7 @@ export const shopRoutes = [
     tag: "shop",
     auth: "user",
     params: roomIdParams,
-    handler: ({ deps, user, params }) => deps.shop.carts.view(user.userId, params.roomId),
+    handler: ({ user, params }) => s.carts.view(user.userId, params.roomId),
   }),
   defineRoute({
     method: "post",
@@ -176,7 +191,7 @@ export const shopRoutes = [
     auth: "user",
     params: roomIdParams,
     body: z.object({ skuId: idField, count: cartCount.default(1) }),
-    handler: ({ deps, user, params, body }) => deps.shop.carts.add(user.userId, params.roomId, body.skuId, body.count),
+    handler: ({ user, params, body }) => s.carts.add(user.userId, params.roomId, body.skuId, body.count),
   }),
   defineRoute({
     method: "patch",
@@ -186,7 +201,7 @@ export const shopRoutes = [
     auth: "user",
     params: cartLineParams,
     body: z.object({ count: z.number().int().min(0).max(MAX_CART_COUNT) }),
-    handler: ({ deps, user, params, body }) => deps.shop.carts.set(user.userId, params.roomId, params.skuId, body.count),
+    handler: ({ user, params, body }) => s.carts.set(user.userId, params.roomId, params.skuId, body.count),
   }),
   defineRoute({
     method: "delete",
@@ -195,7 +210,7 @@ export const shopRoutes = [
     tag: "shop",
     auth: "user",
     params: cartLineParams,
-    handler: ({ deps, user, params }) => deps.shop.carts.remove(user.userId, params.roomId, params.skuId),
+    handler: ({ user, params }) => s.carts.remove(user.userId, params.roomId, params.skuId),
   }),
   defineRoute({
     method: "delete",
@@ -204,7 +219,7 @@ export const shopRoutes = [
     tag: "shop",
     auth: "user",
     params: roomIdParams,
-    handler: ({ deps, user, params }) => deps.shop.carts.clear(user.userId, params.roomId),
+    handler: ({ user, params }) => s.carts.clear(user.userId, params.roomId),
   }),
   defineRoute({
     method: "post",
@@ -215,8 +230,8 @@ export const shopRoutes = [
     status: 201,
     params: roomIdParams,
     body: z.object({ address: addressBody, requestId: requestIdField.optional() }),
-    handler: async ({ deps, user, params, body }) => {
-      const o = await deps.shop.orders.prepare(user.userId, params.roomId, { address: requireAddress(body.address), requestId: body.requestId });
+    handler: async ({ user, params, body }) => {
+      const o = await s.orders.prepare(user.userId, params.roomId, { address: requireAddress(body.address), requestId: body.requestId });
       return { orderId: o.orderId, status: o.status, items: o.items, totalPrice: o.totalPrice, expireAt: o.expireAt };
     },
   }),
@@ -227,7 +242,7 @@ export const shopRoutes = [
     tag: "shop",
     auth: "user",
     params: orderIdParams,
-    handler: ({ deps, user, params }) => deps.shop.orders.pay(user.userId, params.orderId),
+    handler: ({ user, params }) => s.orders.pay(user.userId, params.orderId),
   }),
   defineRoute({
     method: "post",
@@ -236,7 +251,7 @@ export const shopRoutes = [
     tag: "shop",
     auth: "user",
     params: orderIdParams,
-    handler: ({ deps, user, params }) => deps.shop.orders.cancel(user.userId, params.orderId),
+    handler: ({ user, params }) => s.orders.cancel(user.userId, params.orderId),
   }),
   defineRoute({
     method: "get",
@@ -245,7 +260,7 @@ export const shopRoutes = [
     tag: "shop",
     auth: "user",
     params: orderIdParams,
-    handler: ({ deps, user, params }) => deps.shop.orders.get(user.userId, params.orderId),
+    handler: ({ user, params }) => s.orders.get(user.userId, params.orderId),
   }),
   defineRoute({
     method: "get",
@@ -254,6 +269,6 @@ export const shopRoutes = [
     tag: "shop",
     auth: "user",
     query: z.object({ roomId: idParam.optional(), status: z.enum(ORDER_STATUS_NAMES).optional() }),
-    handler: ({ deps, user, query }) => deps.shop.orders.list(user.userId, { ...query, limit: MAX_ORDERS_LISTED }),
+    handler: ({ user, query }) => s.orders.list(user.userId, { ...query, limit: MAX_ORDERS_LISTED }),
   }),
 ];

@@ -8,6 +8,6 @@ import { createWalletService } from "./service.ts";
 
 export function createWalletDomain(deps: { store: Store; hot: Hot; logger: Logger }) {
   const service = createWalletService({ store: deps.store, hot: deps.hot, log: deps.logger });
-  const parts: DomainParts = { name: "wallet", routes: walletRoutes };
+  const parts: DomainParts = { name: "wallet", routes: walletRoutes({ wallet: service }) };
   return { ...parts, service };
 }

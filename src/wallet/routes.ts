@@ -1,15 +1,21 @@
 import { z } from "zod";
-import { defineRoute } from "../lib/route.ts";
+import { type AnyRoute, defineRoute } from "../lib/route.ts";
 import { cursorQuery, idField, requestIdField } from "../lib/schemas.ts";
+import type { WalletService } from "./service.ts";
 
-export const walletRoutes = [
+/** What the wallet routes call. */
+export interface WalletServices {
+  wallet: WalletService;
+}
+
+export const walletRoutes = (s: WalletServices): AnyRoute[] => [
   defineRoute({
     method: "get",
     path: "/api/wallet",
     summary: "My coin wallet; the account appears at first touch",
     tag: "wallet",
     auth: "user",
-    handler: ({ deps, user }) => deps.wallet.getWallet(user.userId),
+    handler: ({ user }) => s.wallet.getWallet(user.userId),
   }),
   defineRoute({
     method: "get",
@@ -18,7 +24,7 @@ export const walletRoutes = [
     tag: "wallet",
     auth: "user",
     query: cursorQuery,
-    handler: ({ deps, user, query }) => deps.wallet.listTrades(user.userId, query.cursor, query.limit),
+    handler: ({ user, query }) => s.wallet.listTrades(user.userId, query.cursor, query.limit),
   }),
   defineRoute({
     method: "post",
@@ -31,6 +37,6 @@ export const walletRoutes = [
       amount: z.number().int().positive().max(1_000_000_000),
       requestId: requestIdField,
     }),
-    handler: ({ deps, body }) => deps.wallet.grant(body),
+    handler: ({ body }) => s.wallet.grant(body),
   }),
 ];

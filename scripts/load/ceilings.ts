@@ -1,14 +1,15 @@
 // The ceilings every Ovation figure is divided by, measured in the same run on
 // the same machine: a Bun and a Hono hello-world under the same generator
 // (wrk, scripts/load/wrk.ts) at each concurrency, and redis-benchmark EVALSHA
-// of Ovation's own admission script (admitDebit), unpipelined and pipelined.
+// of Ovation's own admission script (admitDebit) and stock reserve script
+// (src/hot/stock/scripts/reserve-4.lua), unpipelined and pipelined.
 //
 //   bun run scripts/load/ceilings.ts [--connections 16,64,256] [--seconds 10]
 //     [--threads 1] [--redis-requests 200000] [--smoke] [--label before]
 //
 // Uses ports 18251 (Bun), 18252 (Hono) and 18290 (a private redis-server).
-// Exit 1 when a hello-world answered anything but 200 or the script did not
-// admit.
+// Exit 1 when a hello-world answered anything but 200 or a script did not
+// succeed.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { intOption, parseCli, progress, round, writeResult } from "./report.ts";
@@ -63,10 +64,36 @@ for (const [i, kind] of (["bun", "hono"] as const).entries()) {
 }
 line.end();
 
-// redis-benchmark EVALSHA admitDebit on a private redis-server: one wallet
-// with plenty of coins, a fresh admission id per call (__rand_int__), short TTL.
-const scriptPath = [...new Bun.Glob("src/hot/**/admitDebit-2.lua").scanSync({ cwd: ROOT })][0];
-if (!scriptPath) throw new Error("src/hot/**/admitDebit-2.lua not found");
+// redis-benchmark EVALSHA of Ovation's own hot-store scripts on a private
+// redis-server, each on the path that succeeds (the costliest one):
+// - admitDebit: one wallet with plenty of coins, a fresh admission id per call;
+// - the stock reserve: one SKU with plenty of units, no per-user limit, a fresh
+//   reservation and buyer per call (__rand_int__).
+interface ScriptBench {
+  name: string;
+  file: string;
+  setup(cli: (...args: string[]) => string): void;
+  /** One call that must succeed, and the reply prefix that says it did. */
+  probe: string[];
+  /** redis-benchmark's command after the sha (keys may hold __rand_int__). */
+  bench: string[];
+}
+const SCRIPTS: ScriptBench[] = [
+  {
+    name: "admitDebit",
+    file: "src/hot/**/admitDebit-2.lua",
+    setup: (cli) => cli("HSET", "bench:{u:1}:wallet", "a", String(Number.MAX_SAFE_INTEGER), "g", "1", "lv", "1", "cv", "0"),
+    probe: ["2", "bench:{u:1}:wallet", "bench:{u:1}:adm:probe", "1", "fp", "60"],
+    bench: ["2", "bench:{u:1}:wallet", "bench:{u:1}:adm:__rand_int__", "1", "fp", "60"],
+  },
+  {
+    name: "stockReserve",
+    file: "src/hot/stock/scripts/reserve-4.lua",
+    setup: (cli) => cli("HSET", "bench:{sku:1}:stock", "a", String(Number.MAX_SAFE_INTEGER), "g", "1"),
+    probe: ["4", "bench:{sku:1}:stock", "bench:{sku:1}:r:probe", "bench:{sku:1}:u:probe", "bench:{sku:1}:unlanded", "probe", "1", "1", "0", "1"],
+    bench: ["4", "bench:{sku:1}:stock", "bench:{sku:1}:r:__rand_int__", "bench:{sku:1}:u:__rand_int__", "bench:{sku:1}:unlanded", "o", "1", "1", "0", "1"],
+  },
+];
 const redis = Bun.spawn(["redis-server", "--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdout: "ignore", stderr: "inherit" });
 const cli = (...args: string[]) => {
   const r = Bun.spawnSync(["redis-cli", "-p", String(redisPort), ...args]);
@@ -83,19 +110,22 @@ const redisRows: RedisRow[] = [];
 try {
   // Ours, not another server already on the port.
   await waitFor(() => cli("INFO", "server").includes(`process_id:${redis.pid}\r`));
-  const sha = cli("SCRIPT", "LOAD", readFileSync(join(ROOT, scriptPath), "utf8"));
-  const wallet = "bench:{u:1}:wallet";
-  cli("HSET", wallet, "a", String(Number.MAX_SAFE_INTEGER), "g", "1", "lv", "1", "cv", "0");
-  const probe = cli("EVALSHA", sha, "2", wallet, "bench:{u:1}:adm:probe", "1", "fp", "60");
-  if (!probe.startsWith("1")) failures.push(`admitDebit did not admit: ${probe}`);
-  for (const pipeline of [1, 16]) {
-    line.update(`redis-benchmark EVALSHA admitDebit -P ${pipeline} …`);
-    const out = Bun.spawnSync([
-      "redis-benchmark", "-p", String(redisPort), "-n", String(redisRequests), "-c", "50", "-P", String(pipeline), "-r", "100000000", "--csv",
-      "EVALSHA", sha, "2", wallet, "bench:{u:1}:adm:__rand_int__", "1", "fp", "60",
-    ]).stdout.toString();
-    const row = out.trim().split("\n").at(-1)!.split(",").map((v) => v.replace(/"/g, ""));
-    redisRows.push({ target: "redis-evalsha-admitDebit", pipeline, rps: Math.round(Number(row[1])), p50Ms: Number(row[4]), p99Ms: Number(row[6]) });
+  for (const script of SCRIPTS) {
+    const path = [...new Bun.Glob(script.file).scanSync({ cwd: ROOT })][0];
+    if (!path) throw new Error(`${script.file} not found`);
+    const sha = cli("SCRIPT", "LOAD", readFileSync(join(ROOT, path), "utf8"));
+    script.setup(cli);
+    const probe = cli("EVALSHA", sha, ...script.probe);
+    if (!probe.startsWith("1")) failures.push(`${script.name} did not succeed: ${probe}`);
+    for (const pipeline of [1, 16]) {
+      line.update(`redis-benchmark EVALSHA ${script.name} -P ${pipeline} …`);
+      const out = Bun.spawnSync([
+        "redis-benchmark", "-p", String(redisPort), "-n", String(redisRequests), "-c", "50", "-P", String(pipeline), "-r", "100000000", "--csv",
+        "EVALSHA", sha, ...script.bench,
+      ]).stdout.toString();
+      const row = out.trim().split("\n").at(-1)!.split(",").map((v) => v.replace(/"/g, ""));
+      redisRows.push({ target: `redis-evalsha-${script.name}`, pipeline, rps: Math.round(Number(row[1])), p50Ms: Number(row[4]), p99Ms: Number(row[6]) });
+    }
   }
 } finally {
   redis.kill();
@@ -103,10 +133,10 @@ try {
 }
 line.end();
 
-const file = writeResult("ceilings", { label: opts.label, params: { connections, seconds, threads, redisRequests, script: scriptPath, smoke: opts.smoke }, http, redis: redisRows, failures });
+const file = writeResult("ceilings", { label: opts.label, params: { connections, seconds, threads, redisRequests, scripts: SCRIPTS.map((x) => x.file), smoke: opts.smoke }, http, redis: redisRows, failures });
 console.log("ceilings (wrk, same machine, same run):");
 for (const r of http) console.log(`  ${r.target.padEnd(11)} c=${String(r.connections).padEnd(4)} ${String(r.rps).padStart(7)} req/s  p50 ${round(r.p50Ms, 2)} ms  p99 ${round(r.p99Ms, 2)} ms  (wrk ${r.generatorCpu}% CPU)`);
-for (const r of redisRows) console.log(`  EVALSHA admitDebit -P ${String(r.pipeline).padEnd(2)} ${String(r.rps).padStart(7)} calls/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms`);
+for (const r of redisRows) console.log(`  EVALSHA ${r.target.replace("redis-evalsha-", "").padEnd(12)} -P ${String(r.pipeline).padEnd(2)} ${String(r.rps).padStart(7)} calls/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms`);
 console.log(`  → ${file}`);
 for (const f of failures) console.error(`FAIL ${f}`);
 process.exit(failures.length === 0 ? 0 : 1);

@@ -97,8 +97,12 @@ await runSession(opts, "b", async ({ target, api, line, runId, anchorId, adminTo
     connections,
     durationSec: 3600,
     timeoutSec: 60,
-    script: "gift-send.lua",
-    scriptArgs: [tokensFile, String(GIFT_ID), String(roomId), String(anchorId), runId, String(gifts), String(threads)],
+    script: "fixed-sends.lua",
+    scriptArgs: [
+      tokensFile, "/api/gifts/send", "202",
+      `{"giftId":${GIFT_ID},"roomId":${roomId},"receiverId":${anchorId},"requestId":"${runId}-`, '"}',
+      String(gifts), String(threads),
+    ],
     untilThreadsDone: true,
     onProgress(t, a, acc) {
       answered.set(t, a);

@@ -8,7 +8,7 @@ export interface WrkThread {
   id: number;
   answered: number;
   accepted: number;
-  /** "status:count,..." of the gift sends this thread sent. */
+  /** "status:count,..." of the counted requests this thread sent. */
   statuses: string;
 }
 
@@ -29,7 +29,7 @@ export interface WrkOptions {
   connections: number;
   durationSec: number;
   /** File name under scripts/load/wrk/. */
-  script: "report.lua" | "gift-send.lua";
+  script: "report.lua" | "fixed-sends.lua";
   scriptArgs?: string[];
   /** Seconds before wrk gives up on a request (its outcome is then unknown). */
   timeoutSec?: number;

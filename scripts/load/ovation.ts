@@ -44,6 +44,8 @@ export function createOvationClient(target: Target) {
 
   return {
     call,
+    /** call, or throw when the server answered anything but success. */
+    must,
     /** A token signed here with the deployment's secret, or minted by POST /api/dev/token. */
     async token(userId: number, role: Role): Promise<string> {
       if (target.jwtSecret) return signToken(target.jwtSecret, { userId, role });

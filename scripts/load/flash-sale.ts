@@ -1,0 +1,205 @@
+// A flash sale: N buyers rush one SKU with S units through wrk at C
+// connections. Setup (through the admin API, untimed): a level-3 category, a
+// SKU with stock S and a limit of one per buyer, the anchor's permission to
+// sell it, its stock warmed up in the living room, one unit in every buyer's
+// cart (and, with --pay, coins to pay for it). The timed part is the order
+// endpoint only: buyer k places one order with requestId "<runId>-<k>".
+// Measures orders/s (every answer, 201 or 409 OUT_OF_STOCK) and p50/p99.
+//
+//   bun run scripts/load/flash-sale.ts [--url http://127.0.0.1:8080 | --spawn embedded|cluster]
+//     [--buyers 10000] [--stock 1000] [--connections 1000] [--threads 1]
+//     [--pay] [--smoke] [--plant-oversell] [--no-invariants] [--label text]
+//
+// Then the stock, from the server's truth rather than from what wrk saw: every
+// buyer's orders in the room (GET /api/shop/orders, the database) give the
+// units confirmed (PREPARE_PAY or HAS_PAY). They must not exceed S (oversold),
+// must be exactly min(N, S) (a buyer refused while units were left is a unit
+// lost to the sale), and must match the 201s wrk counted; every request must
+// be answered; the SKU's available stock must read S − confirmed; with --pay
+// every order must pay; and the invariant checker
+// (scripts/check-invariants.ts --quiescent: S1–S4, coins) must pass.
+//
+// Exit 1 on a correctness failure. --plant-oversell compares against S − 1
+// units, as if the server had sold one more than it had, to show the check
+// fails loudly.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { mapConcurrent, runInvariantChecker } from "./ovation.ts";
+import { intOption, parseCli, round, writeResult } from "./report.ts";
+import { runSession } from "./session.ts";
+import { runWrk, wrkRate } from "./wrk.ts";
+
+const SETUP_CONCURRENCY = 16;
+const SKU_PRICE = 1;
+const ADDRESS = { name: "load buyer", phone: "13800000000", detail: "load street 1" };
+const USAGE = "bun run scripts/load/flash-sale.ts [--url URL | --spawn embedded|cluster] [--buyers 10000] [--stock 1000] [--connections 1000] [--threads 1] [--pay] [--smoke] [--plant-oversell] [--no-invariants] [--label text]";
+const opts = parseCli(USAGE, {
+  buyers: { type: "string" },
+  stock: { type: "string" },
+  connections: { type: "string" },
+  pay: { type: "boolean", default: false },
+  "plant-oversell": { type: "boolean", default: false },
+  "no-invariants": { type: "boolean", default: false },
+});
+const buyers = intOption("buyers", opts.buyers ?? (opts.smoke ? 200 : 10_000), 1);
+const stock = intOption("stock", opts.stock ?? (opts.smoke ? 50 : 1_000), 0);
+const connections = intOption("connections", opts.connections ?? (opts.smoke ? 32 : 1_000), 1);
+const threads = intOption("threads", opts.threads, 1);
+/** What the checks hold the sale to; one short of the truth when planting an oversell. */
+const checkedStock = opts["plant-oversell"] ? stock - 1 : stock;
+
+interface OrderView {
+  orderId: string;
+  status: string;
+  items: { skuId: number; count: number }[];
+}
+
+const tmp = mkdtempSync(join(tmpdir(), "ovation-flash-"));
+process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
+await runSession(opts, "s", async ({ target, api, line, runId, anchorId, anchorToken, adminToken, roomId, freshUsers }) => {
+  // --- setup: a SKU with S units sold by the anchor, warmed up in the room ---
+  line.update("setup: category, SKU, stock …");
+  let parentId: number | null = null;
+  for (const level of [1, 2, 3]) {
+    const c: { categoryId: number } = await api.must("POST", "/api/admin/categories", adminToken, { categoryName: `load flash ${level}`, level, parentId });
+    parentId = c.categoryId;
+  }
+  const { skuId } = await api.must<{ skuId: number }>("POST", "/api/admin/skus", adminToken, {
+    skuCode: `flash-${runId}`, name: `flash sale ${runId}`, skuPrice: SKU_PRICE, categoryId: parentId, limitPerUser: 1,
+  });
+  await api.must("PUT", `/api/admin/skus/${skuId}/stock`, adminToken, { stockNum: stock });
+  await api.must("PUT", `/api/admin/anchors/${anchorId}/skus`, adminToken, { skuIds: [skuId] });
+  await api.must("POST", `/api/shop/anchors/${anchorId}/stock/preheat`, anchorToken);
+  const stockNow = async () => (await api.must<{ stockNum: number }>("GET", `/api/shop/skus/${skuId}/stock`)).stockNum;
+  const before = await stockNow();
+  if (before !== stock) throw new Error(`setup: SKU ${skuId} shows ${before} units after the warm-up, not ${stock}`);
+
+  // --- setup: buyers, one unit in each cart, coins when paying ---
+  const buyerIds = freshUsers(buyers);
+  line.update(`setup: ${buyers} tokens …`);
+  const tokens = await mapConcurrent(buyerIds, SETUP_CONCURRENCY, (id) => api.token(id, "viewer"));
+  const tokensFile = join(tmp, "tokens.txt");
+  writeFileSync(tokensFile, tokens.join("\n") + "\n");
+  await mapConcurrent(tokens, SETUP_CONCURRENCY, async (token, i) => {
+    await api.must("POST", `/api/shop/rooms/${roomId}/cart/items`, token, { skuId, count: 1 });
+    if (opts.pay) await api.grant(adminToken, buyerIds[i]!, SKU_PRICE, `${runId}-grant-${i}`);
+    if (i % 200 === 0) line.update(`setup: ${i}/${buyers} carts filled${opts.pay ? " and coins granted" : ""}`);
+  });
+
+  // --- the rush: every buyer orders at once ---
+  const answered = new Map<number, number>();
+  const createdBy = new Map<number, number>();
+  const sum = (m: Map<number, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+  const rushStart = performance.now();
+  const wrk = await runWrk({
+    url: target.baseUrl,
+    threads,
+    connections,
+    durationSec: 3600,
+    timeoutSec: 60,
+    script: "fixed-sends.lua",
+    scriptArgs: [
+      tokensFile, `/api/shop/rooms/${roomId}/orders`, "201",
+      `{"address":${JSON.stringify(ADDRESS)},"requestId":"${runId}-`, '"}',
+      String(buyers), String(threads),
+    ],
+    untilThreadsDone: true,
+    onProgress(t, a, created) {
+      answered.set(t, a);
+      createdBy.set(t, created);
+      const s = (performance.now() - rushStart) / 1000;
+      line.update(`rush: ${sum(answered)}/${buyers} answered, ${sum(createdBy)} orders, ${Math.round(sum(answered) / s)} orders/s`);
+    },
+  });
+  const rushSec = (performance.now() - rushStart) / 1000;
+  const created = wrk.threads.reduce((a, t) => a + t.accepted, 0);
+  const answeredTotal = wrk.threads.reduce((a, t) => a + t.answered, 0);
+  const unanswered = buyers - answeredTotal;
+  const statuses: Record<string, number> = {};
+  for (const t of wrk.threads) {
+    for (const part of t.statuses.split(",").filter(Boolean)) {
+      const [s, n] = part.split(":");
+      statuses[s!] = (statuses[s!] ?? 0) + Number(n);
+    }
+  }
+
+  // --- the truth: every buyer's orders in the room ---
+  line.update(`check: reading ${buyers} buyers' orders …`);
+  const orders = (
+    await mapConcurrent(tokens, SETUP_CONCURRENCY, async (token, i) => {
+      if (i % 500 === 0) line.update(`check: ${i}/${buyers} buyers' orders read`);
+      return (await api.must<OrderView[]>("GET", `/api/shop/orders?roomId=${roomId}`, token)).map((o) => ({ ...o, token }));
+    })
+  ).flat();
+  const live = orders.filter((o) => o.status === "PREPARE_PAY" || o.status === "HAS_PAY");
+  const confirmed = live.reduce((a, o) => a + o.items.filter((i) => i.skuId === skuId).reduce((b, i) => b + i.count, 0), 0);
+  const available = await stockNow();
+
+  let paid = 0;
+  const payFailures: string[] = [];
+  let paySec = 0;
+  if (opts.pay) {
+    const payStart = performance.now();
+    await mapConcurrent(live, SETUP_CONCURRENCY, async (o, i) => {
+      const r = await api.call<{ status: string }>("POST", `/api/shop/orders/${o.orderId}/pay`, o.token);
+      if (r.status === 200 && r.data.status === "HAS_PAY") paid += 1;
+      else payFailures.push(`${o.orderId}: ${r.status} ${r.msg}`);
+      if (i % 100 === 0) line.update(`pay: ${i}/${live.length} orders paid`);
+    });
+    paySec = (performance.now() - payStart) / 1000;
+  }
+
+  let invariants: { ok: boolean; output: string } | { ok: null; output: string } = { ok: null, output: "skipped (--no-invariants)" };
+  if (!opts["no-invariants"]) {
+    line.update("check: invariant checker …");
+    invariants = await runInvariantChecker(target);
+  }
+  line.end();
+
+  const expectedSold = Math.min(buyers, checkedStock);
+  const oversold = Math.max(0, confirmed - checkedStock);
+  const failures: string[] = [];
+  if (oversold > 0) failures.push(`oversold: ${confirmed} units confirmed of ${checkedStock} in stock (${oversold} beyond it)`);
+  if (unanswered > 0) failures.push(`unanswered: ${unanswered} order request(s) got no answer`);
+  if (oversold === 0 && confirmed !== expectedSold) failures.push(`undersold: ${confirmed} units confirmed, ${expectedSold} expected (min of buyers and stock)`);
+  if (confirmed !== created) failures.push(`answers disagree with the database: ${created} orders answered 201, ${confirmed} units confirmed`);
+  if (available !== stock - confirmed) failures.push(`available stock reads ${available}, ${stock - confirmed} expected (stock − confirmed)`);
+  if (payFailures.length > 0) failures.push(`${payFailures.length} order(s) did not pay: ${payFailures.slice(0, 3).join("; ")}`);
+  if (invariants.ok === false) failures.push(`invariant checker: ${invariants.output}`);
+
+  const result = {
+    label: opts.label,
+    profile: target.profile,
+    target: target.baseUrl,
+    params: { buyers, stock, connections, threads, skuId, pay: opts.pay, plantOversell: opts["plant-oversell"], smoke: opts.smoke },
+    orders: {
+      rps: Math.round(wrkRate(wrk, answeredTotal)),
+      createdRps: Math.round(created / rushSec),
+      p50Ms: wrk.latencyUs.p50 / 1000,
+      p90Ms: wrk.latencyUs.p90 / 1000,
+      p99Ms: wrk.latencyUs.p99 / 1000,
+      maxMs: wrk.latencyUs.max / 1000,
+      rushSec: round(rushSec, 2),
+      answered: answeredTotal,
+      created,
+      unanswered,
+      statuses,
+      wrkErrors: wrk.errors,
+      generatorCpuPercent: wrk.cpuPercent,
+    },
+    pay: opts.pay ? { paid, failed: payFailures.length, sec: round(paySec, 2), perSec: paySec > 0 ? Math.round(paid / paySec) : null } : null,
+    correctness: { ok: failures.length === 0, confirmed, oversold, expectedSold, available, invariants, failures },
+    peakRssMb: target.peakRssMb(),
+  };
+  const file = writeResult("flash-sale", result);
+
+  console.log(`flash-sale on ${target.profile} (${target.baseUrl}): ${buyers} buyers rush ${stock} units of SKU ${skuId}, ${connections} connections`);
+  console.log(`  orders     ${result.orders.rps} orders/s answered (${result.orders.createdRps} created/s), p50 ${result.orders.p50Ms} ms, p99 ${result.orders.p99Ms} ms; ${created} created, statuses ${JSON.stringify(statuses)}, ${unanswered} unanswered; wrk used ${wrk.cpuPercent}% of a core`);
+  if (result.pay) console.log(`  pay        ${paid} paid, ${payFailures.length} failed in ${result.pay.sec} s (${result.pay.perSec} pays/s, ${SETUP_CONCURRENCY} at a time, untimed by wrk)`);
+  console.log(`  stock      ${confirmed} confirmed of ${checkedStock}${opts["plant-oversell"] ? " (planted: one fewer than the real stock)" : ""}, oversold ${oversold}, available ${available}; invariants ${invariants.ok === null ? "skipped" : invariants.ok ? "hold" : "VIOLATED"}`);
+  if (result.peakRssMb !== undefined) console.log(`  server     peak RSS ${result.peakRssMb} MB`);
+  console.log(`  → ${file}`);
+  for (const f of failures) console.error(`FAIL ${f}`);
+  return failures.length === 0 ? 0 : 1;
+});

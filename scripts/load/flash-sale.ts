@@ -22,13 +22,10 @@
 // Exit 1 on a correctness failure. --plant-oversell compares against S − 1
 // units, as if the server had sold one more than it had, to show the check
 // fails loudly.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { mapConcurrent, runInvariantChecker } from "./ovation.ts";
 import { intOption, parseCli, round, writeResult } from "./report.ts";
 import { runSession } from "./session.ts";
-import { runWrk, wrkRate } from "./wrk.ts";
+import { runFixedSends, wrkFigures, wrkRate } from "./wrk.ts";
 
 const SETUP_CONCURRENCY = 16;
 const SKU_PRICE = 1;
@@ -55,8 +52,6 @@ interface OrderView {
   items: { skuId: number; count: number }[];
 }
 
-const tmp = mkdtempSync(join(tmpdir(), "ovation-flash-"));
-process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
 await runSession(opts, "s", async ({ target, api, line, runId, anchorId, anchorToken, adminToken, roomId, freshUsers }) => {
   // --- setup: a SKU with S units sold by the anchor, warmed up in the room ---
   line.update("setup: category, SKU, stock …");
@@ -79,8 +74,6 @@ await runSession(opts, "s", async ({ target, api, line, runId, anchorId, anchorT
   const buyerIds = freshUsers(buyers);
   line.update(`setup: ${buyers} tokens …`);
   const tokens = await mapConcurrent(buyerIds, SETUP_CONCURRENCY, (id) => api.token(id, "viewer"));
-  const tokensFile = join(tmp, "tokens.txt");
-  writeFileSync(tokensFile, tokens.join("\n") + "\n");
   await mapConcurrent(tokens, SETUP_CONCURRENCY, async (token, i) => {
     await api.must("POST", `/api/shop/rooms/${roomId}/cart/items`, token, { skuId, count: 1 });
     if (opts.pay) await api.grant(adminToken, buyerIds[i]!, SKU_PRICE, `${runId}-grant-${i}`);
@@ -88,41 +81,25 @@ await runSession(opts, "s", async ({ target, api, line, runId, anchorId, anchorT
   });
 
   // --- the rush: every buyer orders at once ---
-  const answered = new Map<number, number>();
-  const createdBy = new Map<number, number>();
-  const sum = (m: Map<number, number>) => [...m.values()].reduce((a, b) => a + b, 0);
   const rushStart = performance.now();
-  const wrk = await runWrk({
+  const wrk = await runFixedSends({
     url: target.baseUrl,
     threads,
     connections,
-    durationSec: 3600,
-    timeoutSec: 60,
-    script: "fixed-sends.lua",
-    scriptArgs: [
-      tokensFile, `/api/shop/rooms/${roomId}/orders`, "201",
-      `{"address":${JSON.stringify(ADDRESS)},"requestId":"${runId}-`, '"}',
-      String(buyers), String(threads),
-    ],
-    untilThreadsDone: true,
-    onProgress(t, a, created) {
-      answered.set(t, a);
-      createdBy.set(t, created);
+    tokens,
+    path: `/api/shop/rooms/${roomId}/orders`,
+    acceptedStatus: 201,
+    bodyPrefix: `{"address":${JSON.stringify(ADDRESS)},"requestId":"${runId}-`,
+    bodySuffix: '"}',
+    total: buyers,
+    onProgress(answered, created) {
       const s = (performance.now() - rushStart) / 1000;
-      line.update(`rush: ${sum(answered)}/${buyers} answered, ${sum(createdBy)} orders, ${Math.round(sum(answered) / s)} orders/s`);
+      line.update(`rush: ${answered}/${buyers} answered, ${created} orders, ${Math.round(answered / s)} orders/s`);
     },
   });
   const rushSec = (performance.now() - rushStart) / 1000;
-  const created = wrk.threads.reduce((a, t) => a + t.accepted, 0);
-  const answeredTotal = wrk.threads.reduce((a, t) => a + t.answered, 0);
+  const { answered: answeredTotal, accepted: created, statuses } = wrk;
   const unanswered = buyers - answeredTotal;
-  const statuses: Record<string, number> = {};
-  for (const t of wrk.threads) {
-    for (const part of t.statuses.split(",").filter(Boolean)) {
-      const [s, n] = part.split(":");
-      statuses[s!] = (statuses[s!] ?? 0) + Number(n);
-    }
-  }
 
   // --- the truth: every buyer's orders in the room ---
   line.update(`check: reading ${buyers} buyers' orders …`);
@@ -176,17 +153,12 @@ await runSession(opts, "s", async ({ target, api, line, runId, anchorId, anchorT
     orders: {
       rps: Math.round(wrkRate(wrk, answeredTotal)),
       createdRps: Math.round(created / rushSec),
-      p50Ms: wrk.latencyUs.p50 / 1000,
-      p90Ms: wrk.latencyUs.p90 / 1000,
-      p99Ms: wrk.latencyUs.p99 / 1000,
-      maxMs: wrk.latencyUs.max / 1000,
+      ...wrkFigures(wrk),
       rushSec: round(rushSec, 2),
       answered: answeredTotal,
       created,
       unanswered,
       statuses,
-      wrkErrors: wrk.errors,
-      generatorCpuPercent: wrk.cpuPercent,
     },
     pay: opts.pay ? { paid, failed: payFailures.length, sec: round(paySec, 2), perSec: paySec > 0 ? Math.round(paid / paySec) : null } : null,
     correctness: { ok: failures.length === 0, confirmed, oversold, expectedSold, available, invariants, failures },

@@ -21,13 +21,10 @@
 // (more debited than sent), a sample still pending, effects not all pushed
 // within the drain timeout, or the invariant checker failing. --plant-loss
 // counts one accepted send the server never saw, to show the check fails.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { giftRequestId, mapConcurrent, runInvariantChecker } from "./ovation.ts";
 import { GIFT_ID, runSession } from "./session.ts";
 import { intOption, parseCli, round, writeResult } from "./report.ts";
-import { runWrk, wrkRate } from "./wrk.ts";
+import { runFixedSends, wrkFigures, wrkRate } from "./wrk.ts";
 
 const SETUP_CONCURRENCY = 16;
 const USAGE = "bun run scripts/load/gift-burst.ts [--url URL | --spawn embedded|cluster] [--users 10000] [--gifts 100000] [--connections 64] [--threads 1] [--drain-timeout 300] [--sample 200] [--smoke] [--plant-loss] [--no-invariants] [--label text]";
@@ -47,15 +44,11 @@ const threads = intOption("threads", opts.threads, 1);
 const drainTimeoutSec = intOption("drain-timeout", opts["drain-timeout"] ?? (opts.smoke ? 60 : 300), 1);
 const sampleSize = Math.min(gifts, intOption("sample", opts.sample ?? (opts.smoke ? 50 : 200), 0));
 
-const tmp = mkdtempSync(join(tmpdir(), "ovation-burst-"));
-process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
 await runSession(opts, "b", async ({ target, api, line, runId, anchorId, adminToken, anchorToken, roomId, price, freshUsers, warmUp }) => {
   const senderIds = freshUsers(users);
   // --- setup: tokens, coins ---
   line.update(`setup: ${users} tokens …`);
   const tokens = await mapConcurrent(senderIds, SETUP_CONCURRENCY, (id) => api.token(id, "viewer"));
-  const tokensFile = join(tmp, "tokens.txt");
-  writeFileSync(tokensFile, tokens.join("\n") + "\n");
   // Each user sends ⌈G/U⌉ at most; user 0 also sends the warm-up.
   const perUser = Math.ceil(gifts / users) * price;
   let granted = 0;
@@ -87,41 +80,25 @@ await runSession(opts, "b", async ({ target, api, line, runId, anchorId, adminTo
   await warmUp(tokens[0]!, () => warmPushed, () => "waiting for the first effect");
 
   // --- the burst ---
-  const answered = new Map<number, number>();
-  const acceptedBy = new Map<number, number>();
   const burstStart = performance.now();
-  const sum = (m: Map<number, number>) => [...m.values()].reduce((a, b) => a + b, 0);
-  const wrk = await runWrk({
+  const wrk = await runFixedSends({
     url: target.baseUrl,
     threads,
     connections,
-    durationSec: 3600,
-    timeoutSec: 60,
-    script: "fixed-sends.lua",
-    scriptArgs: [
-      tokensFile, "/api/gifts/send", "202",
-      `{"giftId":${GIFT_ID},"roomId":${roomId},"receiverId":${anchorId},"requestId":"${runId}-`, '"}',
-      String(gifts), String(threads),
-    ],
-    untilThreadsDone: true,
-    onProgress(t, a, acc) {
-      answered.set(t, a);
-      acceptedBy.set(t, acc);
+    tokens,
+    path: "/api/gifts/send",
+    acceptedStatus: 202,
+    bodyPrefix: `{"giftId":${GIFT_ID},"roomId":${roomId},"receiverId":${anchorId},"requestId":"${runId}-`,
+    bodySuffix: '"}',
+    total: gifts,
+    onProgress(answered, acceptedSoFar) {
       const s = (performance.now() - burstStart) / 1000;
-      line.update(`burst: ${sum(answered)}/${gifts} answered, ${sum(acceptedBy)} accepted, ${Math.round(sum(answered) / s)} req/s, ${pushedCount} pushed`);
+      line.update(`burst: ${answered}/${gifts} answered, ${acceptedSoFar} accepted, ${Math.round(answered / s)} req/s, ${pushedCount} pushed`);
     },
   });
   const burstEnd = performance.now();
-  const accepted = wrk.threads.reduce((a, t) => a + t.accepted, 0);
-  const answeredTotal = wrk.threads.reduce((a, t) => a + t.answered, 0);
+  const { answered: answeredTotal, accepted, statuses } = wrk;
   const unknown = gifts - answeredTotal;
-  const statuses: Record<string, number> = {};
-  for (const t of wrk.threads) {
-    for (const part of t.statuses.split(",").filter(Boolean)) {
-      const [s, n] = part.split(":");
-      statuses[s!] = (statuses[s!] ?? 0) + Number(n);
-    }
-  }
   const backlogAtBurstEnd = accepted - pushedCount;
 
   // --- drain: until every accepted send's effect arrived ---
@@ -175,17 +152,12 @@ await runSession(opts, "b", async ({ target, api, line, runId, anchorId, adminTo
     admission: {
       rps: Math.round(wrkRate(wrk, answeredTotal)),
       acceptedRps: Math.round(accepted / burstSec),
-      p50Ms: wrk.latencyUs.p50 / 1000,
-      p90Ms: wrk.latencyUs.p90 / 1000,
-      p99Ms: wrk.latencyUs.p99 / 1000,
-      maxMs: wrk.latencyUs.max / 1000,
+      ...wrkFigures(wrk),
       burstSec: round(burstSec, 2),
       answered: answeredTotal,
       accepted,
       unknown,
       statuses,
-      wrkErrors: wrk.errors,
-      generatorCpuPercent: wrk.cpuPercent,
     },
     persistence: {
       backlogAtBurstEnd,

@@ -2,6 +2,8 @@
 // generator for the ceilings and for Ovation, so their ratio means something;
 // wrk (C, epoll) costs the 2-core machine far less CPU per request than a
 // JavaScript client would.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export interface WrkThread {
@@ -78,4 +80,78 @@ export async function runWrk(o: WrkOptions): Promise<WrkResult> {
 /** Requests per second over the run. */
 export function wrkRate(r: WrkResult, requests = r.requests): number {
   return requests / (r.durationUs / 1e6);
+}
+
+export interface FixedSendsOptions {
+  url: string;
+  threads: number;
+  connections: number;
+  /** Request k is sent by tokens[k mod tokens.length]. */
+  tokens: string[];
+  path: string;
+  /** The status counted as accepted (202 for a gift send, 201 for an order). */
+  acceptedStatus: number;
+  /** Request k's body is bodyPrefix + k + bodySuffix. */
+  bodyPrefix: string;
+  bodySuffix: string;
+  total: number;
+  /** Totals over all threads, as they come. */
+  onProgress(answered: number, accepted: number): void;
+}
+
+/**
+ * Exactly `total` POSTs through fixed-sends.lua, every one answered or timed
+ * out (60 s) before it returns; the totals are summed over wrk's threads.
+ */
+export async function runFixedSends(o: FixedSendsOptions): Promise<WrkResult & { answered: number; accepted: number; statuses: Record<string, number> }> {
+  const dir = mkdtempSync(join(tmpdir(), "ovation-wrk-"));
+  try {
+    const tokensFile = join(dir, "tokens.txt");
+    writeFileSync(tokensFile, o.tokens.join("\n") + "\n");
+    const answeredBy = new Map<number, number>();
+    const acceptedBy = new Map<number, number>();
+    const sum = (m: Map<number, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+    const r = await runWrk({
+      url: o.url,
+      threads: o.threads,
+      connections: o.connections,
+      durationSec: 3600,
+      timeoutSec: 60,
+      script: "fixed-sends.lua",
+      scriptArgs: [tokensFile, o.path, String(o.acceptedStatus), o.bodyPrefix, o.bodySuffix, String(o.total), String(o.threads)],
+      untilThreadsDone: true,
+      onProgress(t, answered, accepted) {
+        answeredBy.set(t, answered);
+        acceptedBy.set(t, accepted);
+        o.onProgress(sum(answeredBy), sum(acceptedBy));
+      },
+    });
+    const statuses: Record<string, number> = {};
+    for (const t of r.threads) {
+      for (const part of t.statuses.split(",").filter(Boolean)) {
+        const [status, n] = part.split(":");
+        statuses[status!] = (statuses[status!] ?? 0) + Number(n);
+      }
+    }
+    return {
+      ...r,
+      answered: r.threads.reduce((a, t) => a + t.answered, 0),
+      accepted: r.threads.reduce((a, t) => a + t.accepted, 0),
+      statuses,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** wrk's latency figures in ms, as every result file reports them, with its errors and CPU. */
+export function wrkFigures(r: WrkResult) {
+  return {
+    p50Ms: r.latencyUs.p50 / 1000,
+    p90Ms: r.latencyUs.p90 / 1000,
+    p99Ms: r.latencyUs.p99 / 1000,
+    maxMs: r.latencyUs.max / 1000,
+    wrkErrors: r.errors,
+    generatorCpuPercent: r.cpuPercent,
+  };
 }

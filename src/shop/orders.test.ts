@@ -404,6 +404,38 @@ describe.each(profilesUnderTest())("the flash sale on the %s profile", (profile)
     watcher.close();
   });
 
+  test("the room's anchor alone is told of each order placed, paid and cancelled", async () => {
+    const { skuIds, roomId } = await newSale({ stock: [5] });
+    const anchorId = nextAnchor;
+    const sku = skuIds[0]!;
+    const anchorWs = await wsClient(client.url, anchorId, roomId);
+    const watcher = await wsClient(client.url, await buyer(), roomId);
+    const u = await buyer(100);
+    const paid = await order(u, roomId, [[sku, 2]]);
+    expect((await viewer(u, "POST", `/api/shop/orders/${paid.data.orderId}/pay`)).data.status).toBe("HAS_PAY");
+    const dropped = await order(u, roomId, [[sku, 1]]);
+    expect((await viewer(u, "POST", `/api/shop/orders/${dropped.data.orderId}/cancel`)).data.status).toBe("CANCEL");
+
+    const orderMessages = (ws: typeof anchorWs) => ws.messages.filter((m) => m.type === "order");
+    await eventually(() => orderMessages(anchorWs).length === 4);
+    const pushed = (orderId: string, status: string, count: number, cancelReason: string | null = null) => ({
+      type: "order",
+      data: { orderId, roomId, userId: u, status, cancelReason, totalPrice: count * PRICE, items: [{ skuId: sku, count, price: PRICE }] },
+    });
+    expect(orderMessages(anchorWs)).toEqual([
+      pushed(paid.data.orderId, "PREPARE_PAY", 2),
+      pushed(paid.data.orderId, "HAS_PAY", 2),
+      pushed(dropped.data.orderId, "PREPARE_PAY", 1),
+      pushed(dropped.data.orderId, "CANCEL", 1, "user"),
+    ]);
+    // A marker pushed to the room after the last order push: once the watcher has it, it would have had any order push.
+    await deps.push.toRoom(roomId, { type: "marker", data: null });
+    await eventually(() => watcher.messages.some((m) => m.type === "marker"));
+    expect(orderMessages(watcher)).toEqual([]);
+    anchorWs.close();
+    watcher.close();
+  });
+
   test("the invariant checker reports a planted oversell", async () => {
     const { skuIds, roomId } = await newSale({ stock: [1] });
     const sku = skuIds[0]!;

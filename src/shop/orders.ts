@@ -24,8 +24,10 @@ import { enqueueInTx } from "../outbox/outbox.ts";
 import type { OutboxRelay } from "../outbox/relay.ts";
 import { isUniqueViolation, type Db, type Store } from "../store/store.ts";
 import type { WalletService } from "../wallet/service.ts";
+import type { Push } from "../ws/push.ts";
 import { TradeType } from "../wallet/types.ts";
 import type { Carts } from "./cart.ts";
+import { createOrderPush } from "./order-push.ts";
 import type { CancelReason, OrdersRepo, ShopOrder } from "./orders-repo.ts";
 import type { ShopStock } from "./stock.ts";
 import { ShopOrderStatus } from "./types.ts";
@@ -82,6 +84,7 @@ export function createOrders(deps: {
   wallet: WalletService;
   guards: Guards;
   outbox: Pick<OutboxRelay, "wake">;
+  push: Push;
   metrics: Metrics;
   log: Logger;
   orderTtlSec: number;
@@ -89,6 +92,7 @@ export function createOrders(deps: {
 }) {
   const { store, repo, stock, carts, wallet, guards, outbox, metrics, log } = deps;
   const count = (outcome: string) => metrics.orders.inc({ kind: "shop_order", outcome });
+  const pushToAnchor = createOrderPush(deps.push, log);
 
   function refuse(short: number[], limit: number[]): never {
     if (limit.length > 0) {
@@ -130,6 +134,7 @@ export function createOrders(deps: {
     for (const o of orders) {
       await stock.releaseLines(o.orderId, o.items.map((i) => i.skuId), o.roomId);
       count(`cancelled_${reason}`);
+      pushToAnchor({ ...o, cancelReason: reason }, "CANCEL");
     }
   }
 
@@ -224,6 +229,7 @@ export function createOrders(deps: {
       count("prepared");
       log.info("shop order prepared", { orderId, userId, roomId, totalPrice: order.totalPrice });
       const { limits: _, ...created } = order;
+      pushToAnchor(created, "PREPARE_PAY");
       return orderView({ ...created, status: ShopOrderStatus.PREPARE_PAY, cancelReason: null, payTime: null });
     },
 
@@ -271,6 +277,7 @@ export function createOrders(deps: {
         await stock.settle(orderId, order.items.map((i) => i.skuId));
         outbox.wake();
         count("paid");
+        pushToAnchor(order, "HAS_PAY");
         return { orderId, status: "HAS_PAY" as OrderStatusName };
       });
     },

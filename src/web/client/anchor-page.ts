@@ -1,9 +1,11 @@
 // `/anchor`, the anchor's console: find or start the anchor's living room,
-// close it, and watch the gifts arrive with running totals.
+// close it, warm up the stock of what the anchor sells, and watch gifts and
+// orders arrive with running totals.
 import { api, messageOf } from "./api.ts";
 import { coins, createNotice, h, onSubmit } from "./dom.ts";
 import { createGiftFeed, type GiftEvent } from "./gift-feed.ts";
 import { connectionBadge } from "./layout.ts";
+import { createOrderFeed, type OrderEvent } from "./order-feed.ts";
 import type { Room } from "./rooms-page.ts";
 import type { Session } from "./session.ts";
 import { connectRoom } from "./socket.ts";
@@ -56,11 +58,13 @@ export async function renderAnchorPage(main: HTMLElement, session: Session): Pro
     let n = 0;
     let sum = 0;
     const feed = createGiftFeed({ me: session.userId, empty: "Waiting for the first gift…" });
+    const orders = createOrderFeed();
     const badge = connectionBadge();
     const socket = connectRoom({
       token: session.token,
       roomId: room.roomId,
       onMessage: (m) => {
+        if (m.type === "order") orders.add(m.data as OrderEvent);
         if (m.type !== "gift") return;
         const g = m.data as GiftEvent;
         if (!feed.add(g)) return;
@@ -70,6 +74,19 @@ export async function renderAnchorPage(main: HTMLElement, session: Session): Pro
         total.textContent = sum.toLocaleString("en-US");
       },
       onState: (state, retryInMs) => badge.set(state, retryInMs),
+    });
+    const preheat = h("button", { type: "button", id: "preheat" }, "Warm up stock");
+    preheat.addEventListener("click", async () => {
+      preheat.disabled = true;
+      try {
+        const { skus } = await api<{ skus: { skuId: number; stockNum: number }[] }>("POST", `/api/shop/anchors/${session.userId}/stock/preheat`);
+        const units = skus.reduce((n, s) => n + s.stockNum, 0);
+        notice.show(skus.length === 0 ? "You sell nothing yet: an admin sets your products." : `Stock warmed up: ${skus.length} product${skus.length === 1 ? "" : "s"}, ${units.toLocaleString("en-US")} units on sale.`, "ok");
+      } catch (err) {
+        notice.show(messageOf(err), "error");
+      } finally {
+        preheat.disabled = false;
+      }
     });
     const close = h("button", { type: "button", class: "danger", id: "close-room" }, "Close the room");
     close.addEventListener("click", async () => {
@@ -89,14 +106,18 @@ export async function renderAnchorPage(main: HTMLElement, session: Session): Pro
         h("div", {}, h("h2", { id: "live-title", "data-room-id": room.roomId }, room.title), h("a", { href: `/rooms/${room.roomId}`, target: "_blank" }, `Viewer page of room ${room.roomId} ↗`)),
         badge.el,
       ),
+      h("h2", { class: "section-title" }, "Gifts"),
       h(
         "div",
         { class: "totals" },
         h("div", { class: "total" }, count, h("span", { class: "muted" }, "gifts")),
         h("div", { class: "total" }, total, h("span", { class: "muted" }, "coins")),
       ),
-      h("p", { class: "muted small" }, "Totals count the gifts that arrived while this console was open."),
+      h("p", { class: "muted small" }, "Totals count what arrived while this console was open."),
       feed.el,
+      h("div", { class: "section-head" }, h("h2", {}, "Orders"), preheat),
+      orders.totalsEl,
+      orders.el,
       close,
     );
   };

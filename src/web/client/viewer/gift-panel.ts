@@ -24,10 +24,11 @@ export function giftGlyph(name: string, id: number): HTMLElement {
   return h("span", { class: "glyph", style: `--hue:${(id * 47) % 360}`, "aria-hidden": "true" }, [...name][0] ?? "?");
 }
 
-function cover(g: Gift): HTMLElement {
-  const glyph = giftGlyph(g.giftName, g.giftId);
-  if (!g.coverImgUrl) return glyph;
-  const img = h("img", { src: g.coverImgUrl, alt: "", loading: "lazy", class: "cover" });
+/** A gift's or product's picture; the glyph while there is none or it cannot load. */
+export function cover(name: string, id: number, url?: string): HTMLElement {
+  const glyph = giftGlyph(name, id);
+  if (!url) return glyph;
+  const img = h("img", { src: url, alt: "", loading: "lazy", class: "cover" });
   img.addEventListener("error", () => img.replaceWith(glyph), { once: true });
   return img;
 }
@@ -103,7 +104,7 @@ export const giftPanel: ViewerPanel = (ctx) => {
         const tile: HTMLButtonElement = h(
           "button",
           { type: "button", class: "gift", "data-gift-id": g.giftId, "aria-pressed": "false", onclick: () => select(g, tile) },
-          cover(g),
+          cover(g.giftName, g.giftId, g.coverImgUrl),
           h("span", { class: "gift-name" }, g.giftName),
           h("span", { class: "gift-price" }, coins(g.price)),
         );

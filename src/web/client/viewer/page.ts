@@ -10,11 +10,13 @@ import { connectRoom, type ServerMessage } from "../socket.ts";
 import type { RoomContext, ViewerPanel } from "./context.ts";
 import { createEffectsLayer } from "./effects.ts";
 import { giftPanel } from "./gift-panel.ts";
+import { ordersPanel } from "./orders-panel.ts";
 import { rechargePanel } from "./recharge-panel.ts";
+import { shopPanel } from "./shop-panel.ts";
 import { createWalletView } from "./wallet.ts";
 
 /** The viewer's panels, in page order. */
-const PANELS: ViewerPanel[] = [giftPanel, rechargePanel];
+const PANELS: ViewerPanel[] = [giftPanel, shopPanel, ordersPanel, rechargePanel];
 
 export async function renderViewerPage(main: HTMLElement, session: Session, roomId: number): Promise<void> {
   const notice = createNotice("notice");
@@ -29,7 +31,8 @@ export async function renderViewerPage(main: HTMLElement, session: Session, room
   const handlers = new Map<string, ((m: ServerMessage) => void)[]>();
   const on = (type: string, handler: (m: ServerMessage) => void) => handlers.set(type, [...(handlers.get(type) ?? []), handler]);
   const wallet = createWalletView(notice);
-  const ctx: RoomContext = { room, session, wallet, notice, on };
+  const deliver = (m: ServerMessage) => handlers.get(m.type)?.forEach((f) => f(m));
+  const ctx: RoomContext = { room, session, wallet, notice, on, emit: deliver };
 
   const effects = createEffectsLayer(session.userId);
   const feed = createGiftFeed({ me: session.userId, empty: "Gifts sent in this room appear here." });
@@ -59,7 +62,7 @@ export async function renderViewerPage(main: HTMLElement, session: Session, room
   const socket = connectRoom({
     token: session.token,
     roomId: room.roomId,
-    onMessage: (m) => handlers.get(m.type)?.forEach((f) => f(m)),
+    onMessage: deliver,
     onState: (state, retryInMs) => badge.set(state, retryInMs),
   });
   window.addEventListener("pagehide", () => socket.close());

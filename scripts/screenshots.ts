@@ -1,8 +1,10 @@
-// Screenshots of the viewer page and the anchor console at phone (390x844)
-// and desktop (1280x800) width, into docs/*.png for the README:
+// Screenshots of the viewer page (its top, and its shop: products, cart,
+// orders) and the anchor console at phone (390x844) and desktop (1280x800)
+// width, into docs/*.png for the README:
 //   bun run screenshots
 // Starts its own embedded Ovation (demo data, a throwaway SQLite file, a free
-// port), fills the room with a few gifts, and drives headless Chromium.
+// port), fills the room with a few gifts and orders, and drives headless
+// Chromium.
 // The demo's gift names are Chinese: without a CJK font installed (Debian:
 // fonts-wqy-microhei or fonts-noto-cjk) they come out as empty boxes.
 import { mkdtempSync, rmSync } from "node:fs";
@@ -37,16 +39,24 @@ const browser = await launchChromium();
 
 const [room] = (await deps.rooms.listLiving(1, 1)).items;
 if (!room) throw new Error("the demo seed started no room");
-const sendAs = async (userId: number, giftId: number) => {
+const callAs = async (userId: number, method: string, path: string, body?: unknown) => {
   const token = await signToken(config.jwtSecret, { userId, role: "viewer" });
-  const res = await fetch(`${server.url}/api/gifts/send`, {
-    method: "POST",
+  const res = await fetch(server.url + path, {
+    method,
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify({ giftId, roomId: room.roomId, receiverId: room.anchorId }),
+    body: body === undefined ? undefined : JSON.stringify(body),
   });
-  if (res.status !== 202) throw new Error(`gift send answered ${res.status}: ${await res.text()}`);
+  if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { data: any }).data;
 };
-for (const userId of OTHER_VIEWERS) await deps.wallet.grant({ userId, amount: 2000, requestId: `screenshots-${userId}` });
+const sendAs = (userId: number, giftId: number) => callAs(userId, "POST", "/api/gifts/send", { giftId, roomId: room.roomId, receiverId: room.anchorId });
+/** Another viewer orders `count` of a SKU, and pays when asked. */
+const buyAs = async (userId: number, skuId: number, count: number, pay: boolean) => {
+  await callAs(userId, "POST", `/api/shop/rooms/${room.roomId}/cart/items`, { skuId, count });
+  const order = await callAs(userId, "POST", `/api/shop/rooms/${room.roomId}/orders`, { address: { name: `Viewer ${userId}`, phone: "13800000000", detail: "Somewhere 1" } });
+  if (pay) await callAs(userId, "POST", `/api/shop/orders/${order.orderId}/pay`);
+};
+for (const userId of OTHER_VIEWERS) await deps.wallet.grant({ userId, amount: 5000, requestId: `screenshots-${userId}` });
 
 async function openPage(path: string): Promise<Page> {
   const page = await (await browser.newContext({ viewport: VIEWPORTS.phone, deviceScaleFactor: 1 })).newPage();
@@ -68,6 +78,23 @@ try {
   await viewer.locator('#notice[data-kind="ok"]').waitFor();
   await consolePage.locator("#total-count", { hasText: "7" }).waitFor();
 
+  // The flash sale: other viewers buy (most pay), and ours orders one phone and has another in the cart.
+  const skus: { skuId: number }[] = await callAs(DEMO.viewerId, "GET", `/api/shop/anchors/${room.anchorId}/skus`);
+  const [first, second, third] = skus.map((s) => s.skuId);
+  await buyAs(OTHER_VIEWERS[0]!, first!, 2, true);
+  await buyAs(OTHER_VIEWERS[1]!, third!, 1, true);
+  await buyAs(OTHER_VIEWERS[2]!, second!, 1, false);
+  await viewer.locator(`#skus [data-sku-id="${first}"] .add`).click();
+  await viewer.locator(`#cart [data-sku-id="${first}"]`).waitFor();
+  for (const [field, value] of Object.entries({ name: "王小明", phone: "13800000000", detail: "北京市海淀区中关村大街 1 号" })) await viewer.locator(`#address-${field}`).fill(value);
+  await viewer.locator("#place-order").click();
+  await viewer.locator('#orders .order[data-status="PREPARE_PAY"]').waitFor();
+  await viewer.locator(`#skus [data-sku-id="${second}"] .add`).click();
+  await viewer.locator(`#cart [data-sku-id="${second}"]`).waitFor();
+  await consolePage.locator("#orders-placed", { hasText: "4" }).waitFor();
+  await consolePage.locator("#preheat").click();
+  await consolePage.locator('#notice[data-kind="ok"]').waitFor();
+
   for (const [name, size] of Object.entries(VIEWPORTS)) {
     await viewer.setViewportSize(size);
     await consolePage.setViewportSize(size);
@@ -77,8 +104,10 @@ try {
     await viewer.evaluate(() => window.scrollTo(0, 0));
     await viewer.waitForTimeout(700);
     await viewer.screenshot({ path: join(DOCS, `viewer-${name}.png`) });
-    await consolePage.screenshot({ path: join(DOCS, `console-${name}.png`) });
-    console.log(`docs/viewer-${name}.png, docs/console-${name}.png`);
+    await viewer.locator("#shop").evaluate((el) => el.scrollIntoView({ block: "start" }));
+    await viewer.screenshot({ path: join(DOCS, `shop-${name}.png`) });
+    await consolePage.screenshot({ path: join(DOCS, `console-${name}.png`), fullPage: true });
+    console.log(`docs/viewer-${name}.png, docs/shop-${name}.png, docs/console-${name}.png`);
   }
 } finally {
   await browser.close();

@@ -190,7 +190,7 @@ if (missing && process.env.OVATION_REQUIRE_SERVICES === "1") {
       expect((await client.call("DELETE", `/api/shop/rooms/${roomId}/cart`, probe)).status).toBe(200);
 
       await watcher.locator("#place-order").click();
-      await eventually(async () => (await watcher.locator('#notice[data-kind="error"]').textContent()) === refusal.msg);
+      await eventually(async () => (await watcher.locator('#shop-notice[data-kind="error"]').textContent()) === refusal.msg);
       expect(await watcher.locator("#orders .order").count()).toBe(0);
       expect(await watcher.locator(`#cart [data-sku-id="${sku}"]`).count()).toBe(1);
     });
@@ -233,7 +233,7 @@ if (missing && process.env.OVATION_REQUIRE_SERVICES === "1") {
       const refusal = await client.call("POST", `/api/shop/orders/${watcherOrder}/pay`, { as: { userId: WATCHER, role: "viewer" } });
       expect(refusal.status).toBe(402);
       await orderRow(watcher, watcherOrder).locator(".pay").click();
-      await eventually(async () => (await watcher.locator('#notice[data-kind="error"]').textContent()) === refusal.msg);
+      await eventually(async () => (await watcher.locator('#orders-notice[data-kind="error"]').textContent()) === refusal.msg);
       expect(await orderRow(watcher, watcherOrder).getAttribute("data-status")).toBe("PREPARE_PAY");
       expect(await balanceOf(watcher)).toBe(0);
     });

@@ -106,18 +106,24 @@ export async function renderAnchorPage(main: HTMLElement, session: Session): Pro
         h("div", {}, h("h2", { id: "live-title", "data-room-id": room.roomId }, room.title), h("a", { href: `/rooms/${room.roomId}`, target: "_blank" }, `Viewer page of room ${room.roomId} ↗`)),
         badge.el,
       ),
-      h("h2", { class: "section-title" }, "Gifts"),
       h(
         "div",
-        { class: "totals" },
-        h("div", { class: "total" }, count, h("span", { class: "muted" }, "gifts")),
-        h("div", { class: "total" }, total, h("span", { class: "muted" }, "coins")),
+        { class: "console-grid" },
+        h(
+          "section",
+          { class: "console-gifts" },
+          h("h2", { class: "section-head" }, "Gifts"),
+          h(
+            "div",
+            { class: "totals" },
+            h("div", { class: "total" }, count, h("span", { class: "muted" }, "gifts")),
+            h("div", { class: "total" }, total, h("span", { class: "muted" }, "coins")),
+          ),
+          feed.el,
+        ),
+        h("section", { class: "console-orders" }, h("div", { class: "section-head" }, h("h2", {}, "Orders"), preheat), orders.totalsEl, orders.el),
       ),
       h("p", { class: "muted small" }, "Totals count what arrived while this console was open."),
-      feed.el,
-      h("div", { class: "section-head" }, h("h2", {}, "Orders"), preheat),
-      orders.totalsEl,
-      orders.el,
       close,
     );
   };

@@ -3,7 +3,7 @@
 // POST .../pay; the balance is refreshed after) and Cancel. Once the deadline
 // passes the list is read again: the server cancels it (reason timeout).
 import { api, messageOf } from "../api.ts";
-import { coins, h } from "../dom.ts";
+import { coins, createNotice, h } from "../dom.ts";
 import type { ViewerPanel } from "./context.ts";
 import { ORDER_PLACED, SKUS_LOADED, type ShopOrder, type Sku } from "./shop-events.ts";
 
@@ -18,6 +18,7 @@ export function countdown(ms: number): string {
 
 export const ordersPanel: ViewerPanel = (ctx) => {
   const list = h("ul", { class: "orders", id: "orders" });
+  const notice = createNotice("orders-notice");
   const names = new Map<number, string>();
   let orders: ShopOrder[] = [];
   const timers = new Map<string, HTMLElement>();
@@ -30,7 +31,7 @@ export const ordersPanel: ViewerPanel = (ctx) => {
       orders = await api<ShopOrder[]>("GET", `/api/shop/orders?roomId=${ctx.room.roomId}`);
       render();
     } catch (err) {
-      ctx.notice.show(`Orders unavailable: ${messageOf(err)}`, "error");
+      notice.show(`Orders unavailable: ${messageOf(err)}`, "error");
     } finally {
       refreshing = false;
     }
@@ -39,12 +40,12 @@ export const ordersPanel: ViewerPanel = (ctx) => {
   const act = async (order: ShopOrder, what: "pay" | "cancel") => {
     try {
       const r = await api<{ status: ShopOrder["status"] }>("POST", `/api/shop/orders/${encodeURIComponent(order.orderId)}/${what}`);
-      ctx.notice.show(what === "pay" ? `Paid ${coins(order.totalPrice)} for order ${order.orderId}` : `Order ${order.orderId} cancelled; its stock is back on sale`, "ok");
+      notice.show(what === "pay" ? `Paid ${coins(order.totalPrice)} for order ${order.orderId}` : `Order ${order.orderId} cancelled; its stock is back on sale`, "ok");
       order.status = r.status;
       render();
       if (what === "pay") await ctx.wallet.refresh();
     } catch (err) {
-      ctx.notice.show(messageOf(err), "error");
+      notice.show(messageOf(err), "error");
     }
     await refresh();
   };
@@ -96,5 +97,5 @@ export const ordersPanel: ViewerPanel = (ctx) => {
   }, TICK_MS);
   void refresh();
 
-  return h("section", { class: "card orders-card" }, h("h2", {}, "My orders here"), list);
+  return h("section", { class: "card orders-card" }, h("h2", {}, "My orders here"), notice.el, list);
 };

@@ -1,5 +1,6 @@
 // `/rooms/:roomId`, the viewer page: the stage (effects and the gifts that
-// landed, pushed over the room's WebSocket) and the viewer's panels.
+// landed, pushed over the room's WebSocket), the viewer's panels beside it and,
+// when the anchor sells something, live commerce under it.
 import { api, messageOf } from "../api.ts";
 import { createNotice, h } from "../dom.ts";
 import { createGiftFeed, type GiftEvent } from "../gift-feed.ts";
@@ -15,14 +16,16 @@ import { rechargePanel } from "./recharge-panel.ts";
 import { shopPanel } from "./shop-panel.ts";
 import { createWalletView } from "./wallet.ts";
 
-/** The viewer's panels, in page order. */
-const PANELS: ViewerPanel[] = [giftPanel, shopPanel, ordersPanel, rechargePanel];
+/** The viewer's panels beside the stage, in page order. */
+const PANELS: ViewerPanel[] = [giftPanel, rechargePanel];
+/** Live commerce, under the stage (shown when the room's anchor sells something). */
+const SHOP_PANELS: ViewerPanel[] = [shopPanel, ordersPanel];
 
 export async function renderViewerPage(main: HTMLElement, session: Session, roomId: number): Promise<void> {
   const notice = createNotice("notice");
-  let room: Room;
+  let room: Room & { shopEnabled: boolean };
   try {
-    room = await api<Room>("GET", `/api/rooms/${roomId}`);
+    room = await api<Room & { shopEnabled: boolean }>("GET", `/api/rooms/${roomId}`);
   } catch (err) {
     main.append(h("section", { class: "card" }, h("h1", {}, `Room ${roomId}`), h("p", { class: "notice error", role: "alert" }, messageOf(err)), h("a", { href: "/" }, "See the living rooms")));
     return;
@@ -57,6 +60,7 @@ export async function renderViewerPage(main: HTMLElement, session: Session, room
   if (room.status !== "living") notice.show("This room has ended; gifts can no longer be sent here.", "info");
   main.classList.add("viewer");
   main.append(stage, side);
+  if (room.shopEnabled) main.append(h("div", { class: "shop-col" }, ...SHOP_PANELS.map((panel) => panel(ctx))));
 
   void wallet.refresh();
   const socket = connectRoom({

@@ -5,7 +5,7 @@
 // an address and a fresh requestId. Refusals (out of stock, purchase limit,
 // empty cart, missing address…) are shown by the API's message.
 import { api, messageOf, newRequestId } from "../api.ts";
-import { coins, h, onSubmit } from "../dom.ts";
+import { coins, createNotice, h, onSubmit } from "../dom.ts";
 import type { ViewerPanel } from "./context.ts";
 import { cover } from "./gift-panel.ts";
 import { announceOrder, announceSkus, type ShopOrder, type Sku } from "./shop-events.ts";
@@ -25,6 +25,8 @@ export const shopPanel: ViewerPanel = (ctx) => {
   const cartTotal = h("strong", { id: "cart-total", "data-total": 0 }, coins(0));
   const clear = h("button", { type: "button", class: "link", id: "cart-clear", hidden: true }, "Clear");
   const stockOf = new Map<number, HTMLElement>();
+  // Shown beside the cart and the order button, where the buyer is looking.
+  const notice = createNotice("shop-notice");
 
   const showStock = (skuId: number, stockNum: number) => {
     const el = stockOf.get(skuId);
@@ -40,7 +42,7 @@ export const shopPanel: ViewerPanel = (ctx) => {
     try {
       showCart(await call());
     } catch (err) {
-      ctx.notice.show(messageOf(err), "error");
+      notice.show(messageOf(err), "error");
     }
   };
 
@@ -77,11 +79,11 @@ export const shopPanel: ViewerPanel = (ctx) => {
     {
       class: "stack checkout",
       id: "checkout",
-      onsubmit: onSubmit(ctx.notice, async () => {
+      onsubmit: onSubmit(notice, async () => {
         const value = (name: string) => (checkout.elements.namedItem(name) as HTMLInputElement).value;
         const address = { name: value("name"), phone: value("phone"), detail: value("detail") };
         const order = await api<ShopOrder>("POST", `${base}/orders`, { address, requestId: newRequestId() });
-        ctx.notice.show(`Order placed: ${coins(order.totalPrice)}, pay before ${new Date(order.expireAt).toLocaleTimeString()}`, "ok");
+        notice.show(`Order placed: ${coins(order.totalPrice)}, pay before ${new Date(order.expireAt).toLocaleTimeString()}`, "ok");
         announceOrder(ctx, order);
         showCart(await api<Cart>("GET", `${base}/cart`));
       }),
@@ -133,9 +135,11 @@ export const shopPanel: ViewerPanel = (ctx) => {
     { class: "card shop-card", id: "shop" },
     h("h2", {}, "Shop the live"),
     list,
-    h("div", { class: "cart-head" }, h("h3", {}, "Your cart"), clear),
-    cartLines,
-    h("div", { class: "cart-total" }, h("span", { class: "muted" }, "Total"), cartTotal),
-    checkout,
+    h(
+      "div",
+      { class: "checkout-area" },
+      h("div", { class: "cart" }, h("div", { class: "cart-head" }, h("h3", {}, "Your cart"), clear), cartLines, h("div", { class: "cart-total" }, h("span", { class: "muted" }, "Total"), cartTotal)),
+      h("div", {}, checkout, notice.el),
+    ),
   );
 };

@@ -2,6 +2,7 @@
 // sent to the anchor alone) updates that order's line in place, and running
 // totals count the orders placed, the orders paid and the coins they brought.
 // A push that arrives twice changes nothing.
+import type { OrderLine } from "../../shop/orders-repo.ts";
 import { coins, h } from "./dom.ts";
 import { createSeen } from "./socket.ts";
 
@@ -13,7 +14,7 @@ export interface OrderEvent {
   status: "PREPARE_PAY" | "HAS_PAY" | "CANCEL";
   cancelReason: "user" | "timeout" | null;
   totalPrice: number;
-  items: { skuId: number; count: number; price: number }[];
+  items: OrderLine[];
 }
 
 const MAX_SHOWN = 50;

@@ -1,6 +1,7 @@
 // The page events the live-commerce panels exchange (RoomContext.emit/on):
 // the products panel tells which SKUs the room sells (names for the orders
 // list) and which order was just placed (the orders list shows it at once).
+import type { OrderLine } from "../../../shop/orders-repo.ts";
 import type { RoomContext } from "./context.ts";
 
 export interface Sku {
@@ -10,12 +11,6 @@ export interface Sku {
   iconUrl: string;
   remark: string;
   limitPerUser: number;
-}
-
-export interface OrderLine {
-  skuId: number;
-  count: number;
-  price: number;
 }
 
 /** An order as GET /api/shop/orders answers it (POST .../orders answers part of it). */

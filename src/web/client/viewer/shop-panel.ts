@@ -15,7 +15,7 @@ interface Cart {
   totalPrice: number;
 }
 
-/** SPEC §7: a cart line holds 1..99 units. */
+/** The API's ceiling of a cart line (MAX_CART_COUNT in src/shop/cart.ts, not bundled into the page). */
 const MAX_LINE_COUNT = 99;
 
 export const shopPanel: ViewerPanel = (ctx) => {

@@ -1,13 +1,16 @@
 // My orders in this room (GET /api/shop/orders?roomId=), newest first: an
 // unpaid one shows its payment countdown to expireAt, Pay (coins,
 // POST .../pay; the balance is refreshed after) and Cancel. Once the deadline
-// passes the list is read again: the server cancels it (reason timeout).
+// passes the list is read again (every few seconds) until the server shows
+// it cancelled (reason timeout).
 import { api, messageOf } from "../api.ts";
 import { coins, createNotice, h } from "../dom.ts";
 import type { ViewerPanel } from "./context.ts";
 import { ORDER_PLACED, SKUS_LOADED, type ShopOrder, type Sku } from "./shop-events.ts";
 
 const TICK_MS = 1000;
+/** How often an order past its deadline is read again until the server shows it cancelled. */
+const EXPIRED_REREAD_MS = 3000;
 const STATUS_TEXT: Record<ShopOrder["status"], string> = { PREPARE_PAY: "awaiting payment", HAS_PAY: "paid", CANCEL: "cancelled" };
 
 /** "4:59" */
@@ -85,6 +88,7 @@ export const ordersPanel: ViewerPanel = (ctx) => {
     orders = [m.data as ShopOrder, ...orders.filter((o) => o.orderId !== m.data.orderId)];
     render();
   });
+  let lastExpiredRead = 0;
   setInterval(() => {
     let expired = false;
     for (const [orderId, el] of timers) {
@@ -93,7 +97,10 @@ export const ordersPanel: ViewerPanel = (ctx) => {
       el.textContent = countdown(o.expireAt - Date.now());
       if (o.expireAt <= Date.now()) expired = true;
     }
-    if (expired) void refresh();
+    if (expired && Date.now() - lastExpiredRead >= EXPIRED_REREAD_MS) {
+      lastExpiredRead = Date.now();
+      void refresh();
+    }
   }, TICK_MS);
   void refresh();
 

@@ -7,8 +7,8 @@
 // live line, never an order (the orders stay in the database).
 import type { Logger } from "../lib/logger.ts";
 import type { Push } from "../ws/push.ts";
-import type { OrderStatusName } from "./orders.ts";
 import type { ShopOrder } from "./orders-repo.ts";
+import type { OrderStatusName } from "./types.ts";
 
 type Pushed = Pick<ShopOrder, "orderId" | "roomId" | "anchorId" | "userId" | "totalPrice" | "items"> & { cancelReason?: ShopOrder["cancelReason"] };
 

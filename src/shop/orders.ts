@@ -30,10 +30,8 @@ import type { Carts } from "./cart.ts";
 import { createOrderPush } from "./order-push.ts";
 import type { CancelReason, OrdersRepo, ShopOrder } from "./orders-repo.ts";
 import type { ShopStock } from "./stock.ts";
-import { ShopOrderStatus } from "./types.ts";
+import { ORDER_STATUS_NAMES, ShopOrderStatus, type OrderStatusName } from "./types.ts";
 
-export const ORDER_STATUS_NAMES = ["PREPARE_PAY", "HAS_PAY", "CANCEL"] as const;
-export type OrderStatusName = (typeof ORDER_STATUS_NAMES)[number];
 
 const PAY_LOCK_TTL_MS = 1000;
 const PAY_LOCK_ATTEMPTS = 20;

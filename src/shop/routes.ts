@@ -8,9 +8,9 @@ import type { AnchorSkus } from "./anchor-skus.ts";
 import { MAX_CART_COUNT, type Carts } from "./cart.ts";
 import { publicSku, type SkuCatalogue } from "./catalogue.ts";
 import type { Categories } from "./categories.ts";
-import { ORDER_STATUS_NAMES, type Address, type Orders } from "./orders.ts";
+import type { Address, Orders } from "./orders.ts";
 import type { ShopStock } from "./stock.ts";
-import { MAX_CATEGORY_LEVEL } from "./types.ts";
+import { MAX_CATEGORY_LEVEL, ORDER_STATUS_NAMES } from "./types.ts";
 
 /** Coins; ceiling keeps any order total (price × count) a safe integer. */
 export const MAX_SKU_PRICE = 100_000_000;

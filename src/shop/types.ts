@@ -1,9 +1,12 @@
-// Live-commerce vocabulary shared by the catalogue and, later, orders.
+// Live-commerce vocabulary shared by the catalogue, the orders and their pushes.
 
 export const SkuStatus = { OFF: 0, ON_SALE: 1 } as const;
 
 /** Shop order states (SPEC §7); an order line carries a copy of its order's. */
 export const ShopOrderStatus = { PREPARE_PAY: 0, HAS_PAY: 1, CANCEL: 2 } as const;
+/** The statuses by name, indexed by their number (the API speaks names). */
+export const ORDER_STATUS_NAMES = ["PREPARE_PAY", "HAS_PAY", "CANCEL"] as const;
+export type OrderStatusName = (typeof ORDER_STATUS_NAMES)[number];
 
 /** The states whose lines hold stock: available = total − their units. */
 export const STOCK_HOLDING_STATUSES = [ShopOrderStatus.PREPARE_PAY, ShopOrderStatus.HAS_PAY] as const;

@@ -8,6 +8,7 @@ import { migrate } from "../store/migrator.ts";
 import { openSqliteStore, type Store } from "../store/store.ts";
 import { createKafkaEventLog } from "./kafka.ts";
 import { createLogger } from "../lib/logger.ts";
+import { EventLogClosedError } from "./group-commit.ts";
 import type { ConsumeOptions, EventLog, LogConsumer, LogMessage, LogRecord } from "./port.ts";
 import { createSqliteEventLog } from "./sqlite.ts";
 
@@ -21,6 +22,14 @@ interface Adapter {
    * the commit: at least once), false when they live and die with it.
    */
   publishedDespiteRollback: boolean;
+  /**
+   * Whether records of a write reported failed may still be in the log: a
+   * Kafka send spans several brokers (one request per partition leader), and
+   * one request failing fails the send while the others stored theirs.
+   */
+  failedWriteMayLand: boolean;
+  /** A record this adapter cannot write, on a topic of its own: the write carrying it fails. */
+  poison: { topic: string; record: LogRecord };
   /** Opens the adapter; the SQLite one on `store` (the file whose transactions it joins). */
   open(store?: Store): Promise<EventLog>;
 }
@@ -43,11 +52,20 @@ function sqliteLog(store: Store, namespace = uniqueName("log")): EventLog {
 
 const brokers = services().kafkaBrokers;
 const adapters: Adapter[] = [
-  { name: "sqlite", publishedDespiteRollback: false, open: async (store) => sqliteLog(store ?? (await freshStore())) },
+  {
+    name: "sqlite",
+    publishedDespiteRollback: false,
+    failedWriteMayLand: false,
+    // payload is NOT NULL: the insert fails, and with it the transaction.
+    poison: { topic: "gifts", record: { key: "p", value: null as unknown as string } },
+    open: async (store) => sqliteLog(store ?? (await freshStore())) },
   {
     name: "kafka",
     skip: brokers?.length ? undefined : "no Kafka-protocol broker (install kcat or set OVATION_TEST_KAFKA_BROKERS)",
     publishedDespiteRollback: true,
+    failedWriteMayLand: true,
+    // Not bytes: kafkajs cannot encode the request, so the send never leaves.
+    poison: { topic: "gifts", record: { key: "p", value: { not: "bytes" } as unknown as string } },
     async open() {
       const events = await createKafkaEventLog({
         brokers: brokers!,
@@ -300,6 +318,52 @@ describe.each(adapters)("event log contract: $name", (adapter) => {
     await Bun.sleep(250); // longer than the poll interval: nothing else turns up
     await r.consumer.stop();
     expect(r.values()).toEqual(adapter.publishedDespiteRollback ? ["rolled back", "committed"] : ["committed"]);
+  }, TIMEOUT_MS);
+
+  it("concurrent publishes are written together, each resolved once durable, per-key order kept", async () => {
+    const events = await adapter.open();
+    const r = await recordingConsumer(events, { topic: "gifts", group: "g", maxBatch: 50 });
+    // 120 callers in the same tick, one record each, as concurrent sends publish.
+    const all = records("c", 120, 6);
+    const resolved: string[] = [];
+    await Promise.all(all.map((rec) => events.publish("gifts", [rec]).then(() => resolved.push(rec.value))));
+    expect(resolved.sort()).toEqual(all.map((x) => x.value).sort());
+    await waitFor("all messages", () => r.values().length >= all.length);
+    await r.consumer.stop();
+    const byKey = new Map<string, string[]>();
+    for (const m of r.batches.flat()) byKey.set(m.key, [...(byKey.get(m.key) ?? []), m.value]);
+    for (const [key, got] of byKey) expect(got).toEqual(all.filter((x) => x.key === key).map((x) => x.value));
+    expect(countBy(r.values()).size).toBe(all.length);
+  }, TIMEOUT_MS);
+
+  it("a failed write rejects every caller in it, and the next write goes through", async () => {
+    const events = await adapter.open();
+    const r = await recordingConsumer(events, { topic: "gifts", group: "g", maxBatch: 50 });
+    const innocent = records("i", 5, 2);
+    const outcomes = await Promise.allSettled([
+      ...innocent.map((rec) => events.publish("gifts", [rec])),
+      events.publish(adapter.poison.topic, [adapter.poison.record]),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(Array(6).fill("rejected"));
+    await events.publish("gifts", [{ key: "k", value: "after" }]);
+    await waitFor("the later record", () => r.values().includes("after"));
+    await Bun.sleep(250); // longer than the poll interval: nothing else turns up
+    await r.consumer.stop();
+    // Where a failed write may have landed in part, only its innocent records can show, once each.
+    const landed = r.values().filter((v) => v !== "after");
+    expect(r.values().filter((v) => v === "after").length).toBe(1);
+    expect(landed.every((v) => innocent.some((x) => x.value === v))).toBe(true);
+    expect(new Set(landed).size).toBe(landed.length);
+    expect(adapter.failedWriteMayLand || landed.length === 0).toBe(true);
+  }, TIMEOUT_MS);
+
+  it("a publish after close rejects; one accepted before close is written", async () => {
+    const store = await freshStore();
+    const events = await adapter.open(store);
+    const before = events.publish("gifts", [{ key: "k", value: "before close" }]);
+    await events.close();
+    await before;
+    await expect(events.publish("gifts", [{ key: "k", value: "too late" }])).rejects.toThrow(EventLogClosedError);
   }, TIMEOUT_MS);
 
   it("publishing nothing is a no-op, and maxBatch must be positive", async () => {

@@ -4,12 +4,27 @@
 // deployments can share one broker.
 //
 // Publishing: records are keyed (the Java-compatible murmur2 partitioner, so
-// same key → same partition → publish order), a batch is one `send` with
-// acks=all. The producer is idempotent when the cluster names a controller
-// broker (kafkajs asks the controller for a producer id); librdkafka's mock
-// names none, so there it falls back to plain acks=all. Retries are bounded
-// so a publish fails rather than hangs during an outage; a retried send may
-// then duplicate, which idempotent consumers absorb.
+// same key → same partition → publish order). Concurrent publish() calls are
+// group-committed (group-commit.ts): the records of every caller waiting in
+// one short tick go out in ONE producer.sendBatch with acks=all, and each
+// caller resolves when that send is acknowledged. The producer is idempotent
+// when the cluster names a controller broker (kafkajs asks the controller for
+// a producer id); librdkafka's mock names none, so there it falls back to
+// plain acks=all. Bounded: kafkajs retries a send at most twice, quickly, and
+// every caller settles within `publishTimeoutMs` (default 1.5 s) of its call
+// — a broker outage is a prompt failure, never a hang. A send that failed
+// after the broker wrote it (a lost acknowledgement, a timeout) may still be
+// in the log, and a retried send may duplicate: idempotent consumers absorb
+// both, and the gift consumer skips a send its sender cancelled.
+//
+// Where librdkafka's mock cluster differs from a real broker: it names no
+// controller, so the producer here is NOT idempotent (a retried send may
+// duplicate; on a real cluster kafkajs' sequence numbers drop the
+// duplicate); it auto-creates topics on a metadata request; it accepts
+// acks=all with one in-sync replica (a real cluster with
+// min.insync.replicas=2 acknowledges only once a follower has the batch);
+// and it does not compress or size-limit batches as a real broker's
+// message.max.bytes would — keep `maxRecords` × record size under it.
 //
 // Consuming: `eachBatch` without auto-resolve or auto-commit. A fetched batch
 // (one partition) is cut into slices of at most maxBatch; each slice is
@@ -39,7 +54,9 @@ import {
 import type { Db } from "../store/store.ts";
 import { backoffDelay, DEFAULT_RETRY_BACKOFF, type RetryBackoff } from "../lib/backoff.ts";
 import { StopLatch } from "../lib/stop-latch.ts";
+import { withTimeout } from "../lib/timeout.ts";
 import { checkConsumeOptions, handleUntilDone } from "./delivery.ts";
+import { createGroupCommit, EventLogClosedError, type GroupCommit, type GroupCommitOptions, type TopicRecords } from "./group-commit.ts";
 import type { ConsumeOptions, EventLog, LogConsumer, LogMessage, LogRecord } from "./port.ts";
 import { routeProcessWarnings, type Logger } from "../lib/logger.ts";
 
@@ -66,7 +83,11 @@ export interface KafkaEventLogOptions {
   retryBackoff?: RetryBackoff;
   /** How long `ping` waits for the cluster to answer. */
   pingTimeoutMs?: number;
+  /** Group commit of publish(): linger, records per send, and the bound on each caller (default 1.5 s). */
+  publishing?: Partial<GroupCommitOptions>;
 }
+
+const DEFAULT_PUBLISHING: GroupCommitOptions = { lingerMs: 1, maxRecords: 1000, timeoutMs: 1500 };
 
 export interface KafkaEventLog extends EventLog {
   /** Whether the producer runs idempotent (false against a cluster without a known controller). */
@@ -100,16 +121,6 @@ function quietLogCreator(logger: Logger, connected: () => boolean) {
     };
 }
 
-function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-  });
-  // The loser of the race must not surface as an unhandled rejection.
-  work.catch(() => {});
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
-
 /** What the parts of one adapter instance share. */
 interface KafkaAdapterState {
   readonly kafka: Kafka;
@@ -124,6 +135,8 @@ interface KafkaAdapterState {
   /** Topics made sure of, once per topic per instance. */
   readonly ensured: Map<string, Promise<void>>;
   readonly consumers: Set<LogConsumer>;
+  /** publish() calls, coalesced into one producer send per tick. */
+  readonly publishing: GroupCommit;
   closed: boolean;
 }
 
@@ -177,11 +190,14 @@ async function connect(opts: KafkaEventLogOptions): Promise<KafkaAdapterState> {
     producer = kafka.producer({
       idempotent: controllerKnown,
       createPartitioner: Partitioners.DefaultPartitioner,
-      retry: { retries: 8 },
+      // Few, quick retries: the caller's bound (publishTimeoutMs) is what
+      // counts, and a retry that outlives it only risks a duplicate.
+      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 400 },
     });
     await producer.connect();
     connected = true;
-    return {
+    const publishing = { ...DEFAULT_PUBLISHING, ...opts.publishing };
+    const adapter: KafkaAdapterState = {
       kafka,
       admin,
       producer,
@@ -193,8 +209,10 @@ async function connect(opts: KafkaEventLogOptions): Promise<KafkaAdapterState> {
       pingTimeoutMs: opts.pingTimeoutMs ?? 2_000,
       ensured: new Map(),
       consumers: new Set(),
+      publishing: createGroupCommit((batch) => sendBatch(adapter, batch, publishing.timeoutMs), publishing),
       closed: false,
     };
+    return adapter;
   } catch (error) {
     await producer?.disconnect().catch(() => {});
     await admin.disconnect().catch(() => {});
@@ -235,14 +253,21 @@ async function createOrLookUpTopic(adapter: KafkaAdapterState, topic: string): P
 
 // ---- publishing ----
 
-async function publish(adapter: KafkaAdapterState, topic: string, records: LogRecord[]): Promise<void> {
-  if (records.length === 0) return;
-  const name = fullName(adapter, topic);
-  await ensureTopic(adapter, name);
-  await adapter.producer.send({
-    topic: name,
+function publish(adapter: KafkaAdapterState, topic: string, records: LogRecord[]): Promise<void> {
+  return adapter.publishing.publish(fullName(adapter, topic), records);
+}
+
+/** One group-committed write: every waiting caller's records in one acks=all send. */
+async function sendBatch(adapter: KafkaAdapterState, batch: TopicRecords, timeoutMs: number | undefined): Promise<void> {
+  await Promise.all([...batch.keys()].map((topic) => ensureTopic(adapter, topic)));
+  await adapter.producer.sendBatch({
     acks: -1,
-    messages: records.map((r) => ({ key: r.key, value: r.value })),
+    // The brokers' own wait for replicas; the caller's bound is enforced above it.
+    ...(timeoutMs !== undefined ? { timeout: timeoutMs } : {}),
+    topicMessages: [...batch].map(([topic, records]) => ({
+      topic,
+      messages: records.map((r) => ({ key: r.key, value: r.value })),
+    })),
   });
 }
 
@@ -255,7 +280,7 @@ function publishWithin(adapter: KafkaAdapterState, _trx: Db, topic: string, reco
 
 async function consume(adapter: KafkaAdapterState, options: ConsumeOptions): Promise<LogConsumer> {
   checkConsumeOptions(options);
-  if (adapter.closed) throw new Error("event log is closed");
+  if (adapter.closed) throw new EventLogClosedError();
   const member: GroupMember = {
     adapter,
     options,
@@ -477,11 +502,12 @@ function stopMember(member: GroupMember, handle: LogConsumer): Promise<void> {
 
 async function ping(adapter: KafkaAdapterState): Promise<void> {
   // A metadata round trip: proves a broker answers, not just that a socket was once open.
-  await withTimeout(adapter.admin.describeCluster(), adapter.pingTimeoutMs, "kafka ping");
+  await withTimeout(adapter.admin.describeCluster(), adapter.pingTimeoutMs, () => new Error(`kafka ping timed out after ${adapter.pingTimeoutMs} ms`));
 }
 
 async function close(adapter: KafkaAdapterState): Promise<void> {
   adapter.closed = true;
+  await adapter.publishing.close();
   await Promise.all([...adapter.consumers].map((c) => c.stop()));
   await adapter.producer.disconnect();
   await adapter.admin.disconnect();

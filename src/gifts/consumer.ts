@@ -1,34 +1,66 @@
 // Sending a gift, the asynchronous half: a batched consumer of `send_gift`.
 //
-// For a batch, in ONE database transaction, each send not seen before is
-// either persisted (conditional debit + SEND_GIFT ledger row + gift record)
-// or, when the database refuses the debit, recorded as a failure. A send is
-// "seen before" when its business id already has a ledger row or a failure
-// row, so redelivery after a crash anywhere below changes nothing.
-// After the commit: settle (success) or refund (failure) each admission through
-// the wallet — both idempotent — then push, then the log commits the offsets.
+// Per batch (up to maxBatch records, deduplicated by business id):
+// 1. BEFORE the transaction, the admission states of the batch's sends are
+//    read from the hot store through the wallet, in one pipelined round.
+// 2. ONE database transaction: one IN query each for the business ids that
+//    already have a ledger row (with its time) or a failure row — those are
+//    "seen" and decided already; a send whose admission was REFUNDED (its
+//    sender cancelled it after a failed produce and answered 503) becomes a
+//    `not_delivered` failure row and is never debited; the rest are debited
+//    through wallet.debitManyInTx (accounts locked in user-id order, each
+//    send decided in order against the balance in memory, one balance
+//    UPDATE per user, one multi-row INSERT of ledger rows); then one
+//    multi-row INSERT of gift records and one of failure rows. Commit.
+// 3. Pipelined: settle each success, refund each failure (both idempotent).
+//    The late-retry rule: a seen success whose event was accepted more than
+//    LATE_RETRY_MARGIN_MS after its ledger row was written is a second hold
+//    (a client retry that came after its admission record expired and was
+//    admitted again): that hold is refunded, not settled; the send's status
+//    stays success.
+// 4. One push publish per room carrying the batch's gift messages; each
+//    failure to its sender. Then the log commits the offsets.
 //
 // Crash windows: before the commit → the batch is redelivered and decided
-// afresh; after the commit but before the offset commit → redelivered, found
-// "seen", settled/refunded again (no-ops) and pushed again (pushes are at
-// least once; clients dedupe by requestId).
+// afresh (nothing of it was written: one transaction); after the commit but
+// before the offset commit → redelivered, found "seen", settled/refunded
+// again (no-ops) and pushed again (pushes are at least once; clients dedupe
+// by requestId). The hot store failing in step 1 or 3 throws the batch, which
+// is retried after a back-off with its offsets uncommitted.
 import type { Logger } from "../lib/logger.ts";
 import type { Metrics } from "../lib/metrics.ts";
 import type { LogMessage } from "../eventlog/port.ts";
+import type { Admission } from "../hot/coins/port.ts";
 import type { Store } from "../store/store.ts";
 import type { WalletService } from "../wallet/service.ts";
 import { TradeType } from "../wallet/types.ts";
-import type { Push } from "../ws/push.ts";
+import type { Push, ServerMessage } from "../ws/push.ts";
 import { giftRepo } from "./repo.ts";
 import type { GiftSendEvent } from "./send.ts";
 
 export const GIFT_PUSH = { SUCCESS: 5556, FAIL: 5557 } as const;
 
-export type GiftOutcome = { event: GiftSendEvent; ok: true; fresh: boolean } | { event: GiftSendEvent; ok: false; reason: string; fresh: boolean };
+/** Failure reason of a send whose sender cancelled its admission (the produce was reported failed). */
+export const NOT_DELIVERED = "not_delivered";
+
+/**
+ * How much later than its ledger row a seen send's event must have been
+ * accepted to count as a late retry's second hold. Real copies of one
+ * admission (redeliveries, re-drives) carry the original acceptedAt, which
+ * precedes the row; the margin absorbs clock skew between processes and is
+ * far below the retry window a late retry comes after.
+ */
+export const LATE_RETRY_MARGIN_MS = 60_000;
+
+export type GiftOutcome =
+  | { event: GiftSendEvent; ok: true; fresh: boolean; lateRetry: boolean }
+  | { event: GiftSendEvent; ok: false; reason: string; fresh: boolean };
 
 export interface GiftConsumerHooks {
   /** Runs after the database commit, before the wallet settles and the offset commit (crash-window tests). */
   afterCommit?: (outcomes: GiftOutcome[]) => Promise<void>;
+  /** Runs inside the transaction after its writes, before the commit (crash-window tests). */
+  beforeCommit?: (outcomes: GiftOutcome[]) => Promise<void>;
 }
 
 function parse(m: LogMessage, log: Logger): GiftSendEvent | null {
@@ -42,6 +74,23 @@ function parse(m: LogMessage, log: Logger): GiftSendEvent | null {
   return null;
 }
 
+function giftMessage(e: GiftSendEvent): ServerMessage {
+  return {
+    type: "gift",
+    bizCode: GIFT_PUSH.SUCCESS,
+    data: {
+      requestId: e.requestId,
+      roomId: e.roomId,
+      giftId: e.giftId,
+      giftName: e.giftName,
+      price: e.price,
+      senderId: e.senderId,
+      receiverId: e.receiverId,
+      svgaUrl: e.svgaUrl,
+    },
+  };
+}
+
 export function createGiftConsumer(deps: {
   store: Store;
   wallet: WalletService;
@@ -52,70 +101,74 @@ export function createGiftConsumer(deps: {
 }) {
   const { store, wallet, push, metrics, log } = deps;
 
-  async function persist(events: GiftSendEvent[]): Promise<GiftOutcome[]> {
+  /** Step 2: decides every send of the batch in one transaction; `states` are their admissions, in order. */
+  async function persist(events: GiftSendEvent[], states: (Admission | null)[]): Promise<GiftOutcome[]> {
     return store.transact(async (trx) => {
       const ids = events.map((e) => e.bizId);
-      const persisted = await wallet.ledgerBizIds(trx, ids);
+      const persisted = await wallet.ledgerTimes(trx, ids);
       const failed = await giftRepo.failureReasons(trx, ids);
-      const outcomes: GiftOutcome[] = [];
-      for (const e of events) {
-        if (persisted.has(e.bizId)) {
-          outcomes.push({ event: e, ok: true, fresh: false });
-          continue;
-        }
+      const outcomes: GiftOutcome[] = new Array(events.length);
+      const toDebit: number[] = [];
+      events.forEach((e, i) => {
+        const persistedAt = persisted.get(e.bizId);
         const earlierFailure = failed.get(e.bizId);
-        if (earlierFailure !== undefined) {
-          outcomes.push({ event: e, ok: false, reason: earlierFailure, fresh: false });
-          continue;
-        }
-        const now = Date.now();
-        const debit = await wallet.debitInTx(trx, { userId: e.senderId, amount: e.price, type: TradeType.SEND_GIFT, bizId: e.bizId, now });
-        if (debit.ok) {
-          await giftRepo.insertRecord(trx, e, now);
-          persisted.add(e.bizId);
-          outcomes.push({ event: e, ok: true, fresh: true });
+        if (persistedAt !== undefined) {
+          outcomes[i] = { event: e, ok: true, fresh: false, lateRetry: e.acceptedAt > persistedAt + LATE_RETRY_MARGIN_MS };
+        } else if (earlierFailure !== undefined) {
+          outcomes[i] = { event: e, ok: false, reason: earlierFailure, fresh: false };
+        } else if (states[i]?.state === "refunded") {
+          outcomes[i] = { event: e, ok: false, reason: NOT_DELIVERED, fresh: true };
         } else {
-          const reason = debit.reason;
-          await giftRepo.insertFailure(trx, e, reason, now);
-          failed.set(e.bizId, reason);
-          outcomes.push({ event: e, ok: false, reason, fresh: true });
+          toDebit.push(i);
         }
-      }
+      });
+      const now = Date.now();
+      const debits = await wallet.debitManyInTx(
+        trx,
+        toDebit.map((i) => ({ userId: events[i]!.senderId, amount: events[i]!.price, type: TradeType.SEND_GIFT, bizId: events[i]!.bizId })),
+        now,
+      );
+      toDebit.forEach((i, k) => {
+        const d = debits[k]!;
+        outcomes[i] = d.ok ? { event: events[i]!, ok: true, fresh: true, lateRetry: false } : { event: events[i]!, ok: false, reason: d.reason, fresh: true };
+      });
+      const fresh = outcomes.filter((o) => o.fresh);
+      await giftRepo.insertRecords(trx, fresh.filter((o) => o.ok).map((o) => o.event), now);
+      await giftRepo.insertFailures(trx, fresh.flatMap((o) => (o.ok ? [] : [{ event: o.event, reason: o.reason }])), now);
+      await deps.hooks?.beforeCommit?.(outcomes);
       return outcomes;
     });
   }
 
-  /** The wallet settles or refunds the send's admission; see src/wallet/admissions.ts for when it rebuilds. */
-  async function settle(o: GiftOutcome): Promise<void> {
+  /** Step 3: the wallet settles or refunds the send's admission; see src/wallet/admissions.ts for when it rebuilds. */
+  async function finish(o: GiftOutcome): Promise<void> {
     const { senderId, requestId } = o.event;
-    if (o.ok) await wallet.settle(senderId, requestId, { debitedNow: o.fresh });
+    if (o.ok && o.lateRetry) await wallet.refund(senderId, requestId);
+    else if (o.ok) await wallet.settle(senderId, requestId, { debitedNow: o.fresh });
     else await wallet.refund(senderId, requestId, { overAdmitted: o.fresh && o.reason === "insufficient_balance" });
   }
 
-  async function announce(o: GiftOutcome): Promise<void> {
-    const e = o.event;
-    if (o.ok) {
-      await push.toRoom(e.roomId, {
-        type: "gift",
-        bizCode: GIFT_PUSH.SUCCESS,
-        data: {
-          requestId: e.requestId,
-          roomId: e.roomId,
-          giftId: e.giftId,
-          giftName: e.giftName,
-          price: e.price,
-          senderId: e.senderId,
-          receiverId: e.receiverId,
-          svgaUrl: e.svgaUrl,
-        },
-      });
-    } else {
-      await push.toUser(e.senderId, { type: "gift_fail", bizCode: GIFT_PUSH.FAIL, data: { requestId: e.requestId, reason: o.reason } });
+  /** Step 4: one publish per room for the batch's gifts; each failure to its sender. */
+  async function announce(outcomes: GiftOutcome[]): Promise<void> {
+    const byRoom = new Map<number, ServerMessage[]>();
+    const pushes: Promise<void>[] = [];
+    for (const o of outcomes) {
+      const e = o.event;
+      if (o.ok) {
+        const list = byRoom.get(e.roomId);
+        if (list) list.push(giftMessage(e));
+        else byRoom.set(e.roomId, [giftMessage(e)]);
+      } else {
+        pushes.push(push.toUser(e.senderId, { type: "gift_fail", bizCode: GIFT_PUSH.FAIL, data: { requestId: e.requestId, reason: o.reason } }));
+      }
     }
+    for (const [roomId, messages] of byRoom) pushes.push(push.toRoomAll(roomId, messages));
+    const results = await Promise.allSettled(pushes);
+    for (const r of results) if (r.status === "rejected") log.warn("gift push failed", { err: r.reason });
   }
 
   return {
-    /** Handles one batch from `send_gift`; throws (so the batch is redelivered) only when the database is unavailable. */
+    /** Handles one batch from `send_gift`; throws (so the batch is redelivered) when the database or the hot store is unavailable. */
     async handle(batch: LogMessage[]): Promise<void> {
       const seen = new Set<string>();
       const events: GiftSendEvent[] = [];
@@ -127,16 +180,14 @@ export function createGiftConsumer(deps: {
         }
       }
       if (events.length === 0) return;
-      const outcomes = await persist(events);
+      const states = await wallet.admissionsOf(events.map((e) => ({ userId: e.senderId, admissionId: e.requestId })));
+      const outcomes = await persist(events, states);
       await deps.hooks?.afterCommit?.(outcomes);
       for (const o of outcomes) {
         if (o.fresh) metrics.giftSends.inc({ outcome: o.ok ? "success" : "failed" });
       }
-      // Settlement and pushes are per sender/room and independent.
-      await Promise.all(outcomes.map((o) => settle(o)));
-      await Promise.all(
-        outcomes.map((o) => announce(o).catch((err) => log.warn("gift push failed", { err, requestId: o.event.requestId }))),
-      );
+      await Promise.all(outcomes.map((o) => finish(o)));
+      await announce(outcomes);
     },
   };
 }

@@ -313,7 +313,7 @@ describe.each(profilesUnderTest())("the gift consumer's crash window on the %s p
     }
   }, 60000);
 
-  test("a send whose produce was reported failed but landed is debited once and the hot store is rebuilt", async () => {
+  test("a send whose produce was reported failed but landed is never debited: its cancelled admission makes it not_delivered", async () => {
     const deployment = await createDeployment(profile);
     try {
       const front = await deployment.spawn({ consumers: false });
@@ -324,19 +324,24 @@ describe.each(profilesUnderTest())("the gift consumer's crash window on the %s p
       await s.client.call("POST", "/api/admin/wallet/grant", { as: ADMIN, body: { userId: viewer.userId, amount: 100, requestId: "ack-grant" } });
       const sent = await s.client.call<{ requestId: string }>("POST", "/api/gifts/send", { as: viewer, body: { giftId: 902, roomId: room.data.roomId, receiverId: ANCHOR.userId } });
       expect(sent.status).toBe(202);
-      // What the send path does when the broker's acknowledgement is lost.
+      // What the send path does when the broker's acknowledgement is lost: it cancels, and its client hears 503.
       expect(await front.wallet.refund(viewer.userId, sent.data.requestId)).toBe(true);
       expect(await front.wallet.hotAvailable(viewer.userId)).toBe(100);
       await deployment.spawn();
-      await eventually(async () => (await front.store.db.selectFrom("gift_record").select("id").where("sender_id", "=", viewer.userId).execute()).length === 1);
-      await eventually(async () => (await front.wallet.hotAvailable(viewer.userId)) === null);
+      const failures = () => front.store.db.selectFrom("gift_send_failure").select("reason").where("sender_id", "=", viewer.userId).execute();
+      await eventually(async () => (await failures()).length === 1);
+      expect((await failures()).map((f) => f.reason)).toEqual(["not_delivered"]);
+      expect((await front.store.db.selectFrom("gift_record").select("id").where("sender_id", "=", viewer.userId).execute()).length).toBe(0);
       const wallet = await s.client.call<{ balance: number }>("GET", "/api/wallet", { as: viewer });
-      expect(wallet.data.balance).toBe(80);
-      // The next admission rebuilds `available` from the truth: 4 more fit, not 5.
+      expect(wallet.data.balance).toBe(100);
+      expect(await front.wallet.hotAvailable(viewer.userId)).toBe(100);
+      const status = await s.client.call<{ status: string; reason: string }>("GET", `/api/gifts/sends/${sent.data.requestId}`, { as: viewer });
+      expect(status.data).toMatchObject({ status: "failed", reason: "not_delivered" });
+      // Nothing is held: all 5 more fit.
       const more = await Promise.all(
         Array.from({ length: 5 }, () => s.client.call("POST", "/api/gifts/send", { as: viewer, body: { giftId: 902, roomId: room.data.roomId, receiverId: ANCHOR.userId } })),
       );
-      expect(more.filter((r) => r.status === 202).length).toBe(4);
+      expect(more.filter((r) => r.status === 202).length).toBe(5);
       await eventually(async () => (await front.store.db.selectFrom("gift_record").select("id").where("sender_id", "=", viewer.userId).execute()).length === 5);
       expect(await checkInvariants(front.store, front.hot, { quiescent: true })).toEqual([]);
       await s.server.stop();

@@ -6,30 +6,47 @@ import type { Db } from "../store/store.ts";
 import type { GiftSendEvent } from "./send.ts";
 
 export const giftRepo = {
-  async insertRecord(db: Db, e: GiftSendEvent, now: number): Promise<void> {
+  /** Gift records of persisted sends, in one multi-row INSERT. */
+  async insertRecords(db: Db, sends: GiftSendEvent[], now: number): Promise<void> {
+    if (sends.length === 0) return;
     await db
       .insertInto("gift_record")
-      .values({
-        biz_id: e.bizId,
-        request_id: e.requestId,
-        sender_id: e.senderId,
-        receiver_id: e.receiverId,
-        room_id: e.roomId,
-        gift_id: e.giftId,
-        price: e.price,
-        send_time: now,
-      })
+      .values(
+        sends.map((e) => ({
+          biz_id: e.bizId,
+          request_id: e.requestId,
+          sender_id: e.senderId,
+          receiver_id: e.receiverId,
+          room_id: e.roomId,
+          gift_id: e.giftId,
+          price: e.price,
+          send_time: now,
+        })),
+      )
       .execute();
   },
 
-  async insertFailure(db: Db, e: GiftSendEvent, reason: string, now: number): Promise<void> {
+  /** Failure rows of refused sends, in one multi-row INSERT. */
+  async insertFailures(db: Db, failures: { event: GiftSendEvent; reason: string }[], now: number): Promise<void> {
+    if (failures.length === 0) return;
     await db
       .insertInto("gift_send_failure")
-      .values({ biz_id: e.bizId, request_id: e.requestId, sender_id: e.senderId, room_id: e.roomId, gift_id: e.giftId, price: e.price, reason, create_time: now })
+      .values(
+        failures.map(({ event: e, reason }) => ({
+          biz_id: e.bizId,
+          request_id: e.requestId,
+          sender_id: e.senderId,
+          room_id: e.roomId,
+          gift_id: e.giftId,
+          price: e.price,
+          reason,
+          create_time: now,
+        })),
+      )
       .execute();
   },
 
-  /** Failure reasons by business id, for those of `bizIds` that failed. */
+  /** Failure reasons by business id, for those of `bizIds` that failed. One IN query. */
   async failureReasons(db: Db, bizIds: string[]): Promise<Map<string, string>> {
     if (bizIds.length === 0) return new Map();
     const rows = await db.selectFrom("gift_send_failure").select(["biz_id", "reason"]).where("biz_id", "in", bizIds).execute();

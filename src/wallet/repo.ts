@@ -46,11 +46,26 @@ export function createWalletRepo(store: Store) {
       return db.selectFrom("currency_trade").selectAll().where("biz_id", "=", bizId).executeTakeFirst();
     },
 
-    /** Business ids among `bizIds` that already have a ledger row. */
-    async existingBizIds(db: Db, bizIds: string[]): Promise<Set<string>> {
-      if (bizIds.length === 0) return new Set();
-      const rows = await db.selectFrom("currency_trade").select("biz_id").where("biz_id", "in", bizIds).execute();
-      return new Set(rows.map((r) => r.biz_id));
+    /** Business ids among `bizIds` that already have a ledger row, with the row's time. One IN query. */
+    async ledgerTimes(db: Db, bizIds: string[]): Promise<Map<string, number>> {
+      if (bizIds.length === 0) return new Map();
+      const rows = await db.selectFrom("currency_trade").select(["biz_id", "create_time"]).where("biz_id", "in", bizIds).execute();
+      return new Map(rows.map((r) => [r.biz_id, Number(r.create_time)]));
+    },
+
+    /**
+     * The accounts of `userIds`, locked for the rest of the transaction: FOR
+     * UPDATE on MySQL, taken in user-id order (the IN scan walks the primary
+     * key in order) so two batches locking overlapping users never deadlock;
+     * SQLite serializes writers anyway. Missing accounts are absent.
+     */
+    async lockAccounts(db: Db, userIds: number[]): Promise<Map<number, Account>> {
+      if (userIds.length === 0) return new Map();
+      const sorted = [...new Set(userIds)].sort((a, b) => a - b);
+      let q = db.selectFrom("currency_account").selectAll().where("user_id", "in", sorted).orderBy("user_id");
+      if (store.dialect === "mysql") q = q.forUpdate();
+      const rows = await q.execute();
+      return new Map(rows.map((r) => [Number(r.user_id), toAccount(r)]));
     },
 
     /**
@@ -80,21 +95,29 @@ export function createWalletRepo(store: Store) {
     },
 
     /**
-     * Takes `amount` (> 0) if the account is active and holds enough, with its
-     * ledger row. Returns false (and changes nothing) otherwise.
+     * Takes `total` (> 0) — the sum of the debits decided for a locked
+     * account in this transaction — in ONE update, still conditional (active,
+     * balance ≥ total). False, with nothing changed, if the decision does not
+     * hold against the row. The ledger rows go in with insertLedgerRows.
      */
-    async debit(db: Db, d: { userId: number; amount: number; type: TradeType; bizId: string; now?: number }): Promise<boolean> {
-      const now = d.now ?? Date.now();
+    async takeBalance(db: Db, userId: number, total: number, now: number): Promise<boolean> {
       const res = await db
         .updateTable("currency_account")
-        .set({ current_balance: sql`current_balance - ${d.amount}`, version: sql`version + 1`, update_time: now })
-        .where("user_id", "=", d.userId)
-        .where("current_balance", ">=", d.amount)
+        .set({ current_balance: sql`current_balance - ${total}`, version: sql`version + 1`, update_time: now })
+        .where("user_id", "=", userId)
+        .where("current_balance", ">=", total)
         .where("status", "=", AccountStatus.ACTIVE)
         .executeTakeFirst();
-      if (affected(res) !== 1) return false;
-      await db.insertInto("currency_trade").values({ user_id: d.userId, num: -d.amount, type: d.type, status: 0, biz_id: d.bizId, create_time: now }).execute();
-      return true;
+      return affected(res) === 1;
+    },
+
+    /** Ledger rows in one multi-row INSERT; a business id already present fails it (unique key). */
+    async insertLedgerRows(db: Db, rows: { userId: number; num: number; type: TradeType; bizId: string; now: number }[]): Promise<void> {
+      if (rows.length === 0) return;
+      await db
+        .insertInto("currency_trade")
+        .values(rows.map((r) => ({ user_id: r.userId, num: r.num, type: r.type, status: 0, biz_id: r.bizId, create_time: r.now })))
+        .execute();
     },
 
     async listTrades(db: Db, userId: number, cursor: number | undefined, limit: number) {

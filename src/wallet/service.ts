@@ -4,7 +4,9 @@
 // full money invariant. Credits commit in the database first and are then
 // applied to the hot store by version, so a credit is never counted twice nor
 // lost by a concurrent rebuild. Money domains (gifts, later shop orders) spend
-// coins through this service only: admit → debitInTx → settle, or refund.
+// coins through this service only: admit → debitInTx (or debitManyInTx for a
+// batch) → settle, or refund.
+import type { Admission } from "../hot/coins/port.ts";
 import type { Hot } from "../hot/index.ts";
 import { AppError } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
@@ -75,19 +77,59 @@ export function createWalletService(deps: { store: Store; hot: Hot; log: Logger 
      * The debit of an admitted amount inside the caller's transaction: the
      * conditional debit and its ledger row. Refused (nothing changes) when the
      * account is frozen or holds less than `amount`. The caller checked that
-     * `bizId` is new (ledgerBizIds) in the same transaction; a concurrent
+     * `bizId` is new (ledgerTimes) in the same transaction; a concurrent
      * duplicate fails on the ledger's unique key and rolls it back. After the
      * commit the caller settles the admission, or refunds it when refused.
      */
     async debitInTx(trx: Db, d: { userId: number; amount: number; type: TradeType; bizId: string; now?: number }): Promise<DebitResult> {
-      if (await repo.debit(trx, d)) return { ok: true };
-      const acc = await repo.getAccount(trx, d.userId);
-      return { ok: false, reason: acc && acc.status !== AccountStatus.ACTIVE ? "account_frozen" : "insufficient_balance" };
+      const [result] = await this.debitManyInTx(trx, [d], d.now ?? Date.now());
+      return result!;
     },
 
-    /** Business ids among `bizIds` that already have a ledger row (moved money). */
-    async ledgerBizIds(trx: Db, bizIds: string[]): Promise<Set<string>> {
-      return repo.existingBizIds(trx, bizIds);
+    /**
+     * Debits of admitted amounts, many at once, inside the caller's
+     * transaction — debitInTx for a batch. The senders' accounts are locked
+     * (user-id order), each debit is decided IN ORDER against the balance in
+     * memory (refused when the account is missing, frozen, or short of the
+     * amount by then), then ONE conditional balance update per user and ONE
+     * multi-row INSERT of the accepted debits' ledger rows. Returns a result
+     * per debit, in order. The caller checked that every `bizId` is new
+     * (ledgerTimes) in the same transaction; a concurrent duplicate fails on
+     * the ledger's unique key and rolls it back. After the commit the caller
+     * settles each accepted admission and refunds each refused one.
+     */
+    async debitManyInTx(trx: Db, debits: { userId: number; amount: number; type: TradeType; bizId: string }[], now: number): Promise<DebitResult[]> {
+      const accounts = await repo.lockAccounts(trx, debits.map((d) => d.userId));
+      const left = new Map([...accounts].map(([id, acc]) => [id, acc.balance]));
+      const totals = new Map<number, number>();
+      const results = debits.map((d): DebitResult => {
+        const acc = accounts.get(d.userId);
+        if (acc && acc.status !== AccountStatus.ACTIVE) return { ok: false, reason: "account_frozen" };
+        const balance = left.get(d.userId) ?? 0;
+        if (!acc || balance < d.amount) return { ok: false, reason: "insufficient_balance" };
+        left.set(d.userId, balance - d.amount);
+        totals.set(d.userId, (totals.get(d.userId) ?? 0) + d.amount);
+        return { ok: true };
+      });
+      for (const [userId, total] of totals) {
+        // Locked (MySQL) or the only writer (SQLite): the row cannot have moved since the read.
+        if (!(await repo.takeBalance(trx, userId, total, now))) throw new Error(`account ${userId} changed under its lock`);
+      }
+      await repo.insertLedgerRows(
+        trx,
+        debits.filter((_, i) => results[i]!.ok).map((d) => ({ userId: d.userId, num: -d.amount, type: d.type, bizId: d.bizId, now })),
+      );
+      return results;
+    },
+
+    /** Business ids among `bizIds` that already have a ledger row (moved money), with the row's time. */
+    async ledgerTimes(trx: Db, bizIds: string[]): Promise<Map<string, number>> {
+      return repo.ledgerTimes(trx, bizIds);
+    },
+
+    /** Where each admission stands, read in one pipelined round; null where unknown or expired. */
+    async admissionsOf(keys: { userId: number; admissionId: string }[]): Promise<(Admission | null)[]> {
+      return Promise.all(keys.map((k) => admissions.admission(k.userId, k.admissionId)));
     },
 
     /** Admin grant (ADMIN_GRANT), once per requestId; a reused requestId with another body conflicts. */

@@ -92,7 +92,7 @@ export function createHub(deps: { bus: Bus; jwtSecret: string; log: Logger; metr
         try {
           const env = JSON.parse(raw) as PushEnvelope;
           const topic = "room" in env.target ? roomTopic(env.target.room) : userTopic(env.target.user);
-          server?.publish(topic, JSON.stringify(env.message));
+          for (const message of env.messages) server?.publish(topic, JSON.stringify(message));
         } catch (err) {
           log.warn("bad push envelope", { err });
         }

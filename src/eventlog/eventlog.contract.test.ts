@@ -8,6 +8,7 @@ import { migrate } from "../store/migrator.ts";
 import { openSqliteStore, type Store } from "../store/store.ts";
 import { createKafkaEventLog } from "./kafka.ts";
 import { createLogger } from "../lib/logger.ts";
+import { startMockKafka } from "../../test/mock-kafka.ts";
 import { EventLogClosedError } from "./group-commit.ts";
 import type { ConsumeOptions, EventLog, LogConsumer, LogMessage, LogRecord } from "./port.ts";
 import { createSqliteEventLog } from "./sqlite.ts";
@@ -412,4 +413,25 @@ describe("embedded event log", () => {
     await Bun.sleep(200);
     expect(rb.values()).toEqual(["n0", "n1"]);
   });
+});
+
+describe.skipIf(!brokers?.length)("cluster event log", () => {
+  test("a publish whose broker is gone fails within its bound instead of hanging; callers queued behind it fail too", async () => {
+    const mock = await startMockKafka(1);
+    expect(mock).toBeDefined();
+    cleanups.push(() => mock!.kill());
+    const events = await createKafkaEventLog({
+      brokers: mock!.bootstrap,
+      clientId: "ovation-log-test",
+      log: createLogger({ test: "log-contract" }, "silent"),
+      namespace: uniqueName("log"),
+      publishing: { timeoutMs: 1500 },
+    });
+    cleanups.push(() => events.close().catch(() => {}));
+    await events.publish("gifts", [{ key: "k", value: "while up" }]);
+    await mock!.kill();
+    // No test-side clock: the suite's own timeout is the "never hangs" check.
+    const outcomes = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => events.publish("gifts", [{ key: `k${i}`, value: `after ${i}` }])));
+    expect(outcomes.every((o) => o.status === "rejected")).toBe(true);
+  }, TIMEOUT_MS);
 });

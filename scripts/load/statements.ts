@@ -57,24 +57,31 @@ function uncachedSqlite(): Kysely<DB> {
   return new Kysely<DB>({ dialect: new SqliteDialect({ database }) });
 }
 
-async function sqliteRounds(label: string, db: Kysely<DB>): Promise<{ select: number[]; update: number[] }> {
+async function prepare(db: Kysely<DB>): Promise<void> {
   await migrate({ dialect: "sqlite", db, transact: (fn) => db.transaction().execute(fn), ping: async () => {}, close: () => db.destroy() });
   await db.insertInto("currency_account").values({ user_id: 1, current_balance: 0, total_charged: 0, status: 0, version: 0, credit_version: 0, create_time: 0, update_time: 0 }).execute();
-  const out = { select: [] as number[], update: [] as number[] };
-  for (let r = 0; r < ROUNDS; r++) {
-    out.select.push(await rate(ops, 1, () => db.selectFrom("currency_account").selectAll().where("user_id", "=", 1).executeTakeFirst()));
-    out.update.push(await rate(ops, 1, (i) => db.updateTable("currency_account").set({ update_time: i }).where("user_id", "=", 1).execute()));
-  }
-  console.log(`sqlite ${label}: select ${out.select.join(" / ")} ops/s; update ${out.update.join(" / ")} ops/s`);
-  return out;
 }
 
+async function sqliteRound(db: Kysely<DB>, into: { select: number[]; update: number[] }): Promise<void> {
+  into.select.push(await rate(ops, 1, () => db.selectFrom("currency_account").selectAll().where("user_id", "=", 1).executeTakeFirst()));
+  into.update.push(await rate(ops, 1, (i) => db.updateTable("currency_account").set({ update_time: i }).where("user_id", "=", 1).execute()));
+}
+
+// Rounds alternate between the two, so drifting load on a shared machine hits both alike.
 const cachedStore = openSqliteStore(":memory:");
-const sqliteCached = await sqliteRounds("cached statements (the store)", cachedStore.db);
-await cachedStore.close();
 const uncached = uncachedSqlite();
-const sqliteUncached = await sqliteRounds("prepared per query (Kysely alone)", uncached);
+await prepare(cachedStore.db);
+await prepare(uncached);
+const sqliteCached = { select: [] as number[], update: [] as number[] };
+const sqliteUncached = { select: [] as number[], update: [] as number[] };
+for (let r = 0; r < ROUNDS; r++) {
+  await sqliteRound(cachedStore.db, sqliteCached);
+  await sqliteRound(uncached, sqliteUncached);
+}
+await cachedStore.close();
 await uncached.destroy();
+console.log(`sqlite cached statements (the store): select ${sqliteCached.select.join(" / ")} ops/s; update ${sqliteCached.update.join(" / ")} ops/s`);
+console.log(`sqlite prepared per query (Kysely alone): select ${sqliteUncached.select.join(" / ")} ops/s; update ${sqliteUncached.update.join(" / ")} ops/s`);
 
 const mysqlDb = await freshMysqlDatabase(opts["mysql-url"]);
 const pool = createPool({ uri: mysqlDb.url, connectionLimit: concurrency });

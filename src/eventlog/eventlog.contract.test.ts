@@ -337,6 +337,18 @@ describe.each(adapters)("event log contract: $name", (adapter) => {
     expect(countBy(r.values()).size).toBe(all.length);
   }, TIMEOUT_MS);
 
+  it("a backlog written by many small sends is handed over in full batches, in order", async () => {
+    const events = await adapter.open();
+    const all = records("s", 100, 1);
+    // One write each: on Kafka, 100 producer sends (the mock answers a fetch with one of them).
+    for (const rec of all) await events.publish("gifts", [rec]);
+    const r = await recordingConsumer(events, { topic: "gifts", group: "g", maxBatch: 50 });
+    await waitFor("all messages", () => r.values().length >= all.length);
+    await r.consumer.stop();
+    expect(r.batches.map((b) => b.length)).toEqual([50, 50]);
+    expect(r.values()).toEqual(all.map((x) => x.value));
+  }, TIMEOUT_MS);
+
   it("a failed write rejects every caller in it, and the next write goes through", async () => {
     const events = await adapter.open();
     const r = await recordingConsumer(events, { topic: "gifts", group: "g", maxBatch: 50 });

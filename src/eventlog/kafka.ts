@@ -20,14 +20,18 @@
 // Where librdkafka's mock cluster differs from a real broker: it names no
 // controller, so the producer here is NOT idempotent (a retried send may
 // duplicate; on a real cluster kafkajs' sequence numbers drop the
-// duplicate); it auto-creates topics on a metadata request; it accepts
+// duplicate); it auto-creates topics on a metadata request; it answers a
+// fetch with one producer batch per partition (a real broker with up to
+// maxBytesPerPartition), which the consumer's holding makes up for; it accepts
 // acks=all with one in-sync replica (a real cluster with
 // min.insync.replicas=2 acknowledges only once a follower has the batch);
 // and it does not compress or size-limit batches as a real broker's
 // message.max.bytes would — keep `maxRecords` × record size under it.
 //
 // Consuming: `eachBatch` without auto-resolve or auto-commit. A fetched batch
-// (one partition) is cut into slices of at most maxBatch; each slice is
+// (one partition) smaller than maxBatch while more wait is held and joined
+// with the next fetch (handleFetchedBatch says why that keeps at-least-once);
+// what is at hand is cut into slices of at most maxBatch; each slice is
 // handled, then committed (offset + 1) and resolved before the next starts.
 // A throwing slice is retried in place after a back-off, heartbeating while
 // it waits; if the consumer stops or the partition is taken away meanwhile,
@@ -48,6 +52,7 @@ import {
   type Admin,
   type Consumer,
   type EachBatchPayload,
+  type KafkaMessage,
   type LogEntry,
   type Producer,
 } from "kafkajs";
@@ -150,6 +155,12 @@ interface GroupMember {
   readonly stop: StopLatch;
   /** Uncommitted messages per assigned partition, as last observed. */
   readonly lagByPartition: Map<number, number>;
+  /**
+   * Fetched messages not yet handled, per partition: a fetch that brought
+   * fewer than maxBatch while more wait is held and joined with the next
+   * one, so a handled batch is not as small as one producer send.
+   */
+  readonly held: Map<number, KafkaMessage[]>;
   current?: Consumer;
   restarting: Promise<void>;
   stopping?: Promise<void>;
@@ -288,6 +299,7 @@ async function consume(adapter: KafkaAdapterState, options: ConsumeOptions): Pro
     groupId: fullName(adapter, options.group),
     stop: new StopLatch(),
     lagByPartition: new Map(),
+    held: new Map(),
     restarting: Promise.resolve(),
   };
   await ensureTopic(adapter, member.topic);
@@ -335,6 +347,8 @@ async function startMember(member: GroupMember): Promise<Consumer> {
 
 /** Partitions taken away stop counting towards lag; new ones are seeded. */
 function onGroupJoin(member: GroupMember, assigned: Set<number>): void {
+  // After a rebalance fetching restarts at the committed offsets: what was held is fetched again.
+  member.held.clear();
   for (const p of member.lagByPartition.keys()) if (!assigned.has(p)) member.lagByPartition.delete(p);
   void seedLag(member, assigned);
 }
@@ -347,6 +361,7 @@ function onCrash(member: GroupMember, crashed: Consumer, crash: { error: Error; 
 
 async function restartAfterCrash(member: GroupMember, crashed: Consumer): Promise<void> {
   member.lagByPartition.clear();
+  member.held.clear();
   await crashed.disconnect().catch(() => {});
   for (let attempt = 0; !member.stop.fired; attempt++) {
     await member.stop.wait(backoffDelay(member.adapter.backoff, attempt));
@@ -393,23 +408,43 @@ async function seedLag(member: GroupMember, assigned: Set<number>): Promise<void
 // ---- batch handling ----
 
 /**
- * One fetched batch (one partition), cut into slices of at most maxBatch.
- * Each slice is handled until it succeeds, then committed, before the next
- * starts; stopping or losing the partition leaves the slice uncommitted.
+ * One fetched batch (one partition), joined to what the partition held, cut
+ * into slices of at most maxBatch. Each slice is handled until it succeeds,
+ * then committed, before the next starts; stopping or losing the partition
+ * leaves the slice uncommitted.
+ *
+ * Holding: when the messages at hand are fewer than maxBatch and the
+ * partition has more waiting (its high watermark is past them), they are
+ * held — their offsets resolved so the next fetch continues after them, but
+ * not committed — and handled with the next fetch. librdkafka's mock answers
+ * a fetch with one producer batch per partition; a real broker with up to
+ * maxBytesPerPartition. At-least-once is untouched: nothing is committed
+ * before it is handled, and a rebalance, a crash restart or a stop drops
+ * what is held, which the partition's next owner fetches again from the
+ * committed offset.
  */
 async function handleFetchedBatch(member: GroupMember, payload: EachBatchPayload): Promise<void> {
   const { batch } = payload;
-  const first = batch.messages[0];
-  if (!first) return;
+  const fetchedLast = batch.messages[batch.messages.length - 1];
+  if (!fetchedLast) return;
+  const messages = [...(member.held.get(batch.partition) ?? []), ...batch.messages];
+  member.held.delete(batch.partition);
+  const first = messages[0]!;
   const highWatermark = Number(batch.highWatermark);
   member.lagByPartition.set(batch.partition, Math.max(0, highWatermark - Number(first.offset)));
   const shouldStop = () => member.stop.fired || !payload.isRunning() || payload.isStale();
+  const { maxBatch } = member.options;
+  const moreWaiting = BigInt(fetchedLast.offset) + 1n < BigInt(batch.highWatermark);
+  if (moreWaiting && messages.length < maxBatch && !shouldStop()) {
+    member.held.set(batch.partition, messages);
+    payload.resolveOffset(fetchedLast.offset);
+    return;
+  }
   const options = keptAlive(member, payload);
   const pause = (ms: number) => pauseHeartbeating(member, payload, shouldStop, ms);
-  const { maxBatch } = member.options;
-  for (let i = 0; i < batch.messages.length; i += maxBatch) {
+  for (let i = 0; i < messages.length; i += maxBatch) {
     if (shouldStop()) return;
-    const slice = toMessages(member, payload, i, i + maxBatch);
+    const slice = toMessages(member, batch.partition, messages.slice(i, i + maxBatch));
     if (!(await handleUntilDone(slice, options, member.adapter.backoff, shouldStop, pause))) return;
     const next = await commitSlice(payload, slice);
     member.lagByPartition.set(batch.partition, Math.max(0, highWatermark - Number(next)));
@@ -417,10 +452,10 @@ async function handleFetchedBatch(member: GroupMember, payload: EachBatchPayload
   }
 }
 
-function toMessages(member: GroupMember, { batch }: EachBatchPayload, from: number, to: number): LogMessage[] {
-  return batch.messages.slice(from, to).map((m) => ({
+function toMessages(member: GroupMember, partition: number, messages: KafkaMessage[]): LogMessage[] {
+  return messages.map((m) => ({
     topic: member.options.topic,
-    partition: batch.partition,
+    partition,
     offset: m.offset,
     key: m.key?.toString() ?? "",
     value: m.value?.toString() ?? "",

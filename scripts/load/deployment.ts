@@ -79,7 +79,10 @@ async function spawnServer(profile: Profile, o: TargetOptions): Promise<Target> 
       env.OVATION_REDIS_URL = o.redisUrl;
       env.OVATION_KAFKA_BROKERS = brokers.join(",");
     }
-    const proc = Bun.spawn([process.execPath, "run", "src/main.ts"], { env, stdout: "inherit", stderr: "inherit", stdin: "ignore" });
+    // OVATION_LOAD_CPU_PROF=<dir>: the server writes a CPU profile (.cpuprofile and .md) there when it stops.
+    const profDir = process.env.OVATION_LOAD_CPU_PROF;
+    const prof = profDir ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${profDir}`] : [];
+    const proc = Bun.spawn([process.execPath, ...prof, "run", "src/main.ts"], { env, stdout: "inherit", stderr: "inherit", stdin: "ignore" });
     const stopProc = async () => {
       proc.kill("SIGTERM");
       await proc.exited;

@@ -11,6 +11,13 @@ import type { Sku } from "./types.ts";
 export const MAX_CART_COUNT = 99;
 /** A cart nobody touched for this long goes away. */
 export const CART_TTL_SEC = 7 * 86400;
+/**
+ * How long an order's request id is remembered beside the cart (the window in
+ * which a retry is answered without a database look unless it was seen). A
+ * retry after it still gets its first order: the cart is empty, or the
+ * insert hits the database's unique (user, request id).
+ */
+export const ORDER_REQUEST_TTL_SEC = 86400;
 
 /** What the shop needs of rooms. */
 export interface ShopRooms {
@@ -78,8 +85,8 @@ export function createCarts(deps: { hot: Hot; rooms: ShopRooms; anchorSkus: Anch
       return view(userId, roomId);
     },
 
-    /** The raw lines (SKU → count). */
-    lines: (userId: number, roomId: number) => hot.cart.items(userId, roomId),
+    /** An order's first read: the raw lines (SKU → count) and whether its request id was seen (hot/cart/port.ts). */
+    checkout: (userId: number, roomId: number, requestId: string | undefined) => hot.cart.checkout(userId, roomId, requestId, ORDER_REQUEST_TTL_SEC),
 
     /** Ordered lines leave the cart. */
     removeLines: (userId: number, roomId: number, skuIds: number[]) => hot.cart.remove(userId, roomId, skuIds),

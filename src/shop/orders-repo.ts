@@ -88,22 +88,23 @@ export function createOrdersRepo(store: Store) {
     return rows.map((r) => toOrder(r, byOrder.get(r.order_id) ?? []));
   }
 
-  /** Units held per SKU, and per SKU by `userId`, in PREPARE_PAY/HAS_PAY lines. */
+  /**
+   * Units held per SKU, and per SKU by `userId`, in PREPARE_PAY/HAS_PAY
+   * lines: two sums, each read from a covering index
+   * (idx_shop_order_item_sku, idx_shop_order_item_user_sku) without touching
+   * the table.
+   */
   async function held(q: Db, skuIds: number[], userId: number) {
-    const rows = await q
+    const holding = q
       .selectFrom("shop_order_item")
-      .select(["sku_id", "user_id", (eb) => eb.fn.sum<number | string>("count").as("units")])
+      .select(["sku_id", (eb) => eb.fn.sum<number | string>("count").as("units")])
       .where("sku_id", "in", skuIds)
       .where("status", "in", [...STOCK_HOLDING_STATUSES])
-      .groupBy(["sku_id", "user_id"])
-      .execute();
-    const bySku = new Map<number, number>();
-    const byUser = new Map<number, number>();
-    for (const r of rows) {
-      const sku = Number(r.sku_id);
-      bySku.set(sku, (bySku.get(sku) ?? 0) + Number(r.units));
-      if (Number(r.user_id) === userId) byUser.set(sku, Number(r.units));
-    }
+      .groupBy("sku_id");
+    const skuRows = await holding.execute();
+    const userRows = await holding.where("user_id", "=", userId).execute();
+    const bySku = new Map(skuRows.map((r) => [Number(r.sku_id), Number(r.units)]));
+    const byUser = new Map(userRows.map((r) => [Number(r.sku_id), Number(r.units)]));
     return { bySku, byUser };
   }
 

@@ -123,6 +123,42 @@ describe.each(profilesUnderTest())("the flash sale on the %s profile", (profile)
     expect(outcome(await client.call("GET", path))).toEqual(failure("TOKEN_ERROR"));
   });
 
+  test("requestId: a retry gets its first order with the cart re-filled and during a sold-out rush; a refused one is refused again", async () => {
+    const { skuIds, roomId } = await newSale({ stock: [1] });
+    const sku = skuIds[0]!;
+    const [first, late] = [await buyer(), await buyer()];
+    const created = await order(first, roomId, [[sku, 1]], { address: ADDRESS, requestId: "rush-1" });
+    expect(created.status).toBe(201);
+    const refused = await order(late, roomId, [[sku, 1]], { address: ADDRESS, requestId: "rush-1" });
+    expect([outcome(refused), refused.data]).toEqual([failure("OUT_OF_STOCK"), { skuIds: [sku] }]);
+    expect(deps.shop.stock.isSoldOut(sku)).toBe(true);
+
+    // The first buyer fills the cart again and retries while the SKU is sold out: the same order, nothing reserved.
+    const retried = await order(first, roomId, [[sku, 1]], { address: ADDRESS, requestId: "rush-1" });
+    expect([retried.status, retried.data]).toEqual([201, created.data]);
+    expect((await viewer(first, "GET", `/api/shop/rooms/${roomId}/cart`)).data.items).toEqual([expect.objectContaining({ skuId: sku, count: 1 })]);
+    // ... and with the cart emptied again.
+    expect((await viewer(first, "DELETE", `/api/shop/rooms/${roomId}/cart`)).status).toBe(200);
+    expect((await viewer(first, "POST", `/api/shop/rooms/${roomId}/orders`, { address: ADDRESS, requestId: "rush-1" })).data.orderId).toBe(created.data.orderId);
+    // The refused buyer's retry is refused again, and another body for the first buyer's request id is a conflict.
+    expect(outcome(await viewer(late, "POST", `/api/shop/rooms/${roomId}/orders`, { address: ADDRESS, requestId: "rush-1" }))).toEqual(failure("OUT_OF_STOCK"));
+    expect(outcome(await viewer(first, "POST", `/api/shop/rooms/${roomId}/orders`, { address: { ...ADDRESS, detail: "上海" }, requestId: "rush-1" }))).toEqual(failure("IDEMPOTENCY_CONFLICT"));
+    expect([await stockNum(sku), await heldUnits(sku)]).toEqual([0, 1]);
+    await shopClean();
+  });
+
+  test("requestId: parallel attempts with one request id and a full cart make one order, every answer is it", async () => {
+    const { skuIds, roomId } = await newSale({ stock: [50] });
+    const sku = skuIds[0]!;
+    const u = await buyer();
+    expect((await viewer(u, "POST", `/api/shop/rooms/${roomId}/cart/items`, { skuId: sku, count: 2 })).status).toBe(200);
+    const answers = await Promise.all(range(10).map(() => viewer(u, "POST", `/api/shop/rooms/${roomId}/orders`, { address: ADDRESS, requestId: "twice" })));
+    const orderIds = new Set(answers.map((a) => a.data.orderId));
+    expect([answers.map((a) => a.status), orderIds.size]).toEqual([range(10).map(() => 201), 1]);
+    expect([await stockNum(sku), await heldUnits(sku)]).toEqual([48, 2]);
+    await shopClean();
+  });
+
   test("prepare, pay with coins once, cancel: prices captured, cart lines leave, stock and coins follow", async () => {
     const { skuIds, roomId } = await newSale({ stock: [10, 10] });
     const u = await buyer(100);

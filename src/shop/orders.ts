@@ -3,8 +3,9 @@
 // cancel and timeout race with exactly one winner and only the winner acts on
 // coins and stock.
 //
-//   prepare  cart lines → reserve all (hot store) → insert order + lines in
-//            one transaction (the database checks stock and limits again) →
+//   prepare  cart lines and the request id's mark (one hot-store read) →
+//            reserve all (hot store) → insert order + lines in one
+//            transaction (the database checks stock and limits again) →
 //            the ordered lines leave the cart. A failed insert releases.
 //   pay      under the user's 1 s lock: the wallet admits the total → one
 //            transaction: PREPARE_PAY→HAS_PAY (not past the deadline), the
@@ -173,12 +174,16 @@ export function createOrders(deps: {
   return {
     async prepare(userId: number, roomId: number, input: { address: Address; requestId?: string }) {
       const { address, requestId } = input;
-      if (requestId !== undefined) {
+      // One hot-store round trip: the cart, and whether this request id came
+      // before. The database is asked about the request id only then, or when
+      // the cart is empty (the first attempt may have emptied it); a fresh
+      // request id cannot have an order, so a sold-out rush costs no query.
+      const { lines, seen } = await carts.checkout(userId, roomId, requestId);
+      if (requestId !== undefined && (seen || lines.size === 0)) {
         const existing = await repo.getOrderByRequest(userId, requestId);
         if (existing) return sameRequest(existing, address);
       }
       const { anchorId, skus } = await carts.roomSkus(roomId);
-      const lines = await carts.lines(userId, roomId);
       if (lines.size === 0) throw new AppError("CART_EMPTY", `your cart in room ${roomId} is empty`);
       const notHere = [...lines.keys()].filter((id) => !skus.has(id)).sort((a, b) => a - b);
       if (notHere.length > 0) throw new AppError("SKU_NOT_IN_ROOM", `sku ${notHere.join(", ")}: not sold in room ${roomId}; remove it from the cart`, { skuIds: notHere });
@@ -222,8 +227,7 @@ export function createOrders(deps: {
         if (inserted.short.length > 0) await stock.dropDrifted(inserted.short);
         return refuse(inserted.short, inserted.limit);
       }
-      await stock.landed(orderId, skuIds);
-      await carts.removeLines(userId, roomId, skuIds);
+      await Promise.all([stock.landed(orderId, skuIds), carts.removeLines(userId, roomId, skuIds)]);
       count("prepared");
       log.info("shop order prepared", { orderId, userId, roomId, totalPrice: order.totalPrice });
       const { limits: _, ...created } = order;

@@ -131,7 +131,7 @@ export function createShopStock(deps: { hot: Hot; repo: OrdersRepo; skus: SkuCat
 
     /** The order's rows exist: its reservations leave the reconciler's list. */
     async landed(orderId: string, skuIds: number[]): Promise<void> {
-      for (const skuId of skuIds) await hot.stock.landed(skuId, [orderId]);
+      await Promise.all(skuIds.map((skuId) => hot.stock.landed(skuId, [orderId])));
     },
 
     /** The order is paid: its units are sold for good. */

@@ -40,7 +40,29 @@ describeHotContract("HotCart contract", (ctx) => {
       expect(await cart.items(u, ROOM)).toEqual(new Map([[21, 10]]));
     });
 
+    test("checkout reads the lines and marks the request id once", async () => {
+      const u = ctx.newUser();
+      expect(await cart.checkout(u, ROOM, "req-1", TTL)).toEqual({ lines: new Map(), seen: false });
+      await cart.add(u, ROOM, 31, 2, 99, TTL);
+      await cart.add(u, ROOM, 32, 1, 99, TTL);
+      expect(await cart.checkout(u, ROOM, "req-1", TTL)).toEqual({ lines: new Map([[31, 2], [32, 1]]), seen: true });
+      // The mark is the user's, whatever the room; another user's is another mark.
+      expect((await cart.checkout(u, ROOM + 1, "req-1", TTL)).seen).toBe(true);
+      expect((await cart.checkout(ctx.newUser(), ROOM, "req-1", TTL)).seen).toBe(false);
+      // Without a request id nothing is marked.
+      expect(await cart.checkout(u, ROOM, undefined, TTL)).toEqual({ lines: new Map([[31, 2], [32, 1]]), seen: false });
+      expect((await cart.checkout(u, ROOM, "req-2", TTL)).seen).toBe(false);
+    });
+
+    test("20 parallel checkouts of one request id: exactly one finds it unmarked", async () => {
+      const u = ctx.newUser();
+      const reads = await Promise.all(range(20).map(() => cart.checkout(u, ROOM, "rush", TTL)));
+      expect(reads.filter((r) => !r.seen).length).toBe(1);
+    });
+
     test("bad arguments fail before reaching the store", async () => {
+      await expect(cart.checkout(ctx.newUser(), ROOM, "", TTL)).rejects.toThrow(RangeError);
+      await expect(cart.checkout(ctx.newUser(), ROOM, "r", 0)).rejects.toThrow(RangeError);
       await expect(cart.add(ctx.newUser(), ROOM, 1, 0, 99, TTL)).rejects.toThrow(RangeError);
       await expect(cart.set(ctx.newUser(), ROOM, 1, -1, TTL)).rejects.toThrow(RangeError);
       await expect(cart.items(0, ROOM)).rejects.toThrow(RangeError);

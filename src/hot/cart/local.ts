@@ -2,7 +2,8 @@
 // synchronous inside one call so it is atomic the way a Lua script is.
 import { checkNonNegativeInt, checkPositiveInt } from "../checks.ts";
 import { InProcessAdapter, live, now, sweepExpired } from "../in-process.ts";
-import type { CartAddResult, HotCart } from "./port.ts";
+import { checkRequestId } from "./checks.ts";
+import type { CartAddResult, CheckoutRead, HotCart } from "./port.ts";
 
 interface Cart {
   lines: Map<number, number>;
@@ -11,9 +12,11 @@ interface Cart {
 
 export class LocalCart extends InProcessAdapter implements HotCart {
   private readonly carts = new Map<string, Cart>();
+  /** Order request marks by `<userId>:<requestId>`. */
+  private readonly requestMarks = new Map<string, { expiresAt: number }>();
 
   sweep(): void {
-    sweepExpired([this.carts]);
+    sweepExpired([this.carts, this.requestMarks]);
   }
 
   private cart(userId: number, roomId: number, ttlSec?: number): Cart | undefined {
@@ -61,5 +64,16 @@ export class LocalCart extends InProcessAdapter implements HotCart {
   async items(userId: number, roomId: number): Promise<Map<number, number>> {
     this.open();
     return new Map(this.cart(userId, roomId)?.lines ?? []);
+  }
+
+  async checkout(userId: number, roomId: number, requestId: string | undefined, requestTtlSec: number): Promise<CheckoutRead> {
+    const lines = await this.items(userId, roomId);
+    if (requestId === undefined) return { lines, seen: false };
+    checkRequestId(requestId);
+    checkPositiveInt("requestTtlSec", requestTtlSec);
+    const key = `${userId}:${requestId}`;
+    if (live(this.requestMarks, key)) return { lines, seen: true };
+    this.requestMarks.set(key, { expiresAt: now() + requestTtlSec * 1000 });
+    return { lines, seen: false };
   }
 }

@@ -5,16 +5,18 @@ import type { Result } from "ioredis";
 import { checkNonNegativeInt, checkPositiveInt } from "../checks.ts";
 import type { RedisClient, RedisConnection } from "../redis/connection.ts";
 import { ReplyCode, defineScripts, unexpectedReply } from "../redis/scripts.ts";
-import type { CartAddResult, HotCart } from "./port.ts";
+import { checkRequestId, linesOf } from "./checks.ts";
+import type { CartAddResult, CheckoutRead, HotCart } from "./port.ts";
 
 declare module "ioredis" {
   interface RedisCommander<Context> {
     hotCartAdd(cart: string, skuId: string, count: string, maxCount: string, ttlSec: string): Result<[number, number?], Context>;
     hotCartSet(cart: string, skuId: string, count: string, ttlSec: string): Result<number, Context>;
+    hotCartCheckout(cart: string, requestMark: string, ttlSec: string): Result<[number, string[]?], Context>;
   }
 }
 
-const SCRIPTS = { hotCartAdd: "add-1.lua", hotCartSet: "set-1.lua" };
+const SCRIPTS = { hotCartAdd: "add-1.lua", hotCartSet: "set-1.lua", hotCartCheckout: "checkout-2.lua" };
 
 export function defineCartScripts(client: RedisClient): void {
   defineScripts(client, new URL("./scripts/", import.meta.url), SCRIPTS);
@@ -23,6 +25,7 @@ export function defineCartScripts(client: RedisClient): void {
 export class RedisCart implements HotCart {
   private readonly client: RedisClient;
   private readonly key: (userId: number, roomId: number) => string;
+  private readonly requestMark: (userId: number, requestId: string) => string;
 
   constructor(conn: RedisConnection) {
     this.client = conn.client;
@@ -31,6 +34,7 @@ export class RedisCart implements HotCart {
       checkPositiveInt("roomId", roomId);
       return conn.key(`u:${userId}`, `:cart:${roomId}`);
     };
+    this.requestMark = (userId, requestId) => conn.key(`u:${userId}`, `:req:${requestId}`);
   }
 
   async add(userId: number, roomId: number, skuId: number, count: number, maxCount: number, ttlSec: number): Promise<CartAddResult> {
@@ -64,5 +68,16 @@ export class RedisCart implements HotCart {
   async items(userId: number, roomId: number): Promise<Map<number, number>> {
     const h = await this.client.hgetall(this.key(userId, roomId));
     return new Map(Object.entries(h).map(([sku, n]) => [Number(sku), Number(n)]));
+  }
+
+  async checkout(userId: number, roomId: number, requestId: string | undefined, requestTtlSec: number): Promise<CheckoutRead> {
+    const key = this.key(userId, roomId);
+    if (requestId === undefined) return { lines: await this.items(userId, roomId), seen: false };
+    checkRequestId(requestId);
+    checkPositiveInt("requestTtlSec", requestTtlSec);
+    const reply = await this.client.hotCartCheckout(key, this.requestMark(userId, requestId), String(requestTtlSec));
+    const [seen, flat] = reply;
+    if ((seen !== 0 && seen !== 1) || !Array.isArray(flat)) throw unexpectedReply("cart checkout", reply);
+    return { lines: linesOf(flat), seen: seen === 1 };
   }
 }

@@ -1,5 +1,5 @@
 // Every SQL statement of shop orders and of stock as the orders hold it, on
-// either dialect. Order state changes are conditional updates (WHERE status =
+// either dialect. New orders are group-committed (insertOrder). Order state changes are conditional updates (WHERE status =
 // expected) of the order and its lines in one transaction, so concurrent pay,
 // cancel and timeout have exactly one winner.
 import { sql, type Selectable } from "kysely";
@@ -9,6 +9,9 @@ import { affected } from "../store/store.ts";
 import { ShopOrderStatus, STOCK_HOLDING_STATUSES } from "./types.ts";
 
 export type CancelReason = "user" | "timeout";
+
+/** The most orders one group commit inserts (bounds the statements' placeholders). */
+export const ORDER_BATCH_MAX = 200;
 
 export interface OrderLine {
   skuId: number;
@@ -89,23 +92,122 @@ export function createOrdersRepo(store: Store) {
   }
 
   /**
-   * Units held per SKU, and per SKU by `userId`, in PREPARE_PAY/HAS_PAY
-   * lines: two sums, each read from a covering index
-   * (idx_shop_order_item_sku, idx_shop_order_item_user_sku) without touching
-   * the table.
+   * Units held per SKU, and per (user, SKU) for `userIds`, in
+   * PREPARE_PAY/HAS_PAY lines: two sums, each read from a covering index
+   * (idx_shop_order_item_sku, idx_shop_order_item_user_sku).
    */
-  async function held(q: Db, skuIds: number[], userId: number) {
+  async function held(q: Db, skuIds: number[], userIds: number[]) {
     const holding = q
       .selectFrom("shop_order_item")
-      .select(["sku_id", (eb) => eb.fn.sum<number | string>("count").as("units")])
       .where("sku_id", "in", skuIds)
-      .where("status", "in", [...STOCK_HOLDING_STATUSES])
-      .groupBy("sku_id");
-    const skuRows = await holding.execute();
-    const userRows = await holding.where("user_id", "=", userId).execute();
+      .where("status", "in", [...STOCK_HOLDING_STATUSES]);
+    const skuRows = await holding.select(["sku_id", (eb) => eb.fn.sum<number | string>("count").as("units")]).groupBy("sku_id").execute();
+    const userRows = await holding
+      .where("user_id", "in", userIds)
+      .select(["user_id", "sku_id", (eb) => eb.fn.sum<number | string>("count").as("units")])
+      .groupBy(["user_id", "sku_id"])
+      .execute();
     const bySku = new Map(skuRows.map((r) => [Number(r.sku_id), Number(r.units)]));
-    const byUser = new Map(userRows.map((r) => [Number(r.sku_id), Number(r.units)]));
+    const byUser = new Map(userRows.map((r) => [`${r.user_id}:${r.sku_id}`, Number(r.units)]));
     return { bySku, byUser };
+  }
+
+  /**
+   * One transaction for a batch of orders, checked in arrival order against
+   * stock and limits as the database holds them plus the batch's earlier
+   * orders; the accepted ones inserted with one multi-row insert per table.
+   */
+  async function insertBatch(orders: NewOrder[]): Promise<InsertOutcome[]> {
+    return store.transact(async (trx) => {
+      const skuIds = [...new Set(orders.flatMap((o) => o.items.map((i) => i.skuId)))].sort((a, b) => a - b);
+      // Locked in id order (MySQL), so orders of one SKU check one batch at a time; SQLite has one writer.
+      let lock = trx.selectFrom("sku_stock").select(["sku_id", "stock_num"]).where("sku_id", "in", skuIds).orderBy("sku_id");
+      if (mysql) lock = lock.forUpdate();
+      const totals = new Map((await lock.execute()).map((r) => [Number(r.sku_id), Number(r.stock_num)]));
+      const h = await held(trx, skuIds, [...new Set(orders.map((o) => o.userId))]);
+      const userHeld = (o: NewOrder, skuId: number) => h.byUser.get(`${o.userId}:${skuId}`) ?? 0;
+      const outcomes: InsertOutcome[] = [];
+      const accepted: NewOrder[] = [];
+      for (const o of orders) {
+        const short = o.items.filter((i) => (h.bySku.get(i.skuId) ?? 0) + i.count > (totals.get(i.skuId) ?? 0)).map((i) => i.skuId);
+        const limit = o.items
+          .filter((i) => {
+            const max = o.limits.get(i.skuId) ?? 0;
+            return max > 0 && userHeld(o, i.skuId) + i.count > max;
+          })
+          .map((i) => i.skuId);
+        if (short.length > 0 || limit.length > 0) {
+          outcomes.push({ ok: false, short, limit });
+          continue;
+        }
+        for (const i of o.items) {
+          h.bySku.set(i.skuId, (h.bySku.get(i.skuId) ?? 0) + i.count);
+          h.byUser.set(`${o.userId}:${i.skuId}`, userHeld(o, i.skuId) + i.count);
+        }
+        accepted.push(o);
+        outcomes.push({ ok: true });
+      }
+      if (accepted.length === 0) return outcomes;
+      await trx
+        .insertInto("shop_order")
+        .values(
+          accepted.map((o) => ({
+            order_id: o.orderId,
+            user_id: o.userId,
+            room_id: o.roomId,
+            anchor_id: o.anchorId,
+            request_id: o.requestId,
+            status: ShopOrderStatus.PREPARE_PAY,
+            cancel_reason: null,
+            total_price: o.totalPrice,
+            address_name: o.address.name,
+            address_phone: o.address.phone,
+            address_detail: o.address.detail,
+            expire_at: o.expireAt,
+            pay_time: null,
+            create_time: o.createTime,
+            update_time: o.createTime,
+          })),
+        )
+        .execute();
+      await trx
+        .insertInto("shop_order_item")
+        .values(accepted.flatMap((o) => o.items.map((i) => ({ order_id: o.orderId, user_id: o.userId, sku_id: i.skuId, count: i.count, price: i.price, status: ShopOrderStatus.PREPARE_PAY, create_time: o.createTime }))))
+        .execute();
+      return outcomes;
+    });
+  }
+
+  /** Orders waiting for the next group commit, each with its caller's answer. */
+  let waiting: { order: NewOrder; resolve: (r: InsertOutcome) => void; reject: (err: unknown) => void }[] = [];
+  let committing = false;
+
+  /**
+   * Group commit: while one batch commits, the orders arriving meanwhile wait
+   * and go together in the next. A batch that fails (a request id another
+   * order took, which would refuse every row of the multi-row insert) is
+   * redone order by order, so each caller gets its own outcome or error.
+   */
+  async function commitWaiting(): Promise<void> {
+    committing = true;
+    try {
+      while (waiting.length > 0) {
+        const batch = waiting.slice(0, ORDER_BATCH_MAX);
+        waiting = waiting.slice(batch.length);
+        try {
+          const outcomes = await insertBatch(batch.map((w) => w.order));
+          batch.forEach((w, i) => w.resolve(outcomes[i]!));
+        } catch (err) {
+          if (batch.length === 1) {
+            batch[0]!.reject(err);
+            continue;
+          }
+          for (const w of batch) await insertBatch([w.order]).then(([r]) => w.resolve(r!), w.reject);
+        }
+      }
+    } finally {
+      committing = false;
+    }
   }
 
   /** PREPARE_PAY → CANCEL for those of `orderIds` still in it; answers the ones this call moved. */
@@ -129,54 +231,19 @@ export function createOrdersRepo(store: Store) {
     cancelInTx,
 
     /**
-     * Inserts the order and its lines in one transaction, after the
-     * database's own check that no line takes its SKU beyond stock or the
-     * user beyond a limit (the hot store admits; this is the last word, so a
-     * hot store that drifted can never make an oversell). The SKUs' stock rows
-     * are locked first (MySQL), in id order, so orders of one SKU check one
-     * at a time; SQLite has one writer.
+     * Inserts the order and its lines, after the database's own check that no
+     * line takes its SKU beyond stock or the user beyond a limit (the hot
+     * store admits; this is the last word, so a hot store that drifted can
+     * never make an oversell). Concurrent calls are group-committed: one
+     * transaction, one multi-row insert per table, for the orders waiting
+     * while the previous batch committed; each caller is answered after the
+     * commit that holds its order. A request id already used by the user
+     * rejects with the unique violation, as a single insert would.
      */
-    async insertOrder(o: NewOrder): Promise<InsertOutcome> {
-      return store.transact(async (trx) => {
-        const skuIds = o.items.map((i) => i.skuId).sort((a, b) => a - b);
-        let lock = trx.selectFrom("sku_stock").select(["sku_id", "stock_num"]).where("sku_id", "in", skuIds).orderBy("sku_id");
-        if (mysql) lock = lock.forUpdate();
-        const totals = new Map((await lock.execute()).map((r) => [Number(r.sku_id), Number(r.stock_num)]));
-        const h = await held(trx, skuIds, o.userId);
-        const short = o.items.filter((i) => (h.bySku.get(i.skuId) ?? 0) + i.count > (totals.get(i.skuId) ?? 0)).map((i) => i.skuId);
-        const limit = o.items
-          .filter((i) => {
-            const max = o.limits.get(i.skuId) ?? 0;
-            return max > 0 && (h.byUser.get(i.skuId) ?? 0) + i.count > max;
-          })
-          .map((i) => i.skuId);
-        if (short.length > 0 || limit.length > 0) return { ok: false, short, limit };
-        const now = o.createTime;
-        await trx
-          .insertInto("shop_order")
-          .values({
-            order_id: o.orderId,
-            user_id: o.userId,
-            room_id: o.roomId,
-            anchor_id: o.anchorId,
-            request_id: o.requestId,
-            status: ShopOrderStatus.PREPARE_PAY,
-            cancel_reason: null,
-            total_price: o.totalPrice,
-            address_name: o.address.name,
-            address_phone: o.address.phone,
-            address_detail: o.address.detail,
-            expire_at: o.expireAt,
-            pay_time: null,
-            create_time: now,
-            update_time: now,
-          })
-          .execute();
-        await trx
-          .insertInto("shop_order_item")
-          .values(o.items.map((i) => ({ order_id: o.orderId, user_id: o.userId, sku_id: i.skuId, count: i.count, price: i.price, status: ShopOrderStatus.PREPARE_PAY, create_time: now })))
-          .execute();
-        return { ok: true };
+    insertOrder(o: NewOrder): Promise<InsertOutcome> {
+      return new Promise((resolve, reject) => {
+        waiting.push({ order: o, resolve, reject });
+        if (!committing) void commitWaiting();
       });
     },
 

@@ -15,6 +15,8 @@ import { profilesUnderTest, services } from "../../test/services.ts";
 import { checkShopInvariants } from "./invariants.ts";
 import { MAX_CART_COUNT } from "./cart.ts";
 import { shopPayBizId } from "./orders.ts";
+import { createOrdersRepo } from "./orders-repo.ts";
+import { isUniqueViolation } from "../store/store.ts";
 import { ShopOrderStatus } from "./types.ts";
 import { RECONCILE_GRACE_MS } from "./workers.ts";
 
@@ -156,6 +158,47 @@ describe.each(profilesUnderTest())("the flash sale on the %s profile", (profile)
     const orderIds = new Set(answers.map((a) => a.data.orderId));
     expect([answers.map((a) => a.status), orderIds.size]).toEqual([range(10).map(() => 201), 1]);
     expect([await stockNum(sku), await heldUnits(sku)]).toEqual([48, 2]);
+    await shopClean();
+  });
+
+  test("group commit: a batch holding a used request id, an order beyond stock and one beyond a limit answers each caller its own outcome", async () => {
+    const { skuIds, roomId } = await newSale({ stock: [3], limitPerUser: 2 });
+    const sku = skuIds[0]!;
+    const repo = createOrdersRepo(deps.store);
+    const [a, b, c, d] = [await buyer(), await buyer(), await buyer(), await buyer()];
+    const newOrder = (userId: number, count: number, requestId: string | null = null) => {
+      const now = Date.now();
+      const items = [{ skuId: sku, count, price: PRICE }];
+      return { orderId: `gc-${profile}-${++nextId}`, userId, roomId, anchorId: 1, requestId, totalPrice: count * PRICE, address: ADDRESS, expireAt: now + 60_000, createTime: now, items, limits: new Map([[sku, 2]]) };
+    };
+    expect(await repo.insertOrder(newOrder(a, 1, "gc-used"))).toEqual({ ok: true });
+    // Sent together: the first commits alone, the other four wait for it and go as one batch.
+    const [first, duplicate, beyondStock, beyondLimit, last] = await Promise.allSettled([
+      repo.insertOrder(newOrder(b, 1)),
+      repo.insertOrder(newOrder(a, 1, "gc-used")),
+      repo.insertOrder(newOrder(c, 2)),
+      repo.insertOrder(newOrder(a, 2)),
+      repo.insertOrder(newOrder(d, 1)),
+    ]);
+    expect(first).toEqual({ status: "fulfilled", value: { ok: true } });
+    expect(duplicate.status === "rejected" && isUniqueViolation(duplicate.reason)).toBe(true);
+    expect(beyondStock).toEqual({ status: "fulfilled", value: { ok: false, short: [sku], limit: [] } });
+    expect(beyondLimit).toEqual({ status: "fulfilled", value: { ok: false, short: [sku], limit: [sku] } });
+    expect(last).toEqual({ status: "fulfilled", value: { ok: true } });
+    expect(await heldUnits(sku)).toBe(3);
+    const byUser = await deps.store.db.selectFrom("shop_order").select("user_id").where("room_id", "=", roomId).execute();
+    expect(byUser.map((r) => Number(r.user_id)).sort((x, y) => x - y)).toEqual([a, b, d].sort((x, y) => x - y));
+
+    // A batch counts its own earlier orders: one unit left, the three of one batch ask for it, the first gets it
+    // (the order that commits alone before them asks for more than is left).
+    await deps.shop.stock.setTotal(sku, 4);
+    const [e, f, g, h] = [await buyer(), await buyer(), await buyer(), await buyer()];
+    const round = await Promise.all([repo.insertOrder(newOrder(e, 2)), repo.insertOrder(newOrder(f, 1)), repo.insertOrder(newOrder(g, 1)), repo.insertOrder(newOrder(h, 1))]);
+    expect(round).toEqual([{ ok: false, short: [sku], limit: [] }, { ok: true }, { ok: false, short: [sku], limit: [] }, { ok: false, short: [sku], limit: [] }]);
+    expect(await heldUnits(sku)).toBe(4);
+    // These orders went around the hot store: rebuild its stock from the database, which then agrees.
+    await deps.hot.stock.drop(sku);
+    expect(await stockNum(sku)).toBe(0);
     await shopClean();
   });
 

@@ -39,6 +39,31 @@ export async function verifyToken(secret: string, token: string | undefined | nu
   }
 }
 
+/**
+ * verifyToken with a memory: a token verified once is answered from a bounded
+ * map until its own `exp` (HMAC verification costs more than the rest of a
+ * refused flash-sale order). Only tokens that verified are kept, so forged
+ * ones cannot crowd out real ones; the oldest entry goes when the map is full.
+ */
+export function createTokenVerifier(secret: string, maxEntries = 10_000): (token: string | undefined | null) => Promise<Principal | null> {
+  const verified = new Map<string, { principal: Principal; expMs: number }>();
+  return async (token) => {
+    if (!token) return null;
+    const hit = verified.get(token);
+    if (hit) {
+      if (hit.expMs > Date.now()) return hit.principal;
+      verified.delete(token);
+      return null;
+    }
+    const principal = await verifyToken(secret, token);
+    if (!principal) return null;
+    const exp = (JSON.parse(atob(token.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/"))) as { exp: number }).exp;
+    if (verified.size >= maxEntries) verified.delete(verified.keys().next().value!);
+    verified.set(token, { principal, expMs: exp * 1000 });
+    return principal;
+  };
+}
+
 export function bearer(header: string | undefined): string | null {
   if (!header) return null;
   const m = /^Bearer\s+(\S+)$/i.exec(header);

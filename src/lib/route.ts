@@ -12,7 +12,7 @@ import { createRoute, type OpenAPIHono, type RouteConfig } from "@hono/zod-opena
 import type { Context, MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { Guards } from "../hot/guards/port.ts";
-import { bearer, verifyToken, type Principal, type Role } from "./auth.ts";
+import { bearer, createTokenVerifier, type Principal, type Role } from "./auth.ts";
 import { AppError } from "./errors.ts";
 
 export type AppEnv = { Variables: { reqId: string; principal: Principal | null } };
@@ -100,9 +100,11 @@ export interface RouteHost {
   rateLimits: Pick<Guards, "hitRateLimit">;
 }
 
-async function authenticate(c: AppContext, jwtSecret: string, auth: Auth): Promise<Principal | null> {
+type Verify = ReturnType<typeof createTokenVerifier>;
+
+async function authenticate(c: AppContext, verify: Verify, auth: Auth): Promise<Principal | null> {
   const token = bearer(c.req.header("authorization"));
-  const principal = await verifyToken(jwtSecret, token);
+  const principal = await verify(token);
   if (auth === "public") return principal;
   if (!principal) throw new AppError("TOKEN_ERROR", token ? "token is invalid or expired" : "missing bearer token");
   if (auth !== "user" && !auth.includes(principal.role)) {
@@ -178,10 +180,11 @@ function toOpenApiRoute(r: AnyRoute, guard: MiddlewareHandler<AppEnv>): RouteCon
 
 export function mountRoutes(app: OpenAPIHono<AppEnv>, host: RouteHost, routes: AnyRoute[]): void {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
+  const verify = createTokenVerifier(host.jwtSecret);
   for (const r of routes) {
     const name = routeName(r);
     const guard: MiddlewareHandler<AppEnv> = async (c, next) => {
-      const user = await authenticate(c, host.jwtSecret, r.auth);
+      const user = await authenticate(c, verify, r.auth);
       c.set("principal", user);
       if (r.rateLimit) {
         const who = user ? `u${user.userId}` : `ip${c.req.header("x-forwarded-for") ?? "local"}`;

@@ -6,7 +6,7 @@
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import { z } from "zod";
 import type { Bus, Unsubscribe } from "../hot/bus/port.ts";
-import { verifyToken } from "../lib/auth.ts";
+import { createTokenVerifier } from "../lib/auth.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { Metrics } from "../lib/metrics.ts";
 import { idField, parseDecimalId } from "../lib/schemas.ts";
@@ -31,6 +31,7 @@ function deny(status: number, code: number, msg: string): Response {
 
 export function createHub(deps: { bus: Bus; jwtSecret: string; log: Logger; metrics: Metrics }) {
   const { bus, log, metrics } = deps;
+  const verifyToken = createTokenVerifier(deps.jwtSecret);
   let server: Server<SocketData> | null = null;
   let unsubscribe: Unsubscribe | null = null;
   const sockets = new Set<ServerWebSocket<SocketData>>();
@@ -73,7 +74,7 @@ export function createHub(deps: { bus: Bus; jwtSecret: string; log: Logger; metr
     /** Checks the token before upgrading: 401 without a valid one. */
     async upgrade(req: Request, srv: Server<SocketData>): Promise<Response | undefined> {
       const url = new URL(req.url);
-      const principal = await verifyToken(deps.jwtSecret, url.searchParams.get("token"));
+      const principal = await verifyToken(url.searchParams.get("token"));
       if (!principal) return deny(401, 100002, "token is missing, invalid or expired");
       const roomRaw = url.searchParams.get("roomId");
       let roomId: number | null = null;

@@ -23,6 +23,10 @@ export interface Config {
   paySecret: string;
   orderTtlSec: number;
   stockSyncSec: number;
+  /** How long a finished gift send's admission answers retries with its first outcome (OVATION_SEND_RETRY_WINDOW_SEC). */
+  sendRetryWindowSec: number;
+  /** A pending gift send older than this is re-published by the re-drive sweeper (OVATION_SEND_REDRIVE_SEC). */
+  sendRedriveSec: number;
   /** Base URL the sandbox provider delivers notifications to; defaults to this server. */
   publicUrl: string;
   /** Prefix for topics, consumer groups and hot-store keys; lets tests share one broker. */
@@ -145,6 +149,8 @@ export function loadConfig(env: Env = process.env): Config {
   const workers = int(env, "OVATION_WORKERS", 1, 1, 256);
   const orderTtlSec = int(env, "OVATION_ORDER_TTL_SEC", 1800, 1, 7 * 86400);
   const stockSyncSec = int(env, "OVATION_STOCK_SYNC_SEC", 15, 1, 86400);
+  const sendRetryWindowSec = int(env, "OVATION_SEND_RETRY_WINDOW_SEC", 600, 1, 7 * 86400);
+  const sendRedriveSec = int(env, "OVATION_SEND_REDRIVE_SEC", 10, 1, 3600);
   const devLogin = flag(env, "OVATION_DEV_LOGIN");
   const demoSeed = flag(env, "OVATION_DEMO_SEED");
   const logRaw = str(env, "OVATION_LOG") ?? "info";
@@ -197,6 +203,8 @@ export function loadConfig(env: Env = process.env): Config {
     paySecret,
     orderTtlSec,
     stockSyncSec,
+    sendRetryWindowSec,
+    sendRedriveSec,
     publicUrl: publicUrl.replace(/\/$/, ""),
     namespace,
     logLevel,

@@ -12,6 +12,7 @@ import type { EventLog, LogConsumer } from "./eventlog/port.ts";
 import { migrate } from "./store/migrator.ts";
 import { openMysqlStore, openSqliteStore, type Store } from "./store/store.ts";
 import type { GiftConsumerHooks } from "./gifts/consumer.ts";
+import type { GiftSendHooks } from "./gifts/send.ts";
 import { createGiftsDomain } from "./gifts/index.ts";
 import { createRoomsDomain } from "./rooms/index.ts";
 import { createShopDomain } from "./shop/index.ts";
@@ -25,6 +26,8 @@ export interface DepsOptions {
   /** Skip running migrations (a pool's workers: the primary already ran them). */
   skipMigrations?: boolean;
   giftConsumerHooks?: GiftConsumerHooks;
+  /** Crash-window tests: hooks into the gift send path. */
+  giftSendHooks?: GiftSendHooks;
   /** Kafka consumer timings (tests shorten them: the mock broker waits a session timeout on joins). */
   kafkaConsumer?: Partial<KafkaConsumerTuning>;
   /** Use this hot store instead of opening one (it is then not closed here). */
@@ -85,7 +88,20 @@ export async function createDeps(config: Config, options: DepsOptions = {}) {
     hooks: options.shopHooks,
   });
   const rooms = createRoomsDomain({ store, cacheBus, shop });
-  const gifts = createGiftsDomain({ store, events, cacheBus, push, metrics, logger: log, wallet: wallet.service, rooms: rooms.service, consumerHooks: options.giftConsumerHooks });
+  const gifts = createGiftsDomain({
+    store,
+    events,
+    cacheBus,
+    push,
+    metrics,
+    logger: log,
+    wallet: wallet.service,
+    rooms: rooms.service,
+    lock: { acquire: (name, ttlMs) => hot.guards.acquireLock(name, ttlMs), release: (name, token) => hot.guards.releaseLock(name, token) },
+    redriveAfterMs: config.sendRedriveSec * 1000,
+    consumerHooks: options.giftConsumerHooks,
+    sendHooks: options.giftSendHooks,
+  });
   const bank = createBankDomain({ config, store, cacheBus, wallet: wallet.service, outbox, publicUrl, metrics, logger: log });
   const domains: DomainParts[] = [wallet, rooms, gifts, bank, shop];
 

@@ -56,7 +56,7 @@ export async function createDeployment(profile: Profile, env: Record<string, str
   const processes: Deps[] = [];
   // The embedded hot store lives in one process; the deployment's "other
   // processes" share it, as a pool shares Redis, and it outlives them.
-  const sharedHot = profile === "embedded" ? createLocalHot() : undefined;
+  const sharedHot = profile === "embedded" ? createLocalHot({ retryWindowSec: config.sendRetryWindowSec }) : undefined;
   if (sharedHot) cleanups.push(() => sharedHot.close());
 
   return {

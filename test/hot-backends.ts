@@ -7,7 +7,7 @@
 // OVATION_REQUIRE_SERVICES=1 it fails instead.
 import { afterAll, beforeAll, describe, test } from "bun:test";
 import { Cluster, Redis } from "ioredis";
-import { createLocalHot, createRedisHot, type Hot } from "../src/hot/index.ts";
+import { createLocalHot, createRedisHot, type Hot, type HotOptions } from "../src/hot/index.ts";
 import { services, uniqueName } from "./services.ts";
 
 export type BackendName = "local" | "redis" | "redis-cluster";
@@ -17,7 +17,7 @@ export interface HotBackend {
   /** Why this backend cannot run here, or null. */
   skip: string | null;
   /** A new Hot on this backend under `namespace` (the in-process one ignores it: it is its own namespace). */
-  make(namespace: string): Promise<Hot>;
+  make(namespace: string, options?: HotOptions): Promise<Hot>;
   /** A plain client on the same Redis, to look at keys and clean up. */
   raw?(): Redis | Cluster;
 }
@@ -28,17 +28,17 @@ export function hotBackends(): HotBackend[] {
   const redisUrl = services().redisUrl;
   const clusterNodes = process.env.OVATION_TEST_REDIS_CLUSTER?.split(",").map((s) => s.trim()).filter(Boolean);
   return [
-    { name: "local", skip: null, make: async () => createLocalHot() },
+    { name: "local", skip: null, make: async (_namespace, options) => createLocalHot(options) },
     {
       name: "redis",
       skip: redisUrl ? null : `no Redis for this run (${services().missing.join("; ") || "OVATION_TEST_REDIS_URL unset"})`,
-      make: (namespace) => createRedisHot({ url: redisUrl, namespace }),
+      make: (namespace, options) => createRedisHot({ url: redisUrl, namespace, ...options }),
       raw: () => new Redis(redisUrl!),
     },
     {
       name: "redis-cluster",
       skip: clusterNodes?.length ? null : "OVATION_TEST_REDIS_CLUSTER is not set (start one with scripts/redis-cluster.sh start)",
-      make: (namespace) => createRedisHot({ clusterNodes, namespace }),
+      make: (namespace, options) => createRedisHot({ clusterNodes, namespace, ...options }),
       raw: () => new Cluster(clusterNodes!.map(hostPort)),
     },
   ];
@@ -50,6 +50,8 @@ export interface HotContractContext {
   namespace: string;
   /** The Hot under test (opened before the first case, closed after the last). */
   hot(): Hot;
+  /** Another Hot on the same backend and namespace with other options; the case closes it. */
+  open(options: HotOptions): Promise<Hot>;
   /** The plain Redis client (Redis backends only). */
   raw(): Redis | Cluster | undefined;
   /** A user id no other case of this suite uses, so cases never see each other's state. */
@@ -106,6 +108,7 @@ export function describeHotContract(title: string, cases: (ctx: HotContractConte
         backend,
         namespace,
         hot: () => hot!,
+        open: (options) => backend.make(namespace, options),
         raw: () => raw,
         newUser: () => ++lastUser,
       });

@@ -5,6 +5,7 @@ import { TOPICS } from "../eventlog/topics.ts";
 import type { CacheBus } from "../lib/cache-bus.ts";
 import type { DomainParts } from "../lib/domain.ts";
 import type { Logger } from "../lib/logger.ts";
+import type { LeaseLock } from "../lib/worker.ts";
 import type { Metrics } from "../lib/metrics.ts";
 import type { RoomService } from "../rooms/service.ts";
 import type { Store } from "../store/store.ts";
@@ -14,7 +15,8 @@ import { createGiftCatalogue } from "./catalogue.ts";
 import { createGiftConsumer, type GiftConsumerHooks } from "./consumer.ts";
 import { createGiftHistory } from "./history.ts";
 import { giftRoutes } from "./routes.ts";
-import { createGiftSender } from "./send.ts";
+import { createGiftRedrive } from "./redrive.ts";
+import { createGiftSender, type GiftSendHooks } from "./send.ts";
 
 export function createGiftsDomain(deps: {
   store: Store;
@@ -25,16 +27,23 @@ export function createGiftsDomain(deps: {
   rooms: RoomService;
   metrics: Metrics;
   logger: Logger;
+  /** The re-drive sweeper's lease (one process at a time). */
+  lock: LeaseLock;
+  /** A pending send older than this is re-published (OVATION_SEND_REDRIVE_SEC). */
+  redriveAfterMs: number;
   consumerHooks?: GiftConsumerHooks;
+  sendHooks?: GiftSendHooks;
 }) {
   const { store, events, cacheBus, push, wallet, rooms, metrics, logger: log } = deps;
   const catalogue = createGiftCatalogue({ store, cacheBus });
-  const sender = createGiftSender({ events, wallet, rooms, catalogue, metrics, log });
+  const sender = createGiftSender({ events, wallet, rooms, catalogue, metrics, log, hooks: deps.sendHooks });
+  const redrive = createGiftRedrive({ events, wallet, lock: deps.lock, redriveAfterMs: deps.redriveAfterMs, metrics, log });
   const history = createGiftHistory({ store, wallet });
   const consumer = createGiftConsumer({ store, wallet, push, metrics, log, hooks: deps.consumerHooks });
   const parts: DomainParts = {
     name: "gifts",
     routes: giftRoutes({ catalogue, sender, history }),
+    workers: [redrive],
     consumers: [
       {
         topic: TOPICS.sendGift,
@@ -45,5 +54,5 @@ export function createGiftsDomain(deps: {
       },
     ],
   };
-  return { ...parts, catalogue, sender, history, consumer };
+  return { ...parts, catalogue, sender, history, consumer, redrive };
 }

@@ -4,7 +4,7 @@ import { type AnyRoute, defineRoute } from "../lib/route.ts";
 import { cursorQuery, idField, idParam, requestIdField, text } from "../lib/schemas.ts";
 import { publicGift, type GiftCatalogue } from "./catalogue.ts";
 import type { GiftHistory } from "./history.ts";
-import type { GiftSender } from "./send.ts";
+import { SEND_RATE_LIMIT, SendRateLimited, type GiftSender } from "./send.ts";
 
 const giftFields = {
   giftName: text(64, 1),
@@ -64,13 +64,19 @@ export const giftRoutes = (s: GiftServices): AnyRoute[] => [
   defineRoute({
     method: "post",
     path: "/api/gifts/send",
-    summary: "Send a gift: debited at once, persisted and pushed asynchronously",
+    summary: `Send a gift: debited at once, persisted and pushed asynchronously (at most ${SEND_RATE_LIMIT.limit} per ${SEND_RATE_LIMIT.windowSec} s per user, counted in the admission itself)`,
     tag: "gifts",
     auth: ["viewer", "anchor"],
     status: 202,
-    rateLimit: { limit: 200, windowSec: 1, message: "too many gifts at once; at most 200 per second" },
     body: z.object({ giftId: idField, roomId: idField, receiverId: idField, requestId: requestIdField.optional() }),
-    handler: ({ user, body }) => s.sender.send(user.userId, body),
+    handler: async ({ c, user, body }) => {
+      try {
+        return await s.sender.send(user.userId, body);
+      } catch (err) {
+        if (err instanceof SendRateLimited) c.header("Retry-After", String(err.retryAfterSec));
+        throw err;
+      }
+    },
   }),
   defineRoute({
     method: "post",

@@ -1,10 +1,17 @@
 // Sending a gift (SPEC §5), the synchronous half:
 //   validate → gift from the local catalogue → room living → not to yourself
-//   → the wallet admits the debit (atomic, idempotent on requestId)
-//   → produce to `send_gift` keyed by the sender → 202.
-// The asynchronous half (persist, settle or refund, push) is consumer.ts.
-// If the produce fails the wallet refunds the admission at once and the caller
-// gets a 500: nothing is left debited for a send nobody will persist.
+//   → ONE hot-store call, the wallet's admission: the send rate limit, the
+//     debit (atomic, idempotent on requestId), and the pending admission that
+//     keeps this send's event and enters the pending index
+//   → produce to `send_gift` keyed by the sender → 202 once it is durable.
+// The asynchronous half (persist, settle or refund, push) is consumer.ts; a
+// send whose produce never happened (a crash here, a broker that lost it) is
+// re-published by the re-drive sweeper (redrive.ts). docs/crash-windows.md
+// walks every window.
+//   - produce failed → the admission is cancelled (refunded) and the caller
+//     gets 503 UNAVAILABLE: nothing stays debited for a send nobody persists;
+//   - a retry of a pending send re-publishes its stored event (the consumer is
+//     idempotent) and answers 202; a finished one answers its first outcome.
 import type { EventLog } from "../eventlog/port.ts";
 import { TOPICS } from "../eventlog/topics.ts";
 import { AppError } from "../lib/errors.ts";
@@ -15,12 +22,13 @@ import type { RoomService } from "../rooms/service.ts";
 import type { WalletService } from "../wallet/service.ts";
 import type { GiftCatalogue } from "./catalogue.ts";
 
-/** How long a send's admission record answers retries with its first outcome. */
-export const ADMISSION_TTL_SEC = 7 * 86400;
+/** The send rate limit per user, counted inside the admission (one round trip). */
+export const SEND_RATE_LIMIT = { name: "gift-send", limit: 200, windowSec: 1 } as const;
+export const SEND_RATE_LIMIT_MESSAGE = "too many gifts at once; at most 200 per second";
 
 export type SendStatus = "accepted" | "success" | "failed";
 
-/** What travels on `send_gift`. */
+/** What travels on `send_gift`, and what a pending admission keeps to re-publish. */
 export interface GiftSendEvent {
   bizId: string;
   requestId: string;
@@ -38,6 +46,23 @@ export function giftBizId(senderId: number, requestId: string): string {
   return `gift:${senderId}:${requestId}`;
 }
 
+/** 429 with the seconds until the sender's window resets (the route sets Retry-After). */
+export class SendRateLimited extends AppError {
+  constructor(readonly retryAfterSec: number) {
+    super("RATE_LIMITED", SEND_RATE_LIMIT_MESSAGE);
+  }
+}
+
+/** Test hooks into the send path (crash-window tests; never set in production). */
+export interface GiftSendHooks {
+  /**
+   * Runs after the admission, before the produce. A test plants a crash here
+   * (a promise that never resolves, then a fresh process), or a record the
+   * broker lost ("drop": the produce is skipped and the caller still gets 202).
+   */
+  beforeProduce?: (event: GiftSendEvent) => Promise<void | "drop">;
+}
+
 const STATE_TO_STATUS = { pending: "accepted", settled: "success", refunded: "failed" } as const;
 
 export function createGiftSender(deps: {
@@ -47,12 +72,14 @@ export function createGiftSender(deps: {
   catalogue: GiftCatalogue;
   metrics: Metrics;
   log: Logger;
+  hooks?: GiftSendHooks;
 }) {
-  const { events, wallet, rooms, catalogue, metrics } = deps;
+  const { events, wallet, rooms, catalogue, metrics, log, hooks } = deps;
   const reject = (reason: AppError["name"], message: string): never => {
     metrics.giftSends.inc({ outcome: `rejected_${reason.toLowerCase()}` });
     throw new AppError(reason, message);
   };
+  const produce = (senderId: number, payload: string) => events.publish(TOPICS.sendGift, [{ key: String(senderId), value: payload }]);
 
   return {
     async send(senderId: number, input: { giftId: number; roomId: number; receiverId: number; requestId?: string }) {
@@ -63,19 +90,6 @@ export function createGiftSender(deps: {
       if (!room) return reject("ROOM_NOT_FOUND", `room ${input.roomId} does not exist`);
       if (room.status !== "living") return reject("ROOM_NOT_LIVING", `room ${input.roomId} is not living`);
       if (input.receiverId === senderId) return reject("NOT_SEND_TO_YOURSELF", "receiverId: you cannot send a gift to yourself");
-
-      const fp = fingerprint(input.giftId, input.roomId, input.receiverId);
-      const admitted = await wallet.admit({ userId: senderId, admissionId: requestId, amount: gift.price, fingerprint: fp, ttlSec: ADMISSION_TTL_SEC });
-      switch (admitted.kind) {
-        case "insufficient":
-          return reject("INSUFFICIENT_BALANCE", `balance ${admitted.available} is below the gift's price ${gift.price}`);
-        case "conflict":
-          return reject("IDEMPOTENCY_CONFLICT", "requestId was already used with a different body");
-        case "duplicate":
-          return { requestId, status: STATE_TO_STATUS[admitted.state] as SendStatus };
-        case "admitted":
-          break;
-      }
 
       const event: GiftSendEvent = {
         bizId: giftBizId(senderId, requestId),
@@ -89,12 +103,57 @@ export function createGiftSender(deps: {
         svgaUrl: gift.svgaUrl,
         acceptedAt: Date.now(),
       };
+      const payload = JSON.stringify(event);
+      const admitted = await wallet.admit({
+        userId: senderId,
+        admissionId: requestId,
+        amount: gift.price,
+        fingerprint: fingerprint(input.giftId, input.roomId, input.receiverId),
+        payload,
+        rateLimit: SEND_RATE_LIMIT,
+      });
+      switch (admitted.kind) {
+        case "rate_limited":
+          metrics.giftSends.inc({ outcome: "rejected_rate_limited" });
+          throw new SendRateLimited(admitted.retryAfterSec);
+        case "insufficient":
+          return reject("INSUFFICIENT_BALANCE", `balance ${admitted.available} is below the gift's price ${gift.price}`);
+        case "conflict":
+          return reject("IDEMPOTENCY_CONFLICT", "requestId was already used with a different body");
+        case "duplicate":
+          if (admitted.payload !== undefined) {
+            // Pending: its first produce may never have happened (a crash, a
+            // lost record). Re-publish what was admitted; the consumer is
+            // idempotent. If this fails too the sweeper still has it.
+            try {
+              await produce(senderId, admitted.payload);
+            } catch (err) {
+              log.warn("re-drive of a retried send failed; the sweeper will re-publish it", { err, senderId, requestId });
+              throw new AppError("UNAVAILABLE", "the event log is unavailable; retry shortly");
+            }
+            metrics.giftSends.inc({ outcome: "redriven" });
+          }
+          return { requestId, status: STATE_TO_STATUS[admitted.state] as SendStatus };
+        case "admitted":
+          break;
+      }
+
       try {
-        await events.publish(TOPICS.sendGift, [{ key: String(senderId), value: JSON.stringify(event) }]);
+        if ((await hooks?.beforeProduce?.(event)) !== "drop") await produce(senderId, payload);
       } catch (err) {
-        await wallet.refund(senderId, requestId);
+        // Cancel: the coins go back and the caller is told it did not happen.
+        // If the record landed anyway (an ack lost after the write), the
+        // consumer finds the admission refunded and records not_delivered.
         metrics.giftSends.inc({ outcome: "produce_failed" });
-        throw err;
+        log.warn("gift produce failed; admission cancelled", { err, senderId, requestId });
+        try {
+          await wallet.refund(senderId, requestId);
+        } catch (refundErr) {
+          // Hot store down too: the admission stays pending and the sweeper
+          // re-publishes it (docs/crash-windows.md, double fault).
+          log.error("cancelling a failed send's admission failed; the sweeper will finish it", { err: refundErr, senderId, requestId });
+        }
+        throw new AppError("UNAVAILABLE", "the event log is unavailable; retry shortly");
       }
       metrics.giftSends.inc({ outcome: "accepted" });
       return { requestId, status: "accepted" as SendStatus };

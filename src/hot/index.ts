@@ -39,21 +39,29 @@ export interface Hot {
   close(): Promise<void>;
 }
 
+/** What the coins need to know beyond the connection. */
+export interface HotOptions {
+  /** How long a settled or refunded admission answers retries (OVATION_SEND_RETRY_WINDOW_SEC). */
+  retryWindowSec?: number;
+}
+
 export async function createHot(config: Config, logger: Logger): Promise<Hot> {
-  if (config.profile === "embedded") return createLocalHot();
+  const options: HotOptions = { retryWindowSec: config.sendRetryWindowSec };
+  if (config.profile === "embedded") return createLocalHot(options);
   return createRedisHot({
     url: config.redisUrl,
     clusterNodes: config.redisCluster,
     namespace: config.namespace,
     onConnectionError: (err, connection) => logger.warn("redis connection error; reconnecting", { connection, err: err.message }),
+    ...options,
   });
 }
 
 const SWEEP_INTERVAL_MS = 10_000;
 
 /** The in-process hot store; one per deployment, shared by its "processes" in tests. */
-export function createLocalHot(): Hot {
-  const coins = new LocalCoins();
+export function createLocalHot(options: HotOptions = {}): Hot {
+  const coins = new LocalCoins(options);
   const guards = new LocalGuards();
   const bus = new LocalBus();
   const stock = new LocalStock();
@@ -84,7 +92,7 @@ export function createLocalHot(): Hot {
 }
 
 /** Connects (failing when Redis is unreachable) and registers every concern's scripts. */
-export async function createRedisHot(opts: RedisOptions): Promise<Hot> {
+export async function createRedisHot(opts: RedisOptions & HotOptions): Promise<Hot> {
   const conn = await openRedis(opts, (client) => {
     defineCoinScripts(client);
     defineGuardScripts(client);
@@ -95,7 +103,7 @@ export async function createRedisHot(opts: RedisOptions): Promise<Hot> {
   const bus = new RedisBus(conn);
   return {
     kind: "redis",
-    coins: new RedisCoins(conn),
+    coins: new RedisCoins(conn, opts),
     guards: new RedisGuards(conn),
     bus,
     stock: new RedisStock(conn),

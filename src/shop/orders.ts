@@ -36,8 +36,6 @@ import { ORDER_STATUS_NAMES, ShopOrderStatus, type OrderStatusName } from "./typ
 
 const PAY_LOCK_TTL_MS = 1000;
 const PAY_LOCK_ATTEMPTS = 20;
-/** How long a pay's coin admission answers a repeat; a pay is over in well under that. */
-const PAY_ADMISSION_TTL_SEC = 3600;
 export const SWEEP_BATCH = 100;
 
 export interface Address {
@@ -241,7 +239,7 @@ export function createOrders(deps: {
       if (order.expireAt <= Date.now()) return expire(order);
       return withLock(guards, `shop-pay:${userId}`, payLock, async () => {
         const admissionId = `shop-pay:${orderId}:${newId()}`;
-        const admitted = await wallet.admit({ userId, admissionId, amount: order.totalPrice, fingerprint: orderId, ttlSec: PAY_ADMISSION_TTL_SEC });
+        const admitted = await wallet.admit({ userId, admissionId, amount: order.totalPrice, fingerprint: orderId });
         if (admitted.kind === "insufficient") {
           count("pay_rejected_insufficient_balance");
           throw new AppError("INSUFFICIENT_BALANCE", `balance ${admitted.available} is below the order's total ${order.totalPrice}`);

@@ -2,14 +2,18 @@
 // coins (src/hot/coins/port.ts). Every money domain that spends coins (gift
 // sends now, shop orders later) uses these calls and nothing else:
 //
-//   admit(userId, admissionId, amount)  hot `available` −= amount, idempotent on
-//                                       the admission id   → pending
+//   admit(userId, admissionId, amount)  the caller's rate limit, then hot
+//                                       `available` −= amount, idempotent on the
+//                                       admission id → pending (keeping the
+//                                       caller's payload, in the pending index)
 //   debitInTx(trx, …)                   the conditional debit + ledger row, in
 //                                       the caller's transaction (service.ts)
 //   settle(…)                           after that commit  → settled
 //   refund(…)                           the debit will never be persisted
 //                                       (refused, or never delivered) → refunded
 //   admission(…)                        where an admission stands
+//   claimStalePending(…)                pending admissions nobody finished (the
+//                                       gift re-drive sweeper re-publishes them)
 //
 // Money invariant. The database balance is the truth: balance = Σ ledger
 // rows, never below zero (the debit is conditional), one ledger row per
@@ -29,7 +33,7 @@
 //     admission rebuilds it.
 // A refund after a rebuild never adds the amount twice (the admission
 // remembers the wallet generation it was debited from).
-import type { AdmitInput, AdmitResult, Admission, HotCoins } from "../hot/coins/port.ts";
+import type { AdmitInput, AdmitResult, Admission, HotCoins, PendingAdmission } from "../hot/coins/port.ts";
 import type { Guards } from "../hot/guards/port.ts";
 import { AppError } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
@@ -143,6 +147,11 @@ export function createCoinAdmissions(deps: {
     /** Where an admission stands; null when unknown or expired. */
     async admission(userId: number, admissionId: string): Promise<Admission | null> {
       return coins.getAdmission(userId, admissionId);
+    },
+
+    /** Up to `limit` pending admissions of `bucket` waiting `olderThanMs` or more, bumped (HotCoins.claimStalePending). */
+    async claimStalePending(bucket: number, olderThanMs: number, limit: number): Promise<PendingAdmission[]> {
+      return coins.claimStalePending(bucket, olderThanMs, limit);
     },
 
     /** Hot `available`; null when the wallet is not loaded. */

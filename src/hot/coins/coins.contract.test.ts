@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { Cluster } from "ioredis";
 import { describeHotContract, range, sleep } from "../../../test/hot-backends.ts";
-import type { HotCoins } from "./port.ts";
+import { pendingBucket, type HotCoins } from "./port.ts";
 import { namespacedKey } from "../redis/connection.ts";
 import { coinKeys } from "./redis.ts";
 
@@ -20,7 +20,7 @@ describeHotContract("HotCoins contract", (ctx) => {
     test("a missing wallet is unloaded until loaded; a second load finds it present", async () => {
       const u = newUser();
       expect(await coins.getAvailable(u)).toBeNull();
-      expect(await coins.admitDebit({ userId: u, admissionId: "a1", amount: 5, fingerprint: "f", ttlSec: 60 })).toEqual({ kind: "unloaded" });
+      expect(await coins.admitDebit({ userId: u, admissionId: "a1", amount: 5, fingerprint: "f", payload: "e" })).toEqual({ kind: "unloaded" });
       expect(await coins.getAdmission(u, "a1")).toBeNull();
       expect(await coins.loadAvailable(u, 100, 1)).toBe("loaded");
       expect(await coins.getAvailable(u)).toBe(100);
@@ -32,7 +32,7 @@ describeHotContract("HotCoins contract", (ctx) => {
       const u = newUser();
       await coins.loadAvailable(u, 200, 1);
       const results = await Promise.all(
-        range(100).map((i) => coins.admitDebit({ userId: u, admissionId: `send-${i}`, amount: 20, fingerprint: `gift:${i}`, ttlSec: 60 })),
+        range(100).map((i) => coins.admitDebit({ userId: u, admissionId: `send-${i}`, amount: 20, fingerprint: `gift:${i}`, payload: "e" })),
       );
       const admitted = results.filter((r) => r.kind === "admitted");
       const insufficient = results.filter((r) => r.kind === "insufficient");
@@ -50,22 +50,22 @@ describeHotContract("HotCoins contract", (ctx) => {
     test("the same admission id: duplicate with the same fingerprint, conflict with another, one debit", async () => {
       const u = newUser();
       await coins.loadAvailable(u, 100, 1);
-      const req = { userId: u, admissionId: "req-1", amount: 30, fingerprint: "gift:22:room:7", ttlSec: 60 };
+      const req = { userId: u, admissionId: "req-1", amount: 30, fingerprint: "gift:22:room:7", payload: "e" };
       expect(await coins.admitDebit(req)).toEqual({ kind: "admitted", available: 70 });
-      expect(await coins.admitDebit(req)).toEqual({ kind: "duplicate", state: "pending" });
+      expect(await coins.admitDebit(req)).toEqual({ kind: "duplicate", state: "pending", payload: "e" });
       expect(await coins.admitDebit({ ...req, fingerprint: "gift:25:room:7" })).toEqual({ kind: "conflict" });
       expect(await coins.admitDebit({ ...req, amount: 31, fingerprint: "other" })).toEqual({ kind: "conflict" });
       expect(await coins.getAvailable(u)).toBe(70);
       expect(await coins.settleDebit(u, "req-1")).toBe(true);
       expect(await coins.admitDebit(req)).toEqual({ kind: "duplicate", state: "settled" });
-      expect(await coins.getAdmission(u, "req-1")).toEqual({ state: "settled", amount: 30, fingerprint: "gift:22:room:7" });
+      expect(await coins.getAdmission(u, "req-1")).toEqual({ state: "settled", fingerprint: "gift:22:room:7" });
       expect(await coins.getAvailable(u)).toBe(70);
     });
 
     test("20 parallel admissions with one id debit once", async () => {
       const u = newUser();
       await coins.loadAvailable(u, 100, 1);
-      const req = { userId: u, admissionId: "retry", amount: 10, fingerprint: "f", ttlSec: 60 };
+      const req = { userId: u, admissionId: "retry", amount: 10, fingerprint: "f", payload: "e" };
       const results = await Promise.all(range(20).map(() => coins.admitDebit(req)));
       expect(results.filter((r) => r.kind === "admitted").length).toBe(1);
       expect(results.filter((r) => r.kind === "duplicate").length).toBe(19);
@@ -75,17 +75,17 @@ describeHotContract("HotCoins contract", (ctx) => {
     test("the admission check comes before the wallet: a retry after a drop still finds its outcome", async () => {
       const u = newUser();
       await coins.loadAvailable(u, 50, 1);
-      const req = { userId: u, admissionId: "x", amount: 10, fingerprint: "f", ttlSec: 60 };
+      const req = { userId: u, admissionId: "x", amount: 10, fingerprint: "f", payload: "e" };
       await coins.admitDebit(req);
       await coins.dropWallet(u);
-      expect(await coins.admitDebit(req)).toEqual({ kind: "duplicate", state: "pending" });
+      expect(await coins.admitDebit(req)).toEqual({ kind: "duplicate", state: "pending", payload: "e" });
       expect(await coins.admitDebit({ ...req, admissionId: "y" })).toEqual({ kind: "unloaded" });
     });
 
     test("an insufficient attempt is not remembered: the same id succeeds after a credit", async () => {
       const u = newUser();
       await coins.loadAvailable(u, 5, 1);
-      const req = { userId: u, admissionId: "late", amount: 10, fingerprint: "f", ttlSec: 60 };
+      const req = { userId: u, admissionId: "late", amount: 10, fingerprint: "f", payload: "e" };
       expect(await coins.admitDebit(req)).toEqual({ kind: "insufficient", available: 5, knownVersion: 1 });
       expect(await coins.getAdmission(u, "late")).toBeNull();
       await coins.creditAvailable(u, 5, 2);
@@ -95,7 +95,7 @@ describeHotContract("HotCoins contract", (ctx) => {
     test("an insufficient answer tells the newest account version the wallet reflects", async () => {
       const u = newUser();
       await coins.loadAvailable(u, 0, 3);
-      const req = { userId: u, admissionId: "v", amount: 10, fingerprint: "f", ttlSec: 60 };
+      const req = { userId: u, admissionId: "v", amount: 10, fingerprint: "f", payload: "e" };
       expect(await coins.admitDebit(req)).toMatchObject({ kind: "insufficient", knownVersion: 3 });
       await coins.creditAvailable(u, 4, 7);
       expect(await coins.admitDebit(req)).toEqual({ kind: "insufficient", available: 4, knownVersion: 7 });
@@ -104,7 +104,7 @@ describeHotContract("HotCoins contract", (ctx) => {
     test("settle moves pending to settled once and leaves available alone", async () => {
       const u = newUser();
       await coins.loadAvailable(u, 100, 1);
-      await coins.admitDebit({ userId: u, admissionId: "s", amount: 40, fingerprint: "f", ttlSec: 60 });
+      await coins.admitDebit({ userId: u, admissionId: "s", amount: 40, fingerprint: "f", payload: "e" });
       const settles = await Promise.all(range(20).map(() => coins.settleDebit(u, "s")));
       expect(settles.filter(Boolean).length).toBe(1);
       expect(await coins.settleDebit(u, "s")).toBe(false);
@@ -116,7 +116,7 @@ describeHotContract("HotCoins contract", (ctx) => {
     test("20 parallel refunds return the money exactly once", async () => {
       const u = newUser();
       await coins.loadAvailable(u, 100, 1);
-      await coins.admitDebit({ userId: u, admissionId: "r", amount: 40, fingerprint: "f", ttlSec: 60 });
+      await coins.admitDebit({ userId: u, admissionId: "r", amount: 40, fingerprint: "f", payload: "e" });
       expect(await coins.getAvailable(u)).toBe(60);
       const refunds = await Promise.all(range(20).map(() => coins.refundDebit(u, "r")));
       expect(refunds.filter(Boolean).length).toBe(1);
@@ -124,13 +124,13 @@ describeHotContract("HotCoins contract", (ctx) => {
       expect(await coins.refundDebit(u, "r")).toBe(false);
       expect(await coins.settleDebit(u, "r")).toBe(false);
       expect(await coins.getAvailable(u)).toBe(100);
-      expect(await coins.getAdmission(u, "r")).toEqual({ state: "refunded", amount: 40, fingerprint: "f" });
+      expect(await coins.getAdmission(u, "r")).toEqual({ state: "refunded", fingerprint: "f" });
     });
 
     test("settle and refund racing on one admission: exactly one wins", async () => {
       const u = newUser();
       await coins.loadAvailable(u, 100, 1);
-      await coins.admitDebit({ userId: u, admissionId: "race", amount: 25, fingerprint: "f", ttlSec: 60 });
+      await coins.admitDebit({ userId: u, admissionId: "race", amount: 25, fingerprint: "f", payload: "e" });
       const outcomes = await Promise.all(range(20).map((i) => (i % 2 ? coins.settleDebit(u, "race") : coins.refundDebit(u, "race"))));
       expect(outcomes.filter(Boolean).length).toBe(1);
       const state = (await coins.getAdmission(u, "race"))?.state;
@@ -146,30 +146,97 @@ describeHotContract("HotCoins contract", (ctx) => {
       expect(await coins.getAvailable(u)).toBe(10);
     });
 
-    test("admissions are forgotten after their TTL", async () => {
-      const u = newUser();
-      await coins.loadAvailable(u, 100, 1);
-      await coins.admitDebit({ userId: u, admissionId: "short", amount: 10, fingerprint: "f", ttlSec: 1 });
-      await coins.admitDebit({ userId: u, admissionId: "long", amount: 10, fingerprint: "f", ttlSec: 60 });
-      expect((await coins.getAdmission(u, "short"))?.state).toBe("pending");
-      await sleep(1150);
-      expect(await coins.getAdmission(u, "short")).toBeNull();
-      expect(await coins.settleDebit(u, "short")).toBe(false);
-      expect((await coins.getAdmission(u, "long"))?.state).toBe("pending");
-      // After the TTL the id is new again; the ledger's unique business id is the guard from here on.
-      expect(await coins.admitDebit({ userId: u, admissionId: "short", amount: 10, fingerprint: "f", ttlSec: 1 })).toEqual({ kind: "admitted", available: 70 });
+    test("settled and refunded admissions are forgotten after the retry window; pending ones are kept", async () => {
+      const short = await ctx.open({ retryWindowSec: 1 });
+      try {
+        const u = newUser();
+        await short.coins.loadAvailable(u, 100, 1);
+        for (const id of ["a", "b", "kept"]) await short.coins.admitDebit({ userId: u, admissionId: id, amount: 10, fingerprint: "f", payload: "e" });
+        await short.coins.settleDebit(u, "a");
+        await short.coins.refundDebit(u, "b");
+        await sleep(1150);
+        expect(await short.coins.getAdmission(u, "a")).toBeNull();
+        expect(await short.coins.getAdmission(u, "b")).toBeNull();
+        expect(await short.coins.getAdmission(u, "kept")).toEqual({ state: "pending", amount: 10, fingerprint: "f" });
+        // After the window the id is new again; the ledger's unique business id is the guard from here on.
+        expect(await short.coins.admitDebit({ userId: u, admissionId: "a", amount: 10, fingerprint: "f", payload: "e" })).toEqual({ kind: "admitted", available: 70 });
+      } finally {
+        await short.close();
+      }
     });
 
-    test("settle and refund keep the admission's TTL", async () => {
+    test("the rate limit is counted first, on every call, per user and name; a limited call changes nothing", async () => {
+      const [u, other] = [newUser(), newUser()];
+      await coins.loadAvailable(u, 100, 1);
+      await coins.loadAvailable(other, 100, 1);
+      const rateLimit = { name: "send", limit: 3, windowSec: 1 };
+      const req = (id: string, userId = u) => ({ userId, admissionId: id, amount: 10, fingerprint: "f", payload: "e", rateLimit });
+      const results = await Promise.all([req("a"), req("a"), req("b"), req("c"), req("d")].map((r) => coins.admitDebit(r)));
+      expect(results.filter((r) => r.kind === "rate_limited").length).toBe(2);
+      for (const r of results.filter((r) => r.kind === "rate_limited")) expect(r).toEqual({ kind: "rate_limited", retryAfterSec: 1 });
+      const debited = results.filter((r) => r.kind === "admitted").length;
+      expect(await coins.getAvailable(u)).toBe(100 - 10 * debited);
+      // Another user, and another limit name of the same user, count apart.
+      expect(await coins.admitDebit(req("a", other))).toMatchObject({ kind: "admitted" });
+      expect(await coins.admitDebit({ ...req("z"), rateLimit: { ...rateLimit, name: "other" } })).toMatchObject({ kind: "admitted" });
+      await sleep(1100);
+      expect(await coins.admitDebit(req("e"))).toMatchObject({ kind: "admitted" });
+    });
+
+    test("a new admission enters the pending index with its payload; settle and refund take it out and shrink the record", async () => {
+      const u = newUser();
+      const bucket = pendingBucket(u);
+      await coins.loadAvailable(u, 100, 1);
+      const before = await coins.countPending();
+      for (const id of ["p1", "p2", "p3"]) await coins.admitDebit({ userId: u, admissionId: id, amount: 10, fingerprint: "f", payload: `event-${id}` });
+      expect(await coins.countPending()).toBe(before + 3);
+      // Nothing is stale yet under a long period.
+      expect(await coins.claimStalePending(bucket, 60_000, 10)).toEqual([]);
+      const claimed = await coins.claimStalePending(bucket, 0, 10);
+      expect(claimed.filter((c) => c.userId === u).sort((a, b) => a.admissionId.localeCompare(b.admissionId))).toEqual([
+        { userId: u, admissionId: "p1", payload: "event-p1" },
+        { userId: u, admissionId: "p2", payload: "event-p2" },
+        { userId: u, admissionId: "p3", payload: "event-p3" },
+      ]);
+      // A claim bumps the entries: the next period does not hand them out again.
+      expect(await coins.claimStalePending(bucket, 60_000, 10)).toEqual([]);
+      expect(await coins.settleDebit(u, "p1")).toBe(true);
+      expect(await coins.refundDebit(u, "p2")).toBe(true);
+      expect(await coins.countPending()).toBe(before + 1);
+      expect((await coins.claimStalePending(bucket, 0, 10)).filter((c) => c.userId === u).map((c) => c.admissionId)).toEqual(["p3"]);
+      expect(await coins.getAdmission(u, "p1")).toEqual({ state: "settled", fingerprint: "f" });
+      expect(await coins.admitDebit({ userId: u, admissionId: "p1", amount: 10, fingerprint: "f", payload: "event-p1" })).toEqual({ kind: "duplicate", state: "settled" });
+      expect(await coins.admitDebit({ userId: u, admissionId: "p3", amount: 10, fingerprint: "f", payload: "event-p3" })).toEqual({ kind: "duplicate", state: "pending", payload: "event-p3" });
+      // An unknown admission's settle still clears nothing else.
+      expect(await coins.settleDebit(u, "p1")).toBe(false);
+      await coins.settleDebit(u, "p3");
+      expect(await coins.countPending()).toBe(before);
+    });
+
+    test("an admission without a payload stays out of the pending index", async () => {
       const u = newUser();
       await coins.loadAvailable(u, 100, 1);
-      await coins.admitDebit({ userId: u, admissionId: "a", amount: 10, fingerprint: "f", ttlSec: 1 });
-      await coins.admitDebit({ userId: u, admissionId: "b", amount: 10, fingerprint: "f", ttlSec: 1 });
-      await coins.settleDebit(u, "a");
-      await coins.refundDebit(u, "b");
-      await sleep(1150);
-      expect(await coins.getAdmission(u, "a")).toBeNull();
-      expect(await coins.getAdmission(u, "b")).toBeNull();
+      const before = await coins.countPending();
+      const req = { userId: u, admissionId: "shop-pay", amount: 10, fingerprint: "order-1" };
+      expect(await coins.admitDebit(req)).toEqual({ kind: "admitted", available: 90 });
+      expect(await coins.countPending()).toBe(before);
+      expect(await coins.admitDebit(req)).toEqual({ kind: "duplicate", state: "pending" });
+      expect((await coins.claimStalePending(pendingBucket(u), 0, 100)).filter((c) => c.userId === u)).toEqual([]);
+      expect(await coins.settleDebit(u, "shop-pay")).toBe(true);
+      await expect(coins.admitDebit({ ...req, admissionId: "empty", payload: "" })).rejects.toThrow(RangeError);
+    });
+
+    test("the claim is oldest first and bounded by its limit", async () => {
+      const u = newUser();
+      await coins.loadAvailable(u, 100, 1);
+      for (const id of ["o1", "o2", "o3"]) {
+        await coins.admitDebit({ userId: u, admissionId: id, amount: 1, fingerprint: "f", payload: id });
+        await sleep(3);
+      }
+      const first = await coins.claimStalePending(pendingBucket(u), 0, 2);
+      expect(first.map((c) => c.admissionId)).toEqual(["o1", "o2"]);
+      expect((await coins.claimStalePending(pendingBucket(u), 0, 1)).map((c) => c.admissionId)).toEqual(["o3"]);
+      for (const id of ["o1", "o2", "o3"]) await coins.refundDebit(u, id);
     });
 
     test("a credit while the wallet is missing makes an older load stale; a load at its version succeeds", async () => {
@@ -177,7 +244,7 @@ describeHotContract("HotCoins contract", (ctx) => {
       await coins.creditAvailable(u, 10, 5);
       // The credit alone must not create a wallet.
       expect(await coins.getAvailable(u)).toBeNull();
-      expect(await coins.admitDebit({ userId: u, admissionId: "a", amount: 1, fingerprint: "f", ttlSec: 60 })).toEqual({ kind: "unloaded" });
+      expect(await coins.admitDebit({ userId: u, admissionId: "a", amount: 1, fingerprint: "f", payload: "e" })).toEqual({ kind: "unloaded" });
       expect(await coins.loadAvailable(u, 0, 4)).toBe("stale");
       expect(await coins.getAvailable(u)).toBeNull();
       expect(await coins.loadAvailable(u, 10, 5)).toBe("loaded");
@@ -219,7 +286,7 @@ describeHotContract("HotCoins contract", (ctx) => {
       const u = newUser();
       await coins.loadAvailable(u, 50, 3);
       await coins.creditAvailable(u, 10, 4);
-      await coins.admitDebit({ userId: u, admissionId: "kept", amount: 5, fingerprint: "f", ttlSec: 60 });
+      await coins.admitDebit({ userId: u, admissionId: "kept", amount: 5, fingerprint: "f", payload: "e" });
       await coins.dropWallet(u);
       await coins.dropWallet(u); // dropping a missing wallet is a no-op
       expect(await coins.getAvailable(u)).toBeNull();
@@ -233,13 +300,13 @@ describeHotContract("HotCoins contract", (ctx) => {
     test("dropWallet with ifKnownVersion drops only the wallet that reflects that version", async () => {
       const u = newUser();
       await coins.loadAvailable(u, 0, 3);
-      const refused = await coins.admitDebit({ userId: u, admissionId: "r", amount: 20, fingerprint: "f", ttlSec: 60 });
+      const refused = await coins.admitDebit({ userId: u, admissionId: "r", amount: 20, fingerprint: "f", payload: "e" });
       expect(refused).toEqual({ kind: "insufficient", available: 0, knownVersion: 3 });
       // The first of two requests that saw the stale wallet drops it; a rebuild follows and admits.
       await coins.dropWallet(u, { ifKnownVersion: 3 });
       expect(await coins.getAvailable(u)).toBeNull();
       expect(await coins.loadAvailable(u, 100, 5)).toBe("loaded");
-      expect((await coins.admitDebit({ userId: u, admissionId: "a", amount: 20, fingerprint: "f", ttlSec: 60 })).kind).toBe("admitted");
+      expect((await coins.admitDebit({ userId: u, admissionId: "a", amount: 20, fingerprint: "f", payload: "e" })).kind).toBe("admitted");
       // The second request's drop finds the rebuilt wallet and keeps it, with its debit.
       await coins.dropWallet(u, { ifKnownVersion: 3 });
       expect(await coins.getAvailable(u)).toBe(80);
@@ -250,7 +317,7 @@ describeHotContract("HotCoins contract", (ctx) => {
     test("a refund after the wallet was rebuilt does not add the amount twice", async () => {
       const u = newUser();
       await coins.loadAvailable(u, 100, 1);
-      await coins.admitDebit({ userId: u, admissionId: "old", amount: 30, fingerprint: "f", ttlSec: 60 });
+      await coins.admitDebit({ userId: u, admissionId: "old", amount: 30, fingerprint: "f", payload: "e" });
       expect(await coins.getAvailable(u)).toBe(70);
       await coins.dropWallet(u);
       // The database never saw the pending debit, so the rebuilt value already holds it.
@@ -263,11 +330,11 @@ describeHotContract("HotCoins contract", (ctx) => {
     test("a refund while the wallet is missing marks the admission and creates no wallet", async () => {
       const u = newUser();
       await coins.loadAvailable(u, 100, 1);
-      await coins.admitDebit({ userId: u, admissionId: "m", amount: 30, fingerprint: "f", ttlSec: 60 });
+      await coins.admitDebit({ userId: u, admissionId: "m", amount: 30, fingerprint: "f", payload: "e" });
       await coins.dropWallet(u);
       expect(await coins.refundDebit(u, "m")).toBe(true);
       expect(await coins.getAvailable(u)).toBeNull();
-      expect(await coins.admitDebit({ userId: u, admissionId: "n", amount: 1, fingerprint: "f", ttlSec: 60 })).toEqual({ kind: "unloaded" });
+      expect(await coins.admitDebit({ userId: u, admissionId: "n", amount: 1, fingerprint: "f", payload: "e" })).toEqual({ kind: "unloaded" });
       expect(await coins.refundDebit(u, "m")).toBe(false);
     });
 
@@ -275,19 +342,21 @@ describeHotContract("HotCoins contract", (ctx) => {
       const [a, b] = [newUser(), newUser()];
       await coins.loadAvailable(a, 10, 1);
       await coins.loadAvailable(b, 20, 1);
-      await coins.admitDebit({ userId: a, admissionId: "same-id", amount: 10, fingerprint: "f", ttlSec: 60 });
-      expect(await coins.admitDebit({ userId: b, admissionId: "same-id", amount: 5, fingerprint: "g", ttlSec: 60 })).toEqual({ kind: "admitted", available: 15 });
+      await coins.admitDebit({ userId: a, admissionId: "same-id", amount: 10, fingerprint: "f", payload: "e" });
+      expect(await coins.admitDebit({ userId: b, admissionId: "same-id", amount: 5, fingerprint: "g", payload: "e" })).toEqual({ kind: "admitted", available: 15 });
       expect(await coins.getAvailable(a)).toBe(0);
     });
 
     test("malformed amounts, balances and versions are rejected before anything changes", async () => {
       const u = newUser();
       await coins.loadAvailable(u, 10, 1);
-      const base = { userId: u, admissionId: "bad", fingerprint: "f", ttlSec: 60 };
+      const base = { userId: u, admissionId: "bad", fingerprint: "f", payload: "e" };
       for (const amount of [0, -5, 1.5, Number.NaN, 2 ** 60]) {
         await expect(coins.admitDebit({ ...base, amount })).rejects.toThrow(RangeError);
       }
-      await expect(coins.admitDebit({ ...base, amount: 1, ttlSec: 0 })).rejects.toThrow(RangeError);
+      await expect(coins.admitDebit({ ...base, amount: 1, rateLimit: { name: "x", limit: 1, windowSec: 0 } })).rejects.toThrow(RangeError);
+      await expect(coins.claimStalePending(256, 0, 1)).rejects.toThrow(RangeError);
+      await expect(coins.claimStalePending(0, 0, 0)).rejects.toThrow(RangeError);
       await expect(coins.admitDebit({ ...base, amount: 1, admissionId: "" })).rejects.toThrow(RangeError);
       await expect(coins.loadAvailable(newUser(), -1, 1)).rejects.toThrow(RangeError);
       await expect(coins.creditAvailable(u, 0, 2)).rejects.toThrow(RangeError);
@@ -299,19 +368,33 @@ describeHotContract("HotCoins contract", (ctx) => {
   });
 
   if (ctx.backend.name !== "local") {
-    test("keys live under the namespace, a user's keys in one cluster slot", async () => {
+    test("keys live under the namespace; a user's keys and the bucket's pending index in one cluster slot", async () => {
       const u = newUser();
       const keys = coinKeys({ key: namespacedKey(ctx.namespace) });
       const raw = ctx.raw()!;
       await coins.loadAvailable(u, 10, 1);
-      await coins.admitDebit({ userId: u, admissionId: "slot", amount: 1, fingerprint: "f", ttlSec: 60 });
-      expect(await raw.exists(keys.wallet(u), keys.admission(u, "slot"))).toBe(2);
-      expect(keys.wallet(u)).toBe(`${ctx.namespace}:{u:${u}}:wallet`);
+      await coins.admitDebit({ userId: u, admissionId: "slot", amount: 1, fingerprint: "f", payload: "e", rateLimit: { name: "send", limit: 5, windowSec: 60 } });
+      const all = [keys.wallet(u), keys.admission(u, "slot"), keys.rateCounter(u, "send"), keys.pending(pendingBucket(u))];
+      expect(await raw.exists(...all)).toBe(4);
+      expect(keys.wallet(u)).toBe(`${ctx.namespace}:{w:${u % 256}}:wallet:${u}`);
       if (raw instanceof Cluster) {
         const slot = (key: string) => raw.call("CLUSTER", "KEYSLOT", key) as Promise<number>;
-        expect(await slot(keys.admission(u, "slot"))).toBe(await slot(keys.wallet(u)));
+        const slots = await Promise.all(all.map(slot));
+        expect(new Set(slots).size).toBe(1);
         expect(raw.nodes("master").length).toBeGreaterThan(1);
       }
+      await coins.settleDebit(u, "slot");
+    });
+
+    test("an index entry whose admission vanished is dropped by the claim", async () => {
+      const u = newUser();
+      const keys = coinKeys({ key: namespacedKey(ctx.namespace) });
+      await coins.loadAvailable(u, 10, 1);
+      await coins.admitDebit({ userId: u, admissionId: "lost", amount: 1, fingerprint: "f", payload: "e" });
+      const before = await coins.countPending();
+      await ctx.raw()!.del(keys.admission(u, "lost"));
+      expect((await coins.claimStalePending(pendingBucket(u), 0, 100)).filter((c) => c.userId === u)).toEqual([]);
+      expect(await coins.countPending()).toBe(before - 1);
     });
   }
 });

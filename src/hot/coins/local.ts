@@ -2,8 +2,20 @@
 // synchronous inside one call so it is atomic the way a Lua script is.
 import { checkNonNegativeInt, checkPositiveInt } from "../checks.ts";
 import { InProcessAdapter, live, now, sweepExpired } from "../in-process.ts";
-import { checkAdmissionRef, checkAdmit } from "./checks.ts";
-import { WALLET_MARKER_TTL_SEC, type Admission, type AdmissionState, type AdmitInput, type AdmitResult, type DropWalletOptions, type HotCoins, type LoadResult } from "./port.ts";
+import { checkAdmissionRef, checkAdmit, checkClaim, pendingMember } from "./checks.ts";
+import {
+  DEFAULT_RETRY_WINDOW_SEC,
+  PENDING_ADMISSION_TTL_SEC,
+  WALLET_MARKER_TTL_SEC,
+  pendingBucket,
+  type Admission,
+  type AdmitInput,
+  type AdmitResult,
+  type DropWalletOptions,
+  type HotCoins,
+  type LoadResult,
+  type PendingAdmission,
+} from "./port.ts";
 
 /** Fields as in the Redis wallet hash (see scripts/*.lua). */
 interface Wallet {
@@ -19,31 +31,71 @@ interface Wallet {
   expiresAt: number;
 }
 
+/** Fields as in the Redis admission hash; amount, g and payload only while pending. */
 interface AdmissionRecord extends Admission {
-  g: number;
+  g?: number;
+  payload?: string;
   expiresAt: number;
 }
 
-function admissionKey(userId: number, admissionId: string): string {
-  return `${userId}:${admissionId}`;
+/** A pending-index entry; `at` is wall-clock ms like the Redis zset's score. */
+interface PendingEntry {
+  userId: number;
+  admissionId: string;
+  at: number;
 }
+
+const admissionKey = pendingMember;
 
 export class LocalCoins extends InProcessAdapter implements HotCoins {
   private readonly wallets = new Map<number, Wallet>();
   private readonly admissions = new Map<string, AdmissionRecord>();
+  private readonly rateCounters = new Map<string, { count: number; expiresAt: number }>();
+  /** The pending index: one map per bucket, by member. */
+  private readonly pendingIndex = new Map<number, Map<string, PendingEntry>>();
+  private readonly retryWindowMs: number;
   private generation = 0;
 
+  /** `retryWindowSec`: how long a settled or refunded admission answers retries. */
+  constructor(opts: { retryWindowSec?: number } = {}) {
+    super();
+    const window = opts.retryWindowSec ?? DEFAULT_RETRY_WINDOW_SEC;
+    checkPositiveInt("retryWindowSec", window);
+    this.retryWindowMs = window * 1000;
+  }
+
   sweep(): void {
-    sweepExpired([this.wallets, this.admissions]);
+    sweepExpired([this.wallets, this.admissions, this.rateCounters]);
+  }
+
+  private bucketIndex(bucket: number): Map<string, PendingEntry> {
+    let index = this.pendingIndex.get(bucket);
+    if (!index) this.pendingIndex.set(bucket, (index = new Map()));
+    return index;
+  }
+
+  /** Counts one hit; true when over the limit (hitRateLimit-1.lua's window, per user and name). */
+  private overLimit(userId: number, rateLimit: NonNullable<AdmitInput["rateLimit"]>): { retryAfterSec: number } | null {
+    const key = `${userId}:${rateLimit.name}`;
+    let window = live(this.rateCounters, key);
+    if (!window) this.rateCounters.set(key, (window = { count: 0, expiresAt: now() + rateLimit.windowSec * 1000 }));
+    window.count += 1;
+    if (window.count <= rateLimit.limit) return null;
+    return { retryAfterSec: Math.max(1, Math.ceil((window.expiresAt - now()) / 1000)) };
   }
 
   async admitDebit(input: AdmitInput): Promise<AdmitResult> {
     this.open();
     checkAdmit(input);
+    if (input.rateLimit) {
+      const limited = this.overLimit(input.userId, input.rateLimit);
+      if (limited) return { kind: "rate_limited", ...limited };
+    }
     const key = admissionKey(input.userId, input.admissionId);
     const seen = live(this.admissions, key);
     if (seen) {
-      return seen.fingerprint === input.fingerprint ? { kind: "duplicate", state: seen.state } : { kind: "conflict" };
+      if (seen.fingerprint !== input.fingerprint) return { kind: "conflict" };
+      return seen.state === "pending" && seen.payload !== undefined ? { kind: "duplicate", state: seen.state, payload: seen.payload } : { kind: "duplicate", state: seen.state };
     }
     const wallet = live(this.wallets, input.userId);
     if (wallet?.a === undefined) return { kind: "unloaded" };
@@ -54,35 +106,70 @@ export class LocalCoins extends InProcessAdapter implements HotCoins {
       amount: input.amount,
       fingerprint: input.fingerprint,
       g: wallet.g,
-      expiresAt: now() + input.ttlSec * 1000,
+      payload: input.payload,
+      expiresAt: now() + PENDING_ADMISSION_TTL_SEC * 1000,
     });
+    if (input.payload !== undefined) this.bucketIndex(pendingBucket(input.userId)).set(key, { userId: input.userId, admissionId: input.admissionId, at: Date.now() });
     return { kind: "admitted", available: wallet.a };
   }
 
-  private pending(userId: number, admissionId: string): AdmissionRecord | undefined {
+  /**
+   * Leaves the pending state (settleDebit-2.lua, refundDebit-3.lua): the index
+   * entry goes in every case; a pending record becomes {state, fingerprint}
+   * for the retry window. Returns what it was while pending, or undefined.
+   */
+  private finish(userId: number, admissionId: string, state: "settled" | "refunded"): { amount: number; g: number } | undefined {
     checkAdmissionRef(userId, admissionId);
-    const record = live(this.admissions, admissionKey(userId, admissionId));
-    return record?.state === "pending" ? record : undefined;
+    const key = admissionKey(userId, admissionId);
+    this.pendingIndex.get(pendingBucket(userId))?.delete(key);
+    const record = live(this.admissions, key);
+    if (record?.state !== "pending") return undefined;
+    const was = { amount: record.amount!, g: record.g! };
+    this.admissions.set(key, { state, fingerprint: record.fingerprint, expiresAt: now() + this.retryWindowMs });
+    return was;
   }
 
   async settleDebit(userId: number, admissionId: string): Promise<boolean> {
     this.open();
-    const record = this.pending(userId, admissionId);
-    if (!record) return false;
-    record.state = "settled";
-    return true;
+    return this.finish(userId, admissionId, "settled") !== undefined;
   }
 
   async refundDebit(userId: number, admissionId: string): Promise<boolean> {
     this.open();
-    const record = this.pending(userId, admissionId);
-    if (!record) return false;
-    record.state = "refunded";
+    const was = this.finish(userId, admissionId, "refunded");
+    if (!was) return false;
     // Only the wallet generation the debit came from gets the amount back; a
-    // rebuilt wallet read a balance that never lost it (refundDebit-2.lua).
+    // rebuilt wallet read a balance that never lost it (refundDebit-3.lua).
     const wallet = live(this.wallets, userId);
-    if (wallet?.a !== undefined && wallet.g === record.g) wallet.a += record.amount;
+    if (wallet?.a !== undefined && wallet.g === was.g) wallet.a += was.amount;
     return true;
+  }
+
+  async claimStalePending(bucket: number, olderThanMs: number, limit: number): Promise<PendingAdmission[]> {
+    this.open();
+    checkClaim(bucket, olderThanMs, limit);
+    const index = this.pendingIndex.get(bucket);
+    if (!index) return [];
+    const at = Date.now();
+    const stale = [...index.entries()].filter(([, e]) => e.at <= at - olderThanMs).sort((x, y) => x[1].at - y[1].at).slice(0, limit);
+    const claimed: PendingAdmission[] = [];
+    for (const [member, entry] of stale) {
+      const record = live(this.admissions, member);
+      if (record?.state !== "pending" || record.payload === undefined) {
+        index.delete(member);
+        continue;
+      }
+      entry.at = at;
+      claimed.push({ userId: entry.userId, admissionId: entry.admissionId, payload: record.payload });
+    }
+    return claimed;
+  }
+
+  async countPending(): Promise<number> {
+    this.open();
+    let n = 0;
+    for (const index of this.pendingIndex.values()) n += index.size;
+    return n;
   }
 
   async getAdmission(userId: number, admissionId: string): Promise<Admission | null> {
@@ -90,8 +177,9 @@ export class LocalCoins extends InProcessAdapter implements HotCoins {
     checkAdmissionRef(userId, admissionId);
     const record = live(this.admissions, admissionKey(userId, admissionId));
     if (!record) return null;
-    const state: AdmissionState = record.state;
-    return { state, amount: record.amount, fingerprint: record.fingerprint };
+    const admission: Admission = { state: record.state, fingerprint: record.fingerprint };
+    if (record.amount !== undefined) admission.amount = record.amount;
+    return admission;
   }
 
   async loadAvailable(userId: number, balance: number, version: number): Promise<LoadResult> {

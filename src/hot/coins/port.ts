@@ -8,13 +8,23 @@
 //
 // Per user the hot store keeps `available` = database balance − debits
 // admitted but not yet persisted, plus one admission record per admission id:
-//   pending  → debited from `available`, waiting for the database
+//   pending  → debited from `available`, waiting for the database; holds the
+//              event to re-publish (payload) and has an entry in the PENDING
+//              INDEX of its bucket, which the re-drive sweeper walks
 //   settled  → persisted in the database (available unchanged)
 //   refunded → could not be persisted; its amount went back to `available`
 //              (unless `available` was rebuilt after the debit: the rebuild
 //              read a balance that never lost it, so it is already there)
-// Admission records are kept `ttlSec` so a retried request finds its first
-// outcome; the ledger's unique business id stays the final guard after that.
+// Settle and refund remove the index entry and shrink the record to {state,
+// fingerprint}, kept for the adapter's retry window (OVATION_SEND_RETRY_WINDOW_SEC)
+// so a retried request finds its first outcome; the ledger's unique business
+// id stays the final guard after that. A pending record expires only after
+// PENDING_ADMISSION_TTL_SEC, a safety net far beyond the sweeper's bound.
+//
+// Users are spread over PENDING_BUCKETS buckets (userId mod 256). On Redis a
+// bucket is a hash tag, so a user's wallet, admissions and rate-limit counters
+// and the bucket's pending index are in one cluster slot: admitDebit is one
+// script, one round trip.
 //
 // Rebuilding `available` races with credits committed meanwhile. The database
 // account carries a `version` raised by every change; loadAvailable records the
@@ -30,12 +40,39 @@
  */
 export const WALLET_MARKER_TTL_SEC = 600;
 
+/** How many pending-index buckets users are spread over (userId mod this). */
+export const PENDING_BUCKETS = 256;
+
+export function pendingBucket(userId: number): number {
+  return userId % PENDING_BUCKETS;
+}
+
+/** Safety expiry of a pending admission: the re-drive sweeper finishes it long before. */
+export const PENDING_ADMISSION_TTL_SEC = 7 * 86400;
+
+/** The retry window when the adapter is not told one (OVATION_SEND_RETRY_WINDOW_SEC's default). */
+export const DEFAULT_RETRY_WINDOW_SEC = 600;
+
 export interface AdmitInput {
   userId: number;
   admissionId: string;
   amount: number;
   fingerprint: string;
-  ttlSec: number;
+  /**
+   * The event to re-publish while the admission is pending (re-drive). Only an
+   * admission with a payload enters the pending index; a caller that settles
+   * or refunds within its own request (a shop payment) gives none.
+   */
+  payload?: string;
+  /** Counted first, per user and name, on every call (duplicates too). */
+  rateLimit?: { name: string; limit: number; windowSec: number };
+}
+
+/** A pending admission handed to the re-drive sweeper. */
+export interface PendingAdmission {
+  userId: number;
+  admissionId: string;
+  payload: string;
 }
 
 export type AdmitResult =
@@ -47,8 +84,10 @@ export type AdmitResult =
    * commit and creditAvailable): the caller drops and reloads the wallet.
    */
   | { kind: "insufficient"; available: number; knownVersion: number }
-  /** The same admission id was seen before with the same fingerprint. */
-  | { kind: "duplicate"; state: AdmissionState }
+  /** The same admission id was seen before with the same fingerprint; `payload` while pending. */
+  | { kind: "duplicate"; state: AdmissionState; payload?: string }
+  /** Over the rate limit; nothing else was looked at or changed. */
+  | { kind: "rate_limited"; retryAfterSec: number }
   /** The same admission id was seen before with a different fingerprint. */
   | { kind: "conflict" }
   /** No wallet in the hot store: load it from the database, then retry. */
@@ -58,19 +97,30 @@ export type AdmissionState = "pending" | "settled" | "refunded";
 
 export interface Admission {
   state: AdmissionState;
-  amount: number;
+  /** Only while pending (a settled or refunded record keeps state and fingerprint). */
+  amount?: number;
   fingerprint: string;
 }
 
 export type LoadResult = "loaded" | "present" | "stale";
 
 export interface HotCoins {
-  /** Debit `amount` from `available` if it suffices; idempotent on (userId, admissionId). */
+  /** Rate limit, then debit `amount` from `available` if it suffices; idempotent on (userId, admissionId); a new admission enters the pending index. */
   admitDebit(input: AdmitInput): Promise<AdmitResult>;
-  /** pending → settled. Returns false when the admission is not pending (already settled/refunded, or unknown). */
+  /** pending → settled. Returns false when the admission is not pending (already settled/refunded, or unknown). Removes the index entry either way. */
   settleDebit(userId: number, admissionId: string): Promise<boolean>;
-  /** pending → refunded and its amount back to `available` (see the header for a rebuilt wallet). False when not pending. */
+  /** pending → refunded and its amount back to `available` (see the header for a rebuilt wallet). False when not pending. Removes the index entry either way. */
   refundDebit(userId: number, admissionId: string): Promise<boolean>;
+  /**
+   * The re-drive sweeper's claim: up to `limit` admissions of `bucket` whose
+   * index entry is at least `olderThanMs` old (admitted, or last claimed, then),
+   * oldest first; their entries are bumped to now so each is handed out at
+   * most once per `olderThanMs`. Entries whose admission is gone or no longer
+   * pending are removed and not returned.
+   */
+  claimStalePending(bucket: number, olderThanMs: number, limit: number): Promise<PendingAdmission[]>;
+  /** Entries in the pending index over all buckets (the invariant checker: 0 when quiescent). */
+  countPending(): Promise<number>;
   getAdmission(userId: number, admissionId: string): Promise<Admission | null>;
   /** Set `available` from the database unless a wallet is present; see the header for `stale`. */
   loadAvailable(userId: number, balance: number, version: number): Promise<LoadResult>;

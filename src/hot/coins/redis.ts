@@ -1,13 +1,28 @@
 // The coins on Redis: one Lua script per multi-step operation (./scripts), so
-// each is atomic and one round trip. A user's wallet and admissions share the
-// hash tag {u:<userId>}, so every script's keys are in one cluster slot.
+// each is atomic and one round trip. A user's wallet, admissions and rate-limit
+// counters and the pending index of the user's bucket share the hash tag
+// {w:<userId mod 256>}, so every script's keys are in one cluster slot.
 import type { Result } from "ioredis";
 import { randomUUID } from "node:crypto";
 import { checkNonNegativeInt, checkPositiveInt } from "../checks.ts";
 import type { RedisClient, RedisConnection } from "../redis/connection.ts";
 import { ReplyCode, defineScripts, unexpectedReply } from "../redis/scripts.ts";
-import { checkAdmissionRef, checkAdmit } from "./checks.ts";
-import { WALLET_MARKER_TTL_SEC, type Admission, type AdmissionState, type AdmitInput, type AdmitResult, type DropWalletOptions, type HotCoins, type LoadResult } from "./port.ts";
+import { checkAdmissionRef, checkAdmit, checkClaim, parsePendingMember, pendingMember } from "./checks.ts";
+import {
+  DEFAULT_RETRY_WINDOW_SEC,
+  PENDING_ADMISSION_TTL_SEC,
+  PENDING_BUCKETS,
+  WALLET_MARKER_TTL_SEC,
+  pendingBucket,
+  type Admission,
+  type AdmissionState,
+  type AdmitInput,
+  type AdmitResult,
+  type DropWalletOptions,
+  type HotCoins,
+  type LoadResult,
+  type PendingAdmission,
+} from "./port.ts";
 
 /** Reply codes of the coin scripts; negative codes are the expected "no" answers. */
 export const CoinReply = {
@@ -30,13 +45,29 @@ export const CoinReply = {
   Stale: -7,
   /** creditAvailable: the loaded value already includes this credit. */
   AlreadyCounted: -8,
+  /** admitDebit: over the rate limit. */
+  RateLimited: -9,
 } as const;
 
 declare module "ioredis" {
   interface RedisCommander<Context> {
-    hotAdmitDebit(wallet: string, admission: string, amount: string, fingerprint: string, ttlSec: string): Result<[number, (number | string)?, number?], Context>;
-    hotSettleDebit(admission: string): Result<number, Context>;
-    hotRefundDebit(wallet: string, admission: string): Result<number, Context>;
+    hotAdmitDebit(
+      wallet: string,
+      admission: string,
+      rateCounter: string,
+      pending: string,
+      amount: string,
+      fingerprint: string,
+      payload: string,
+      pendingTtlSec: string,
+      member: string,
+      nowMs: string,
+      limit: string,
+      windowMs: string,
+    ): Result<[number, (number | string)?, (number | string | null)?], Context>;
+    hotSettleDebit(admission: string, pending: string, member: string, retryWindowSec: string): Result<number, Context>;
+    hotRefundDebit(wallet: string, admission: string, pending: string, member: string, retryWindowSec: string): Result<number, Context>;
+    hotClaimPending(pending: string, cutoffMs: string, nowMs: string, limit: string): Result<(string | number)[], Context>;
     hotLoadAvailable(wallet: string, balance: string, version: string, generation: string): Result<number, Context>;
     hotCreditAvailable(wallet: string, amount: string, version: string, markerTtlSec: string): Result<number, Context>;
     hotDropWallet(wallet: string, markerTtlSec: string, ifKnownVersion: string): Result<number, Context>;
@@ -45,9 +76,10 @@ declare module "ioredis" {
 
 /** Script files by command name; the key count is part of the file name. */
 const SCRIPTS = {
-  hotAdmitDebit: "admitDebit-2.lua",
-  hotSettleDebit: "settleDebit-1.lua",
-  hotRefundDebit: "refundDebit-2.lua",
+  hotAdmitDebit: "admitDebit-4.lua",
+  hotSettleDebit: "settleDebit-2.lua",
+  hotRefundDebit: "refundDebit-3.lua",
+  hotClaimPending: "claimPending-1.lua",
   hotLoadAvailable: "loadAvailable-1.lua",
   hotCreditAvailable: "creditAvailable-1.lua",
   hotDropWallet: "dropWallet-1.lua",
@@ -60,12 +92,18 @@ export function defineCoinScripts(client: RedisClient): void {
 export interface CoinKeys {
   wallet(userId: number): string;
   admission(userId: number, admissionId: string): string;
+  rateCounter(userId: number, name: string): string;
+  /** The pending index of a bucket. */
+  pending(bucket: number): string;
 }
 
 export function coinKeys(conn: Pick<RedisConnection, "key">): CoinKeys {
+  const tag = (userId: number) => `w:${pendingBucket(userId)}`;
   return {
-    wallet: (userId) => conn.key(`u:${userId}`, ":wallet"),
-    admission: (userId, admissionId) => conn.key(`u:${userId}`, `:adm:${admissionId}`),
+    wallet: (userId) => conn.key(tag(userId), `:wallet:${userId}`),
+    admission: (userId, admissionId) => conn.key(tag(userId), `:adm:${userId}:${admissionId}`),
+    rateCounter: (userId, name) => conn.key(tag(userId), `:rl:${userId}:${name}`),
+    pending: (bucket) => conn.key(`w:${bucket}`, ":pending"),
   };
 }
 
@@ -80,29 +118,46 @@ function asState(value: unknown, script: string): AdmissionState {
 export class RedisCoins implements HotCoins {
   private readonly keys: CoinKeys;
   private readonly client: RedisClient;
+  private readonly retryWindowSec: string;
 
-  constructor(conn: RedisConnection) {
+  /** `retryWindowSec`: how long a settled or refunded admission answers retries. */
+  constructor(conn: RedisConnection, opts: { retryWindowSec?: number } = {}) {
     this.client = conn.client;
     this.keys = coinKeys(conn);
+    const window = opts.retryWindowSec ?? DEFAULT_RETRY_WINDOW_SEC;
+    checkPositiveInt("retryWindowSec", window);
+    this.retryWindowSec = String(window);
   }
 
   async admitDebit(input: AdmitInput): Promise<AdmitResult> {
     checkAdmit(input);
+    const { userId, admissionId, rateLimit } = input;
     const reply = await this.client.hotAdmitDebit(
-      this.keys.wallet(input.userId),
-      this.keys.admission(input.userId, input.admissionId),
+      this.keys.wallet(userId),
+      this.keys.admission(userId, admissionId),
+      this.keys.rateCounter(userId, rateLimit?.name ?? "none"),
+      this.keys.pending(pendingBucket(userId)),
       String(input.amount),
       input.fingerprint,
-      String(input.ttlSec),
+      input.payload ?? "",
+      String(PENDING_ADMISSION_TTL_SEC),
+      pendingMember(userId, admissionId),
+      String(Date.now()),
+      String(rateLimit?.limit ?? 0),
+      String(rateLimit ? rateLimit.windowSec * 1000 : 0),
     );
-    const [code, value, known] = reply;
+    const [code, value, extra] = reply;
     switch (code) {
       case CoinReply.Ok:
         return { kind: "admitted", available: Number(value) };
       case CoinReply.Insufficient:
-        return { kind: "insufficient", available: Number(value), knownVersion: Number(known) };
-      case CoinReply.Duplicate:
-        return { kind: "duplicate", state: asState(value, "admitDebit") };
+        return { kind: "insufficient", available: Number(value), knownVersion: Number(extra) };
+      case CoinReply.Duplicate: {
+        const state = asState(value, "admitDebit");
+        return state === "pending" && typeof extra === "string" ? { kind: "duplicate", state, payload: extra } : { kind: "duplicate", state };
+      }
+      case CoinReply.RateLimited:
+        return { kind: "rate_limited", retryAfterSec: Math.max(1, Math.ceil(Number(value) / 1000)) };
       case CoinReply.Conflict:
         return { kind: "conflict" };
       case CoinReply.Unloaded:
@@ -114,7 +169,12 @@ export class RedisCoins implements HotCoins {
 
   async settleDebit(userId: number, admissionId: string): Promise<boolean> {
     checkAdmissionRef(userId, admissionId);
-    const code = await this.client.hotSettleDebit(this.keys.admission(userId, admissionId));
+    const code = await this.client.hotSettleDebit(
+      this.keys.admission(userId, admissionId),
+      this.keys.pending(pendingBucket(userId)),
+      pendingMember(userId, admissionId),
+      this.retryWindowSec,
+    );
     if (code === CoinReply.Ok) return true;
     if (code === CoinReply.NotPending) return false;
     throw unexpectedReply("settleDebit", code);
@@ -122,7 +182,13 @@ export class RedisCoins implements HotCoins {
 
   async refundDebit(userId: number, admissionId: string): Promise<boolean> {
     checkAdmissionRef(userId, admissionId);
-    const code = await this.client.hotRefundDebit(this.keys.wallet(userId), this.keys.admission(userId, admissionId));
+    const code = await this.client.hotRefundDebit(
+      this.keys.wallet(userId),
+      this.keys.admission(userId, admissionId),
+      this.keys.pending(pendingBucket(userId)),
+      pendingMember(userId, admissionId),
+      this.retryWindowSec,
+    );
     if (code === CoinReply.Ok || code === CoinReply.RefundAbsorbed) return true;
     if (code === CoinReply.NotPending) return false;
     throw unexpectedReply("refundDebit", code);
@@ -132,7 +198,34 @@ export class RedisCoins implements HotCoins {
     checkAdmissionRef(userId, admissionId);
     const [state, amount, fingerprint] = await this.client.hmget(this.keys.admission(userId, admissionId), "s", "m", "f");
     if (state == null) return null;
-    return { state: asState(state, "getAdmission"), amount: Number(amount), fingerprint: fingerprint ?? "" };
+    const admission: Admission = { state: asState(state, "getAdmission"), fingerprint: fingerprint ?? "" };
+    if (amount != null) admission.amount = Number(amount);
+    return admission;
+  }
+
+  async claimStalePending(bucket: number, olderThanMs: number, limit: number): Promise<PendingAdmission[]> {
+    checkClaim(bucket, olderThanMs, limit);
+    const pending = this.keys.pending(bucket);
+    const now = Date.now();
+    const members = await this.client.hotClaimPending(pending, String(now - olderThanMs), String(now), String(limit));
+    if (members[0] === CoinReply.BadArgument) throw unexpectedReply("claimPending", members);
+    const refs = members.map((m) => parsePendingMember(String(m)));
+    // Same slot as the index: one pipelined read of every claimed admission.
+    const records = await Promise.all(refs.map((r) => this.client.hmget(this.keys.admission(r.userId, r.admissionId), "s", "p")));
+    const claimed: PendingAdmission[] = [];
+    const gone: string[] = [];
+    refs.forEach((r, i) => {
+      const [state, payload] = records[i]!;
+      if (state === "pending" && payload != null) claimed.push({ ...r, payload });
+      else gone.push(pendingMember(r.userId, r.admissionId));
+    });
+    if (gone.length > 0) await this.client.zrem(pending, ...gone);
+    return claimed;
+  }
+
+  async countPending(): Promise<number> {
+    const counts = await Promise.all(Array.from({ length: PENDING_BUCKETS }, (_, b) => this.client.zcard(this.keys.pending(b))));
+    return counts.reduce((a, b) => a + b, 0);
   }
 
   async loadAvailable(userId: number, balance: number, version: number): Promise<LoadResult> {

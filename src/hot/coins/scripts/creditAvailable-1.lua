@@ -4,7 +4,7 @@
   value already holds it.
 
   Input:
-    KEYS[1] wallet hash     <ns>:{u:<userId>}:wallet
+    KEYS[1] wallet hash     <ns>:{w:<b>}:wallet:<userId>
 
     ARGV[1] amount          positive integer
     ARGV[2] version         account version after the credit

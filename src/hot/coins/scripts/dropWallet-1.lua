@@ -3,7 +3,7 @@
   admission rebuilds it from the database.
 
   Input:
-    KEYS[1] wallet hash     <ns>:{u:<userId>}:wallet
+    KEYS[1] wallet hash     <ns>:{w:<b>}:wallet:<userId>
 
     ARGV[1] markerTtlSec    how long the dropped wallet remembers its version
     ARGV[2] ifKnownVersion  optional: drop only while the wallet still reflects

@@ -2,7 +2,7 @@
   loadAvailable: set a missing wallet's `available` from the database balance.
 
   Input:
-    KEYS[1] wallet hash     <ns>:{u:<userId>}:wallet
+    KEYS[1] wallet hash     <ns>:{w:<b>}:wallet:<userId>
 
     ARGV[1] balance         non-negative integer read from the database
     ARGV[2] version         the account version that balance was read at

@@ -39,6 +39,8 @@ export interface DepsOptions {
   /** Run the shop's sweeper, reconciler and stock sync in start() (default true; tests drive their rounds by hand). */
   shopWorkers?: boolean;
   shopHooks?: ShopHooks;
+  /** Run the gift re-drive sweeper in start() (default true; crash tests switch it off in the process that "dies"). */
+  giftRedrive?: boolean;
 }
 
 export async function createDeps(config: Config, options: DepsOptions = {}) {
@@ -106,7 +108,12 @@ export async function createDeps(config: Config, options: DepsOptions = {}) {
   const domains: DomainParts[] = [wallet, rooms, gifts, bank, shop];
 
   /** Background workers this process runs: the relay and the domains', minus those the options switch off. */
-  const switchedOff = new Set<Worker>([...(options.outboxRelay === false ? [outbox] : []), ...(options.sandboxWorker === false ? bank.provider.workers : []), ...(options.shopWorkers === false ? shop.workers! : [])]);
+  const switchedOff = new Set<Worker>([
+    ...(options.outboxRelay === false ? [outbox] : []),
+    ...(options.sandboxWorker === false ? bank.provider.workers : []),
+    ...(options.shopWorkers === false ? shop.workers! : []),
+    ...(options.giftRedrive === false ? [gifts.redrive] : []),
+  ]);
   const workers = [outbox, ...domains.flatMap((d) => d.workers ?? [])].filter((w) => !switchedOff.has(w));
   const consumers: LogConsumer[] = [];
   let started = false;

@@ -6,7 +6,7 @@ import type { Context } from "hono";
 import { routePath } from "hono/route";
 import { bodyLimit } from "hono/body-limit";
 import type { Deps } from "./deps.ts";
-import { AppError, ErrorCodes, isAppError } from "./lib/errors.ts";
+import { AppError, ErrorCodes, isAppError, outageError } from "./lib/errors.ts";
 import { newId } from "./lib/ids.ts";
 import { mountRoutes, type AppEnv } from "./lib/route.ts";
 import { mountApiDocs } from "./ops/openapi.ts";
@@ -60,6 +60,12 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   app.onError((err, c) => {
     if (isAppError(err)) {
       return c.json({ code: err.code, msg: err.message, data: err.data ?? null }, err.status);
+    }
+    // A store that is down: 503, never a 500 (the adapters fail fast, so this is quick).
+    const outage = outageError(err);
+    if (outage) {
+      log.warn("store unavailable", { reqId: c.get("reqId"), route: routeOf(c), err: (err as Error).message });
+      return c.json({ code: outage.code, msg: outage.message, data: null }, outage.status);
     }
     log.error("unhandled error", { reqId: c.get("reqId"), route: routeOf(c), err });
     const [code, status] = ErrorCodes.SYSTEM_ERROR;

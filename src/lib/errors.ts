@@ -63,3 +63,49 @@ export class AppError extends HTTPException {
 export function isAppError(e: unknown): e is AppError {
   return e instanceof AppError;
 }
+
+// ---- store outages (G3: 503 UNAVAILABLE within ~2 s, never executed later) ----
+//
+// The adapters fail fast (no offline queues, bounded command, connect and
+// produce timeouts); what reaches a request from a store that is down is
+// recognised here and answered 503 UNAVAILABLE instead of 500.
+
+export type StoreName = "hot store" | "database" | "event log";
+
+/** Thrown by our own adapters when a store cannot do what was asked in time. */
+export class StoreUnavailable extends Error {
+  constructor(
+    readonly store: StoreName,
+    detail: string,
+  ) {
+    super(`${store} unavailable: ${detail}`);
+    this.name = "StoreUnavailable";
+  }
+}
+
+/** Socket-level failures, whichever driver saw them. */
+const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "ECONNABORTED"]);
+/** mysql2: the connection (not the statement) failed. */
+const MYSQL_OUTAGE_CODES = new Set(["PROTOCOL_CONNECTION_LOST", "PROTOCOL_SEQUENCE_TIMEOUT", "ER_CON_COUNT_ERROR", "ER_SERVER_SHUTDOWN", "POOL_CLOSED", "PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR"]);
+/** ioredis: refused while disconnected (no offline queue), timed out, or dropped in flight. */
+const REDIS_OUTAGE = /enableOfflineQueue options is false|Command timed out|Connection is closed|Cluster isn't ready|Failed to refresh slots cache|None of startup nodes is available/;
+const REDIS_OUTAGE_NAMES = new Set(["MaxRetriesPerRequestError", "ClusterAllFailedError"]);
+
+/** Which store's outage `err` (or an error in its cause chain) is; null when it is something else. */
+export function storeOutage(err: unknown): StoreName | "a store" | null {
+  for (let e = err as { name?: string; code?: string; message?: string; fatal?: boolean; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (e instanceof StoreUnavailable) return e.store;
+    if (typeof e !== "object") return null;
+    if (REDIS_OUTAGE_NAMES.has(e.name ?? "") || REDIS_OUTAGE.test(e.message ?? "")) return "hot store";
+    if (MYSQL_OUTAGE_CODES.has(e.code ?? "") || (e.fatal === true && typeof e.code === "string")) return "database";
+    if ((e.name ?? "").startsWith("KafkaJS")) return "event log";
+    if (NETWORK_CODES.has(e.code ?? "")) return "a store";
+  }
+  return null;
+}
+
+/** `err` as the AppError a client sees when it is a store outage; null otherwise. */
+export function outageError(err: unknown): AppError | null {
+  const store = storeOutage(err);
+  return store === null ? null : new AppError("UNAVAILABLE", `${store} unavailable; retry shortly`);
+}

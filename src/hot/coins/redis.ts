@@ -5,8 +5,9 @@
 import type { Result } from "ioredis";
 import { randomUUID } from "node:crypto";
 import { checkNonNegativeInt, checkPositiveInt } from "../checks.ts";
-import type { RedisClient, RedisConnection } from "../redis/connection.ts";
+import { COMMAND_TIMEOUT_MS, type RedisClient, type RedisConnection } from "../redis/connection.ts";
 import { ReplyCode, defineScripts, unexpectedReply } from "../redis/scripts.ts";
+import { StoreUnavailable } from "../../lib/errors.ts";
 import { checkAdmissionRef, checkAdmit, checkClaim, parsePendingMember, pendingMember } from "./checks.ts";
 import {
   DEFAULT_RETRY_WINDOW_SEC,
@@ -23,6 +24,13 @@ import {
   type LoadResult,
   type PendingAdmission,
 } from "./port.ts";
+
+/**
+ * How far Redis's clock may run ahead of ours before admissions are refused
+ * as too late: the deadline an admission carries is its command timeout plus
+ * this. Hosts kept by NTP are within milliseconds.
+ */
+const CLOCK_SKEW_TOLERANCE_MS = 1000;
 
 /** Reply codes of the coin scripts; negative codes are the expected "no" answers. */
 export const CoinReply = {
@@ -47,6 +55,8 @@ export const CoinReply = {
   AlreadyCounted: -8,
   /** admitDebit: over the rate limit. */
   RateLimited: -9,
+  /** admitDebit: ran after its caller's deadline. */
+  TooLate: -10,
 } as const;
 
 declare module "ioredis" {
@@ -64,6 +74,7 @@ declare module "ioredis" {
       nowMs: string,
       limit: string,
       windowMs: string,
+      deadlineMs: string,
     ): Result<[number, (number | string)?, (number | string | null)?], Context>;
     hotSettleDebit(admission: string, pending: string, member: string, retryWindowSec: string): Result<number, Context>;
     hotRefundDebit(wallet: string, admission: string, pending: string, member: string, retryWindowSec: string): Result<number, Context>;
@@ -132,6 +143,7 @@ export class RedisCoins implements HotCoins {
   async admitDebit(input: AdmitInput): Promise<AdmitResult> {
     checkAdmit(input);
     const { userId, admissionId, rateLimit } = input;
+    const now = Date.now();
     const reply = await this.client.hotAdmitDebit(
       this.keys.wallet(userId),
       this.keys.admission(userId, admissionId),
@@ -142,9 +154,10 @@ export class RedisCoins implements HotCoins {
       input.payload ?? "",
       String(PENDING_ADMISSION_TTL_SEC),
       pendingMember(userId, admissionId),
-      String(Date.now()),
+      String(now),
       String(rateLimit?.limit ?? 0),
       String(rateLimit ? rateLimit.windowSec * 1000 : 0),
+      String(now + COMMAND_TIMEOUT_MS + CLOCK_SKEW_TOLERANCE_MS),
     );
     const [code, value, extra] = reply;
     switch (code) {
@@ -156,6 +169,8 @@ export class RedisCoins implements HotCoins {
         const state = asState(value, "admitDebit");
         return state === "pending" && typeof extra === "string" ? { kind: "duplicate", state, payload: extra } : { kind: "duplicate", state };
       }
+      case CoinReply.TooLate:
+        throw new StoreUnavailable("hot store", "admitDebit ran after its caller's deadline (a stalled Redis, or its clock ahead of ours)");
       case CoinReply.RateLimited:
         return { kind: "rate_limited", retryAfterSec: Math.max(1, Math.ceil(Number(value) / 1000)) };
       case CoinReply.Conflict:

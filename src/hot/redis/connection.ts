@@ -7,7 +7,16 @@
 // (a user's wallet and admissions all live under {u:<userId>}). The namespace
 // itself never holds braces, or it would become the hash tag and put every key
 // of a deployment in one slot.
-import { Cluster, Redis } from "ioredis";
+//
+// Fail fast (G3: a request answers 503 within ~2 s while Redis is down and is
+// never executed later). The command connection has NO offline queue (a
+// command while disconnected is refused at once, not queued for a Redis that
+// may return after the client gave up), does not re-send commands in flight
+// when the connection dropped, gives up on a command after
+// COMMAND_TIMEOUT_MS, and reconnects in the background at a bounded pace.
+// A script whose caller has given up is refused by Redis itself when it
+// finally runs (admitDebit's deadline, see coins/scripts/admitDebit-4.lua).
+import { Cluster, Redis, type RedisOptions as IORedisOptions } from "ioredis";
 
 export type RedisClient = Redis | Cluster;
 export type ConnectionRole = "commands" | "subscriber";
@@ -58,16 +67,50 @@ function parseNode(hostPort: string): { host: string; port: number } {
   return { host: hostPort.slice(0, i), port };
 }
 
-function connect(opts: RedisOptions, role: ConnectionRole): RedisClient {
-  // Pipelining batches commands; a subscriber connection only (un)subscribes.
-  const enableAutoPipelining = role === "commands";
-  // The command connection is opened by hand so start-up fails at once when
-  // Redis is down, instead of queueing commands through every retry.
-  const lazyConnect = role === "commands";
-  if (opts.clusterNodes && opts.clusterNodes.length > 0) {
-    return new Cluster(opts.clusterNodes.map(parseNode), { enableAutoPipelining, lazyConnect });
+/** A command Redis has not answered by then is failed (the request answers 503). */
+export const COMMAND_TIMEOUT_MS = 1000;
+/** Opening a TCP connection to a node gives up after this. */
+const CONNECT_TIMEOUT_MS = 1000;
+/** Reconnect attempts back off to at most this (ms), forever: Redis may come back. */
+const MAX_RECONNECT_DELAY_MS = 500;
+
+const reconnectDelay = (attempt: number) => Math.min(50 * attempt, MAX_RECONNECT_DELAY_MS);
+
+/** Per-connection options by role; exported for the connection tests. */
+export function connectionOptions(role: ConnectionRole): IORedisOptions {
+  const common: IORedisOptions = { connectTimeout: CONNECT_TIMEOUT_MS, retryStrategy: reconnectDelay };
+  if (role === "subscriber") {
+    // Subscriptions are not requests: let SUBSCRIBE wait for the connection
+    // and re-subscribe after a reconnect (ioredis's autoResubscribe).
+    return common;
   }
-  if (opts.url) return new Redis(opts.url, { enableAutoPipelining, lazyConnect });
+  return {
+    ...common,
+    // Pipelining batches commands; a subscriber connection only (un)subscribes.
+    enableAutoPipelining: true,
+    // Opened by hand so start-up fails at once when Redis is down.
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    autoResendUnfulfilledCommands: false,
+    commandTimeout: COMMAND_TIMEOUT_MS,
+    maxRetriesPerRequest: 0,
+  };
+}
+
+function connect(opts: RedisOptions, role: ConnectionRole): RedisClient {
+  const options = connectionOptions(role);
+  if (opts.clusterNodes && opts.clusterNodes.length > 0) {
+    const { enableAutoPipelining, lazyConnect, enableOfflineQueue, ...redisOptions } = options;
+    return new Cluster(opts.clusterNodes.map(parseNode), {
+      enableAutoPipelining,
+      lazyConnect,
+      enableOfflineQueue,
+      redisOptions,
+      clusterRetryStrategy: reconnectDelay,
+      maxRedirections: 4,
+    });
+  }
+  if (opts.url) return new Redis(opts.url, options);
   throw new RangeError("hot store: a Redis connection needs url or clusterNodes");
 }
 

@@ -20,6 +20,8 @@
     ARGV[6] nowMs           the caller's clock, the pending-index score
     ARGV[7] limit           hits allowed per window (ignored when windowMs is 0)
     ARGV[8] windowMs        rate-limit window; 0 = no rate limit
+    ARGV[9] deadlineMs      the caller gives up by then (its clock, Unix ms);
+                            0 = no deadline
 
   Output:
     { 1, available }        admitted; `available` after the debit
@@ -32,6 +34,9 @@
     {-4}                    unloaded: no wallet; load it from the database, retry
     {-9, pttlMs}            rate limited: over `limit` hits in the window; nothing
                             else changed; pttlMs until the window resets
+    {-10}                   too late: Redis's clock is past the deadline (the
+                            script waited in a stalled Redis or connection and
+                            its caller already answered 503); nothing changed
     {-99}                   bad argument
 
   Every call counts against the rate limit (duplicates too), as a request
@@ -49,9 +54,17 @@ local ttl = tonumber(ARGV[4])
 local now = tonumber(ARGV[6])
 local limit = tonumber(ARGV[7])
 local windowMs = tonumber(ARGV[8])
-if not amount or amount <= 0 or amount % 1 ~= 0 or not ttl or ttl <= 0 or ttl % 1 ~= 0
+local deadline = tonumber(ARGV[9])
+if not deadline or not amount or amount <= 0 or amount % 1 ~= 0 or not ttl or ttl <= 0 or ttl % 1 ~= 0
     or not now or not limit or limit < 0 or not windowMs or windowMs < 0 or windowMs % 1 ~= 0 then
   return {-99}
+end
+
+if deadline > 0 then
+  local t = redis.call("TIME")
+  if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > deadline then
+    return {-10}
+  end
 end
 
 if windowMs > 0 then

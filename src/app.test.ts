@@ -6,7 +6,7 @@ import type { Deps } from "./deps.ts";
 import { MAX_BODY_BYTES } from "./app.ts";
 import { ErrorCode, ErrorStatus } from "./lib/errors.ts";
 import { TradeType } from "./wallet/types.ts";
-import { createDeployment, serve, TEST_SECRET, token, type Client, type Deployment } from "../test/harness.ts";
+import { createDeployment, eventually, serve, TEST_SECRET, token, type Client, type Deployment } from "../test/harness.ts";
 import { profilesUnderTest } from "../test/services.ts";
 
 describe.each(profilesUnderTest())("the HTTP platform on the %s profile", (profile) => {
@@ -140,9 +140,12 @@ describe.each(profilesUnderTest())("the HTTP platform on the %s profile", (profi
 
   test("healthz, readyz, metrics, openapi and docs", async () => {
     expect((await fetch(`${client.url}/healthz`)).status).toBe(200);
-    const ready = await fetch(`${client.url}/readyz`);
-    expect(ready.status).toBe(200);
-    expect(((await ready.json()) as { data: Record<string, string> }).data).toEqual({ store: "ok", hot: "ok", log: "ok" });
+    // Consumers join in the background after the port opened: ready once they run.
+    const ready = await eventually(async () => {
+      const r = await fetch(`${client.url}/readyz`);
+      return r.status === 200 ? r : null;
+    });
+    expect(((await ready.json()) as { data: unknown }).data).toEqual({ store: "ok", hot: "ok", log: "ok", consumers: { "send_gift/gift-persister": "running" } });
     const metrics = await (await fetch(`${client.url}/metrics`)).text();
     expect(metrics).toContain('ovation_http_requests_total{method="GET",route="GET /api/rooms/:roomId"');
     expect(metrics).toContain("ovation_http_request_duration_seconds_bucket");

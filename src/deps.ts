@@ -8,7 +8,8 @@ import { createLogger, routeProcessWarnings } from "./lib/logger.ts";
 import { createMetrics, type Metrics } from "./lib/metrics.ts";
 import type { Worker } from "./lib/worker.ts";
 import { createEventLog, type KafkaConsumerTuning } from "./eventlog/index.ts";
-import type { EventLog, LogConsumer } from "./eventlog/port.ts";
+import type { ConsumeOptions, EventLog, LogConsumer } from "./eventlog/port.ts";
+import { backoffDelay, DEFAULT_RETRY_BACKOFF } from "./lib/backoff.ts";
 import { migrate } from "./store/migrator.ts";
 import { openMysqlStore, openSqliteStore, type Store } from "./store/store.ts";
 import type { GiftConsumerHooks } from "./gifts/consumer.ts";
@@ -21,6 +22,9 @@ import { createWalletDomain } from "./wallet/index.ts";
 import { createBankDomain, createPublicUrl } from "./bank/index.ts";
 import { createOutboxRelay } from "./outbox/relay.ts";
 import { createPush, type Push } from "./ws/push.ts";
+
+/** Where one of this process's consumers stands (/readyz). */
+export type ConsumerState = "joining" | "running";
 
 export interface DepsOptions {
   /** Skip running migrations (a pool's workers: the primary already ran them). */
@@ -116,8 +120,29 @@ export async function createDeps(config: Config, options: DepsOptions = {}) {
   ]);
   const workers = [outbox, ...domains.flatMap((d) => d.workers ?? [])].filter((w) => !switchedOff.has(w));
   const consumers: LogConsumer[] = [];
+  const consumerStates = new Map<string, ConsumerState>();
+  const joining: Promise<void>[] = [];
   let started = false;
   let closed = false;
+
+  /** Joins one consumer's group, retrying with back-off until it runs or the process closes. */
+  async function join(spec: ConsumeOptions): Promise<void> {
+    const name = `${spec.topic}/${spec.group}`;
+    consumerStates.set(name, "joining");
+    for (let attempt = 0; !closed; attempt++) {
+      try {
+        const consumer = await events.consume(spec);
+        consumers.push(consumer);
+        metrics.consumerLag.track({ topic: spec.topic, group: spec.group }, () => consumer.lag());
+        consumerStates.set(name, "running");
+        return;
+      } catch (err) {
+        if (closed) return;
+        log.error("consumer could not join its group; retrying", { consumer: name, err, attempt });
+        await Bun.sleep(backoffDelay(DEFAULT_RETRY_BACKOFF, attempt));
+      }
+    }
+  }
 
   const deps = {
     config,
@@ -137,18 +162,29 @@ export async function createDeps(config: Config, options: DepsOptions = {}) {
     bank,
     domains,
 
-    /** Starts what runs beside requests: cache invalidation, the workers, and (unless told not to) the consumers. */
+    /**
+     * Starts what runs beside requests: cache invalidation, the workers, and
+     * (unless told not to) the consumers. Consumers join their groups in the
+     * BACKGROUND — a group join can take a session timeout after a kill -9 —
+     * so the port opens at once; consumerStates() (and /readyz) say when each runs.
+     */
     async start(opts: { consumers?: boolean } = {}): Promise<void> {
       if (started) return;
       started = true;
       await cacheBus.start();
       for (const w of workers) w.start();
       if (opts.consumers === false) return;
-      for (const spec of domains.flatMap((d) => d.consumers ?? [])) {
-        const consumer = await events.consume(spec);
-        metrics.consumerLag.track({ topic: spec.topic, group: spec.group }, () => consumer.lag());
-        consumers.push(consumer);
-      }
+      for (const spec of domains.flatMap((d) => d.consumers ?? [])) joining.push(join(spec));
+    },
+
+    /** Each consumer of this process by `topic/group`: joining its group, or running. */
+    consumerStates(): Record<string, ConsumerState> {
+      return Object.fromEntries(consumerStates);
+    },
+
+    /** Resolves once every consumer started by start() runs (tests that need the group joined). */
+    async consumersRunning(): Promise<void> {
+      await Promise.all(joining);
     },
 
     /** Stops the workers and drains the consumers (each finishing what is in flight), then closes every connection. */
@@ -156,6 +192,8 @@ export async function createDeps(config: Config, options: DepsOptions = {}) {
       if (closed) return;
       closed = true;
       for (const w of [...workers].reverse()) await w.stop();
+      // A join in flight finishes (or gives up) first, then its consumer is stopped.
+      await Promise.all(joining);
       for (const c of consumers.splice(0)) await c.stop();
       await cacheBus.stop();
       await events.close();

@@ -14,12 +14,12 @@ import type { Store } from "../store/store.ts";
 /** How long /readyz waits for one dependency before calling it down. */
 const READY_CHECK_TIMEOUT_MS = 2000;
 
-async function check(name: string, ping: () => Promise<void>): Promise<readonly [string, string]> {
+async function check(ping: () => Promise<void>): Promise<string> {
   try {
     await Promise.race([ping(), Bun.sleep(READY_CHECK_TIMEOUT_MS).then(() => Promise.reject(new Error("timeout")))]);
-    return [name, "ok"];
+    return "ok";
   } catch (e) {
-    return [name, (e as Error).message || "down"];
+    return (e as Error).message || "down";
   }
 }
 
@@ -30,6 +30,8 @@ export interface OpsServices {
   hot: Pick<Hot, "ping">;
   events: Pick<EventLog, "ping">;
   metrics: Metrics;
+  /** This process's consumers by `topic/group`: joining their group, or running. */
+  consumerStates(): Record<string, "joining" | "running">;
 }
 
 export const opsRoutes = (s: OpsServices): AnyRoute[] => [
@@ -45,14 +47,20 @@ export const opsRoutes = (s: OpsServices): AnyRoute[] => [
   defineRoute({
     method: "get",
     path: "/readyz",
-    summary: "Store, hot store and event log reachable (503 UNAVAILABLE naming the one that is not)",
+    summary: "Store, hot store and event log reachable, and every consumer of this process running (joining | running); 503 UNAVAILABLE naming what is not",
     tag: "ops",
     auth: "public",
     handler: async ({ c }) => {
-      const results = Object.fromEntries(
-        await Promise.all([check("store", () => s.store.ping()), check("hot", () => s.hot.ping()), check("log", () => s.events.ping())]),
-      );
-      if (Object.values(results).every((v) => v === "ok")) return results;
+      const [store, hot, log] = await Promise.all([check(() => s.store.ping()), check(() => s.hot.ping()), check(() => s.events.ping())]);
+      const results = {
+        store,
+        hot,
+        log,
+        // Consumers join their groups in the background after the port opened.
+        consumers: s.consumerStates(),
+      };
+      const storesOk = [store, hot, log].every((v) => v === "ok");
+      if (storesOk && Object.values(results.consumers).every((v) => v === "running")) return results;
       const [code, status] = ErrorCodes.UNAVAILABLE;
       return c.json({ code, msg: "not ready", data: results }, status);
     },

@@ -5,7 +5,7 @@
 //
 // reads the same environment as the server. Exit status 1 when anything is
 // violated. --quiescent (no sends in flight) also demands hot `available`
-// = database balance for every loaded wallet.
+// = database balance for every loaded wallet and an empty pending index.
 //
 // On the embedded profile the hot store lives inside the running server's
 // process; this command, a separate process, cannot read it, so C5 is not
@@ -17,6 +17,7 @@
 //   C1 every account's balance = Σ of its ledger rows
 //   C2 no balance below zero
 //   C5 hot available within [0, balance]; = balance when quiescent
+//   C6 no admission pending in the hot store when quiescent
 // Gifts (src/gifts/invariants.ts):
 //   C3 every SEND_GIFT ledger row has exactly one gift record (same business
 //      id, price = −amount), and every gift record has its ledger row

@@ -105,6 +105,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}) {
     rooms: rooms.service,
     lock: { acquire: (name, ttlMs) => hot.guards.acquireLock(name, ttlMs), release: (name, token) => hot.guards.releaseLock(name, token) },
     redriveAfterMs: config.sendRedriveSec * 1000,
+    consumerLag,
     consumerHooks: options.giftConsumerHooks,
     sendHooks: options.giftSendHooks,
   });
@@ -119,11 +120,17 @@ export async function createDeps(config: Config, options: DepsOptions = {}) {
     ...(options.giftRedrive === false ? [gifts.redrive] : []),
   ]);
   const workers = [outbox, ...domains.flatMap((d) => d.workers ?? [])].filter((w) => !switchedOff.has(w));
-  const consumers: LogConsumer[] = [];
+  const consumers: { topic: string; consumer: LogConsumer }[] = [];
   const consumerStates = new Map<string, ConsumerState>();
   const joining: Promise<void>[] = [];
   let started = false;
   let closed = false;
+
+  /** Messages of `topic` waiting for this process's running consumers; null when none runs. */
+  function consumerLag(topic: string): number | null {
+    const running = consumers.filter((c) => c.topic === topic);
+    return running.length === 0 ? null : running.reduce((sum, c) => sum + c.consumer.lag(), 0);
+  }
 
   /** Joins one consumer's group, retrying with back-off until it runs or the process closes. */
   async function join(spec: ConsumeOptions): Promise<void> {
@@ -132,7 +139,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}) {
     for (let attempt = 0; !closed; attempt++) {
       try {
         const consumer = await events.consume(spec);
-        consumers.push(consumer);
+        consumers.push({ topic: spec.topic, consumer });
         metrics.consumerLag.track({ topic: spec.topic, group: spec.group }, () => consumer.lag());
         consumerStates.set(name, "running");
         return;
@@ -194,7 +201,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}) {
       for (const w of [...workers].reverse()) await w.stop();
       // A join in flight finishes (or gives up) first, then its consumer is stopped.
       await Promise.all(joining);
-      for (const c of consumers.splice(0)) await c.stop();
+      for (const c of consumers.splice(0)) await c.consumer.stop();
       await cacheBus.stop();
       await events.close();
       if (ownsHot) await hot.close();

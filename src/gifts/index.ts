@@ -27,6 +27,8 @@ export function createGiftsDomain(deps: {
   rooms: RoomService;
   metrics: Metrics;
   logger: Logger;
+  /** Messages of `topic` waiting for this process's consumers; null when none runs (send status). */
+  consumerLag: (topic: string) => number | null;
   /** The re-drive sweeper's lease (one process at a time). */
   lock: LeaseLock;
   /** A pending send older than this is re-published (OVATION_SEND_REDRIVE_SEC). */
@@ -38,7 +40,7 @@ export function createGiftsDomain(deps: {
   const catalogue = createGiftCatalogue({ store, cacheBus });
   const sender = createGiftSender({ events, wallet, rooms, catalogue, metrics, log, hooks: deps.sendHooks });
   const redrive = createGiftRedrive({ events, wallet, lock: deps.lock, redriveAfterMs: deps.redriveAfterMs, metrics, log });
-  const history = createGiftHistory({ store, wallet });
+  const history = createGiftHistory({ store, wallet, backlog: () => deps.consumerLag(TOPICS.sendGift) });
   const consumer = createGiftConsumer({ store, wallet, push, metrics, log, hooks: deps.consumerHooks });
   const parts: DomainParts = {
     name: "gifts",

@@ -10,6 +10,10 @@ import { ErrorCode, ErrorStatus } from "../lib/errors.ts";
 import { TradeType } from "../wallet/types.ts";
 import { createDeployment, eventually, serve, token, type Client, type Deployment } from "../../test/harness.ts";
 import { profilesUnderTest } from "../../test/services.ts";
+import { Redis } from "ioredis";
+import { createLocalHot, type Hot } from "../hot/index.ts";
+import { coinKeys } from "../hot/coins/redis.ts";
+import { namespacedKey } from "../hot/redis/connection.ts";
 import { SEND_RATE_LIMIT, SEND_RATE_LIMIT_MESSAGE, type GiftSendEvent } from "./send.ts";
 
 const ADMIN = { userId: 1, role: "admin" as const };
@@ -177,6 +181,44 @@ describe.each(profilesUnderTest())("the admission → produce window on the %s p
       await expectOneSuccess(p.deps, p.client, viewer, `next-${viewer.userId}`);
     } finally {
       await p.stop();
+    }
+  }, 90_000);
+
+  test("status after the hot store lost the admission: 'not known yet' (503) while it may be in the backlog, then its outcome", async () => {
+    const a = await process({ consumers: false, giftRedrive: false });
+    const viewer = await funded(a.client);
+    const requestId = `lost-hot-${viewer.userId}`;
+    expect((await a.client.call("POST", "/api/gifts/send", { as: viewer, body: sendBody(a.roomId, requestId) })).status).toBe(202);
+    await a.stop();
+    // The hot store loses its data: on Redis the admission is flushed; the
+    // embedded hot store dies with its process, so the next one starts empty.
+    let hot: Hot | undefined;
+    if (profile === "cluster") {
+      const raw = new Redis(deployment.config.redisUrl!);
+      await raw.del(coinKeys({ key: namespacedKey(deployment.config.namespace) }).admission(viewer.userId, requestId));
+      await raw.quit();
+    } else {
+      hot = createLocalHot();
+    }
+    const front = await process({ consumers: false, giftRedrive: false, hot });
+    try {
+      const unknown = await front.client.call<{ requestId: string; backlog: number | null }>("GET", `/api/gifts/sends/${requestId}`, { as: viewer });
+      expect(unknown.status).toBe(ErrorStatus.UNAVAILABLE);
+      expect(unknown.code).toBe(ErrorCode.UNAVAILABLE);
+      expect(unknown.data).toEqual({ requestId, backlog: null });
+      // A process with the consumer persists it from the log; settling finds nothing to settle.
+      const back = await process({ hot });
+      try {
+        await eventually(async () => (await back.client.call<{ status: string }>("GET", `/api/gifts/sends/${requestId}`, { as: viewer })).data?.status === "success", 30_000);
+        expect((await ledger(back.deps, viewer.userId)).length).toBe(1);
+        // With the backlog drained, a send nobody made is plainly unknown.
+        await eventually(async () => (await back.client.call("GET", `/api/gifts/sends/never-${viewer.userId}`, { as: viewer })).status === ErrorStatus.NOT_FOUND, 30_000);
+      } finally {
+        await back.stop();
+      }
+    } finally {
+      await front.stop();
+      await hot?.close();
     }
   }, 90_000);
 

@@ -1,16 +1,22 @@
-// CI smoke of the fault suite (docs/faults.md): the scenarios that hold on
-// today's code, with small counts, each a real run of scripts/faults/run.ts
-// with its own redis-server, broker and server on ports the system picks.
-// The other scenarios reproduce open bugs; they join this list when they pass.
+// CI smoke of the fault suite (docs/faults.md): every scenario about the gift
+// path and the database, with small counts, each a real run of
+// scripts/faults/run.ts with its own redis-server, broker and server on ports
+// the system picks. Each run's counts are printed. `stop-server` (the clean
+// SIGTERM control for kill-server) stays out to keep the smoke short.
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { clusterAvailable } from "../../test/services.ts";
 
+const SHORT = ["--sends", "300", "--users", "10"];
+
 const SMOKES: { scenario: string; args: string[]; needs: string[] }[] = [
-  { scenario: "flush-redis", args: ["--sends", "300", "--users", "10", "--settle-sec", "60"], needs: ["redis-server"] },
+  { scenario: "kill-server", args: [...SHORT, "--settle-sec", "100"], needs: ["redis-server"] },
+  { scenario: "replace-broker", args: [...SHORT, "--settle-sec", "100"], needs: ["redis-server"] },
+  { scenario: "flush-redis", args: [...SHORT, "--settle-sec", "60"], needs: ["redis-server"] },
+  { scenario: "stop-redis", args: [...SHORT, "--settle-sec", "60", "--outage-sec", "5"], needs: ["redis-server"] },
   {
     scenario: "crash-database",
-    args: ["--sends", "300", "--users", "10", "--settle-sec", "60", "--outage-sec", "5"],
+    args: [...SHORT, "--settle-sec", "60", "--outage-sec", "5"],
     needs: ["redis-server", "mariadb-install-db", "mariadbd"],
   },
 ];
@@ -31,6 +37,8 @@ describe.skipIf(!clusterAvailable())("fault suite smoke (cluster profile)", () =
         const [out, err] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text()]);
         const code = await p.exited;
         if (code !== 0) console.error(out + err);
+        // The counts block (two-space indented lines) and the verdict.
+        else console.info(out.split("\n").filter((l) => l.startsWith("  ") || l.startsWith("PASS")).join("\n"));
         expect(out).toContain(`PASS ${scenario}`);
         expect(out).toMatch(/acceptedUnfinished\s+0\n/);
         expect(out).toMatch(/coinsHeld\s+0\n/);

@@ -72,7 +72,7 @@ export const COMMAND_TIMEOUT_MS = 1000;
 /** Opening a TCP connection to a node gives up after this. */
 const CONNECT_TIMEOUT_MS = 1000;
 /** Reconnect attempts back off to at most this (ms), forever: Redis may come back. */
-const MAX_RECONNECT_DELAY_MS = 500;
+const MAX_RECONNECT_DELAY_MS = 200;
 
 const reconnectDelay = (attempt: number) => Math.min(50 * attempt, MAX_RECONNECT_DELAY_MS);
 

@@ -8,7 +8,7 @@
 // = database balance for every loaded wallet and an empty pending index.
 //
 // On the embedded profile the hot store lives inside the running server's
-// process; this command, a separate process, cannot read it, so C5 is not
+// process; this command, a separate process, cannot read it, so C5 and C6 are not
 // checked there and the output says so (EMBEDDED_HOT_NOTE).
 //
 // Each domain keeps its invariants in one place; this lists them all:
@@ -43,7 +43,7 @@ import { checkShopInvariants } from "../src/shop/invariants.ts";
 import { checkWalletInvariants } from "../src/wallet/invariants.ts";
 
 export const EMBEDDED_HOT_NOTE =
-  "C5 not checked: on the embedded profile the hot store lives inside the running server's process, which this command cannot read";
+  "C5 and C6 not checked: on the embedded profile the hot store lives inside the running server's process, which this command cannot read";
 
 export interface CheckOptions {
   quiescent?: boolean;

@@ -131,6 +131,22 @@ describe.each(profilesUnderTest())("the admission → produce window on the %s p
     }
   }, 90_000);
 
+  test.skipIf(profile !== "embedded")("embedded: the log row of an acknowledged send is deleted; the sweeper re-publishes it, persisted once", async () => {
+    const front = await process({ consumers: false, giftRedrive: false });
+    const viewer = await funded(front.client);
+    const requestId = `row-${viewer.userId}`;
+    expect((await front.client.call("POST", "/api/gifts/send", { as: viewer, body: sendBody(front.roomId, requestId) })).status).toBe(202);
+    const deleted = await front.deps.store.db.deleteFrom("event_log").where("payload", "like", `%"requestId":"${requestId}"%`).executeTakeFirst();
+    expect(Number(deleted.numDeletedRows)).toBe(1);
+    await front.stop();
+    const p = await process();
+    try {
+      await expectOneSuccess(p.deps, p.client, viewer, requestId);
+    } finally {
+      await p.stop();
+    }
+  }, 90_000);
+
   test("a retry of a pending send re-publishes it (no sweeper running) and answers 202", async () => {
     const lost = new Set<string>();
     const p = await process({ giftRedrive: false, giftSendHooks: { beforeProduce: async (e: GiftSendEvent) => (lost.has(e.requestId) ? "drop" : undefined) } });

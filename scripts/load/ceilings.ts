@@ -69,6 +69,11 @@ line.end();
 // - admitDebit: one wallet with plenty of coins, a fresh admission id per call;
 // - the stock reserve: one SKU with plenty of units, no per-user limit, a fresh
 //   reservation and buyer per call (__rand_int__).
+/**
+ * A payload the size of a real gift event (about 270 bytes), as admitDebit
+ * keeps it; plain letters, since redis-benchmark's CSV repeats the command.
+ */
+const BENCH_PAYLOAD = "e".repeat(270);
 interface ScriptBench {
   name: string;
   file: string;
@@ -81,10 +86,12 @@ interface ScriptBench {
 const SCRIPTS: ScriptBench[] = [
   {
     name: "admitDebit",
-    file: "src/hot/**/admitDebit-2.lua",
-    setup: (cli) => cli("HSET", "bench:{u:1}:wallet", "a", String(Number.MAX_SAFE_INTEGER), "g", "1", "lv", "1", "cv", "0"),
-    probe: ["2", "bench:{u:1}:wallet", "bench:{u:1}:adm:probe", "1", "fp", "60"],
-    bench: ["2", "bench:{u:1}:wallet", "bench:{u:1}:adm:__rand_int__", "1", "fp", "60"],
+    file: "src/hot/**/admitDebit-4.lua",
+    // The send path as the server calls it: the send rate limit (never reached
+    // here), the payload kept, the pending-index entry; no deadline (0).
+    setup: (cli) => cli("HSET", "bench:{w:1}:wallet:1", "a", String(Number.MAX_SAFE_INTEGER), "g", "1", "lv", "1", "cv", "0"),
+    probe: ["4", "bench:{w:1}:wallet:1", "bench:{w:1}:adm:1:probe", "bench:{w:1}:rl:1:gift-send", "bench:{w:1}:pending", "1", "fp", BENCH_PAYLOAD, "604800", "1:probe", "1", String(Number.MAX_SAFE_INTEGER), "1000", "0"],
+    bench: ["4", "bench:{w:1}:wallet:1", "bench:{w:1}:adm:1:__rand_int__", "bench:{w:1}:rl:1:gift-send", "bench:{w:1}:pending", "1", "fp", BENCH_PAYLOAD, "604800", "1:__rand_int__", "1", String(Number.MAX_SAFE_INTEGER), "1000", "0"],
   },
   {
     name: "stockReserve",

@@ -28,7 +28,8 @@ describe.each(profilesUnderTest())("the batched gift consumer on the %s profile"
   const envelopes: PushEnvelope[] = [];
 
   beforeAll(async () => {
-    deployment = await createDeployment(profile);
+    // A short retry window, so the late-retry case can outlive an admission record.
+    deployment = await createDeployment(profile, { OVATION_SEND_RETRY_WINDOW_SEC: "2" });
     // No consumer of its own: the tests hand batches to deps.gifts.consumer.
     deps = await deployment.spawn({ consumers: false });
     await deps.hot.bus.subscribe(PUSH_CHANNEL, (raw) => envelopes.push(JSON.parse(raw) as PushEnvelope));
@@ -45,8 +46,8 @@ describe.each(profilesUnderTest())("the batched gift consumer on the %s profile"
   }
 
   /** Admits a send as the send path does and returns the event it would publish. */
-  async function admitted(userId: number, roomId: number, requestId = `r-${userId}-${Math.random().toString(36).slice(2)}`, ttlSec = 600): Promise<GiftSendEvent> {
-    const r = await deps.wallet.admit({ userId, admissionId: requestId, amount: PRICE, fingerprint: `fp-${roomId}`, ttlSec });
+  async function admitted(userId: number, roomId: number, requestId = `r-${userId}-${Math.random().toString(36).slice(2)}`): Promise<GiftSendEvent> {
+    const r = await deps.wallet.admit({ userId, admissionId: requestId, amount: PRICE, fingerprint: `fp-${roomId}` });
     expect(r.kind).toBe("admitted");
     return event(userId, roomId, requestId);
   }
@@ -236,12 +237,12 @@ describe.each(profilesUnderTest())("the batched gift consumer on the %s profile"
 
   test("a late retry admitted again after its admission expired: the second hold is refunded, the send stays one success", async () => {
     const u = await userWith(100);
-    const first = await admitted(u, ROOM_A, `late-${u}`, 1);
+    const first = await admitted(u, ROOM_A, `late-${u}`);
     await deps.gifts.consumer.handle(asBatch([first]));
     expect(await balance(u)).toBe(80);
     // The admission record expires; the client retries the same requestId and is admitted again.
     await eventually(async () => (await deps.wallet.admission(u, first.requestId)) === null, 10_000);
-    const again = await deps.wallet.admit({ userId: u, admissionId: first.requestId, amount: PRICE, fingerprint: `fp-${ROOM_A}`, ttlSec: 600 });
+    const again = await deps.wallet.admit({ userId: u, admissionId: first.requestId, amount: PRICE, fingerprint: `fp-${ROOM_A}` });
     expect(again.kind).toBe("admitted");
     expect(await deps.wallet.hotAvailable(u)).toBe(60);
     const retry = event(u, ROOM_A, first.requestId, Date.now() + LATE_RETRY_MARGIN_MS + 1_000);

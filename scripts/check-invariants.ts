@@ -1,4 +1,4 @@
-// The invariant checker (SPEC §5): reads the store and the hot store and
+// The invariant checker: reads the store and the hot store and
 // lists every violation it finds. Tests and load runs end by calling it.
 //
 //   bun run scripts/check-invariants.ts [--quiescent]

@@ -1,6 +1,6 @@
 // The HTTP application: request id → access log and metrics → body limit →
-// routes, with one onError that turns every failure into the SPEC §3
-// envelope (and never leaks a stack trace).
+// routes, with one onError that turns every failure into the {code, msg,
+// data} envelope (and never leaks a stack trace).
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { routePath } from "hono/route";

@@ -1,4 +1,4 @@
-// Configuration from the environment (SPEC §2). Every setting is parsed once at
+// Configuration from the environment. Every setting is parsed once at
 // boot; a missing or malformed one stops start-up with one line naming it.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";

@@ -1,5 +1,5 @@
 // Entry point: `bun run src/main.ts` starts the server exactly as the
-// environment configures it (SPEC §2). With OVATION_WORKERS > 1 this process
+// environment configures it. With OVATION_WORKERS > 1 this process
 // becomes the pool's primary: it migrates (and seeds), then runs N workers
 // sharing the port and restarts any that dies.
 //

@@ -1,4 +1,4 @@
-// The recharge domain (SPEC §6), wired once per process: products, pay
+// The recharge domain, wired once per process: products, pay
 // orders, the payment provider (the sandbox: its pages and its notification
 // sender), and the notification handler.
 import type { Config } from "../config.ts";

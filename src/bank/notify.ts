@@ -1,4 +1,4 @@
-// Payment notifications: `POST /api/bank/notify/:channel` (SPEC §6). This is
+// Payment notifications: `POST /api/bank/notify/:channel`. This is
 // where money enters the system.
 //
 // Contract

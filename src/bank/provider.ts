@@ -1,4 +1,4 @@
-// Payment providers (SPEC §6). A provider takes the payer from a new pay
+// Payment providers. A provider takes the payer from a new pay
 // order to a payment, and later tells Ovation the outcome through a signed
 // notification to `POST /api/bank/notify/:channel` (see signature.ts and
 // notify.ts). The notify side is ours and shared by every provider; what

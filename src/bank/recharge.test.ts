@@ -1,4 +1,4 @@
-// The recharge path (SPEC §6) on both profiles, over a real server: products,
+// The recharge path on both profiles, over a real server: products,
 // pay orders, the notify endpoint's answers and guarantees, and the
 // invariant checker.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";

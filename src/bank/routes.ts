@@ -1,4 +1,4 @@
-// Recharge endpoints (SPEC §6). The notify endpoint answers plain text
+// Recharge endpoints. The notify endpoint answers plain text
 // (`success` / `fail`) for the provider, not the JSON envelope.
 import { z } from "zod";
 import type { Logger } from "../lib/logger.ts";

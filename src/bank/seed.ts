@@ -1,4 +1,4 @@
-// Demo recharge catalogue (SPEC §9): products 6..10 and the pay topic of
+// Demo recharge catalogue: products 6..10 and the pay topic of
 // bizCode 10001. Seeds only what is absent, so it is safe on every start.
 import type { Store } from "../store/store.ts";
 import { createBankRepo } from "./repo.ts";

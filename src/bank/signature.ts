@@ -1,4 +1,4 @@
-// Payment notification signatures (SPEC §6).
+// Payment notification signatures.
 //
 //   X-Pay-Timestamp: unix seconds
 //   X-Pay-Signature: lowercase hex HMAC-SHA256(paySecret, "<timestamp>.<raw body>")

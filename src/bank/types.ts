@@ -1,4 +1,4 @@
-// Recharge vocabulary (SPEC §6): order states, pay sources and channels, and
+// Recharge vocabulary: order states, pay sources and channels, and
 // the business code of a coin recharge with the topic its events go to.
 
 export const PayOrderStatus = {

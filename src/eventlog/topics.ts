@@ -1,7 +1,7 @@
 // Logical topic names. Adapters prefix them with the configured namespace
 // (`${namespace}.${name}`), so these are what business code passes around.
 export const TOPICS = {
-  /** Admitted gift sends on their way to the ledger (SPEC §5). */
+  /** Admitted gift sends on their way to the ledger. */
   sendGift: "send_gift",
   /** A shop order was paid with coins (through the outbox). */
   shopOrderPaid: "shop_order_paid",

@@ -1,5 +1,5 @@
 // The gifts domain: the catalogue, admitting sends, the consumer that takes
-// them to the ledger (SPEC §5), the history, and their routes.
+// them to the ledger, the history, and their routes.
 import type { EventLog } from "../eventlog/port.ts";
 import { TOPICS } from "../eventlog/topics.ts";
 import type { CacheBus } from "../lib/cache-bus.ts";

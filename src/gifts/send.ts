@@ -1,4 +1,4 @@
-// Sending a gift (SPEC §5), the synchronous half:
+// Sending a gift, the synchronous half:
 //   validate → gift from the local catalogue → room living → not to yourself
 //   → ONE hot-store call, the wallet's admission: the send rate limit, the
 //     debit (atomic, idempotent on requestId), and the pending admission that

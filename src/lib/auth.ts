@@ -1,5 +1,5 @@
 // Access tokens: JWT HS256 with claims sub (positive integer as a string),
-// role and exp (SPEC §3).
+// role and exp.
 import { sign, verify } from "hono/jwt";
 import { z } from "zod";
 import { parseDecimalId } from "./schemas.ts";

@@ -1,4 +1,4 @@
-// The error model of SPEC §3: every failure a client can see has a name, a
+// The error model of the API: every failure a client can see has a name, a
 // numeric code and an HTTP status. Services throw AppError for expected
 // business failures; anything else is a bug or an outage and becomes
 // SYSTEM_ERROR without leaking its stack.

@@ -79,7 +79,7 @@ function ok(c: AppContext, data: unknown, status: 200 | 201 | 202 = 200): Respon
   return c.json({ code: 0, msg: "ok", data: data ?? null }, status);
 }
 
-/** The response envelope of SPEC §3 around a route's `data`. */
+/** The {code, msg, data} envelope around a route's `data`. */
 function envelope(data: Schema = z.unknown()) {
   // `data` is always present (null when there is nothing to say).
   return z.object({ code: z.number().int(), msg: z.string(), data: data.nonoptional() });

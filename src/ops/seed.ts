@@ -1,4 +1,4 @@
-// Demo data (SPEC §9), loaded by OVATION_DEMO_SEED=1 on an empty store only:
+// Demo data, loaded by OVATION_DEMO_SEED=1 on an empty store only:
 // "empty" means no gift exists yet, so a restart never seeds twice.
 import type { Deps } from "../deps.ts";
 import { seedRechargeCatalogue } from "../bank/seed.ts";

@@ -1,4 +1,4 @@
-// Carts (SPEC §7): one per user per room in the hot store, SKU → count. Only
+// Carts: one per user per room in the hot store, SKU → count. Only
 // SKUs the room's anchor sells on sale go in; a line holds 1..MAX_CART_COUNT.
 // The view joins each line with the SKU from this process's catalogue copy.
 import type { Hot } from "../hot/index.ts";

@@ -1,4 +1,4 @@
-// SKUs and their stock totals (SPEC §7). SKU data is read through a
+// SKUs and their stock totals. SKU data is read through a
 // process-local copy (dropped in every process through the cache bus when an
 // admin changes the SKU); stock is never cached here: it is the hot store's
 // available while the sale is loaded, else the database's total − the units

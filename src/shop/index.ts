@@ -1,4 +1,4 @@
-// The shop domain (SPEC §7): the catalogue (categories, SKUs, stock totals,
+// The shop domain: the catalogue (categories, SKUs, stock totals,
 // which anchor may sell what), the flash sale's stock, carts, orders, the
 // workers beside them (sweeper, reconciler, stock sync), and their routes.
 import type { Config } from "../config.ts";

@@ -1,4 +1,4 @@
-// The flash sale's invariants (SPEC §7), read from the database and the hot
+// The flash sale's invariants, read from the database and the hot
 // store; scripts/check-invariants.ts runs them with the other domains'.
 //
 //   S1 hot available ≤ total − units held by PREPARE_PAY/HAS_PAY lines (a

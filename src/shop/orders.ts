@@ -1,4 +1,4 @@
-// Shop orders (SPEC §7): prepare from the cart, pay with coins, cancel, and
+// Shop orders: prepare from the cart, pay with coins, cancel, and
 // the timeout — a state machine changed only by conditional updates, so pay,
 // cancel and timeout race with exactly one winner and only the winner acts on
 // coins and stock.

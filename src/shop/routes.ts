@@ -1,4 +1,4 @@
-// Live-commerce endpoints (SPEC §7): categories, SKUs, stock, which anchor
+// Live-commerce endpoints: categories, SKUs, stock, which anchor
 // may sell what, carts and orders.
 import { z } from "zod";
 import { AppError } from "../lib/errors.ts";

@@ -1,4 +1,4 @@
-// Demo catalogue (SPEC §9): the category path 手机 → 小米 → note 系列 and a
+// Demo catalogue: the category path 手机 → 小米 → note 系列 and a
 // few SKUs with stock, sold by the demo anchor. Seeds only what is absent
 // (SKUs are found by skuCode), so it is safe on every start and never undoes
 // an admin's later change to a demo SKU.

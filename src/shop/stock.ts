@@ -1,4 +1,4 @@
-// The flash sale's stock (SPEC §7), between the database (the truth) and the
+// The flash sale's stock, between the database (the truth) and the
 // hot store's admission front (src/hot/stock/port.ts, whose header explains
 // reservations and generations). Crash windows: docs/commerce.md.
 //

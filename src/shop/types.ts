@@ -2,7 +2,7 @@
 
 export const SkuStatus = { OFF: 0, ON_SALE: 1 } as const;
 
-/** Shop order states (SPEC §7); an order line carries a copy of its order's. */
+/** Shop order states; an order line carries a copy of its order's. */
 export const ShopOrderStatus = { PREPARE_PAY: 0, HAS_PAY: 1, CANCEL: 2 } as const;
 /** The statuses by name, indexed by their number (the API speaks names). */
 export const ORDER_STATUS_NAMES = ["PREPARE_PAY", "HAS_PAY", "CANCEL"] as const;

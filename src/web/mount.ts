@@ -1,4 +1,4 @@
-// The web pages (SPEC §10): `/` living rooms, `/rooms/:roomId` the viewer
+// The web pages: `/` living rooms, `/rooms/:roomId` the viewer
 // page, `/anchor` the anchor's console. Each is the same small HTML shell; the
 // bundled client (src/web/client) renders it and talks to Ovation only through
 // the public API and WebSocket, so the pages double as an integration example.

@@ -274,7 +274,7 @@ if (missing && process.env.OVATION_REQUIRE_SERVICES === "1") {
     });
 
     test("the anchor closes the room from the console", async () => {
-      // SPEC §4: one start or close per 10 s per anchor; the room was started in beforeAll.
+      // One start or close per 10 s per anchor; the room was started in beforeAll.
       const sinceStart = Date.now() - startedAt;
       if (sinceStart < ROOM_START_CLOSE_WINDOW_MS) await Bun.sleep(ROOM_START_CLOSE_WINDOW_MS - sinceStart);
       await anchor.locator("#close-room").click();

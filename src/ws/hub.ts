@@ -1,4 +1,4 @@
-// The WebSocket IM hub of one process (SPEC §8). Sockets subscribe to Bun's
+// The WebSocket IM hub of one process. Sockets subscribe to Bun's
 // native topics `room:<id>` and `user:<id>`; pushes published anywhere in the
 // deployment arrive on the hot store's bus (push.ts) and are
 // re-published here to the local topic, so each process delivers to the

@@ -6,7 +6,7 @@
 // One bus message may carry many client messages for one target (a gift
 // consumer's batch for one room): one publish per room per batch instead of
 // one per gift. The hub sends each to the target's sockets as its own client
-// message, so clients see exactly the messages the SPEC lists.
+// message, so clients see exactly the messages the README lists.
 import type { Bus } from "../hot/bus/port.ts";
 
 export interface ServerMessage {

@@ -1,4 +1,4 @@
-// The hot store's carts: one per user per room, SKU → count (SPEC §7: carts
+// The hot store's carts: one per user per room, SKU → count (carts
 // need no database). Every write refreshes the cart's expiry, so an abandoned
 // cart goes away by itself. Two adapters — Redis + Lua (redis.ts,
 // scripts/*.lua) and in-process maps (local.ts) — and cart.contract.test.ts

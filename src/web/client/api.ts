@@ -1,9 +1,9 @@
 // The one way the pages call Ovation: JSON in the {code, msg, data} envelope
-// (SPEC §3). Every failure becomes an ApiError whose message is the server's
+//. Every failure becomes an ApiError whose message is the server's
 // own `msg`, so pages can show it as is.
 import { loadSession } from "./session.ts";
 
-/** SPEC §3 TOKEN_ERROR: the token is missing, invalid or expired. */
+/** TOKEN_ERROR: the token is missing, invalid or expired. */
 export const TOKEN_ERROR = 100002;
 
 export class ApiError extends Error {

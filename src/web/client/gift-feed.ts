@@ -3,7 +3,7 @@
 import { coins, h } from "./dom.ts";
 import { createSeen } from "./socket.ts";
 
-/** The data of a `gift` push (SPEC §5). */
+/** The data of a `gift` push. */
 export interface GiftEvent {
   requestId: string;
   roomId: number;

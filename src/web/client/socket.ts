@@ -1,4 +1,4 @@
-// The room's WebSocket (SPEC §8): /ws?token=&roomId=. It reconnects on its
+// The room's WebSocket: /ws?token=&roomId=. It reconnects on its
 // own after any drop, with exponential back-off and jitter so a restarted
 // server is not hit by every page at once, and pings to keep idle proxies
 // from closing it.

@@ -20,7 +20,7 @@ interface Order {
 }
 
 const ORDER_POLL_MS = 1500;
-/** Orders that will not become PAYED any more (SPEC §6 status names). */
+/** Orders that will not become PAYED any more. */
 const GIVEN_UP = new Set(["PAY_BACK", "IN_VALID"]);
 
 export const rechargePanel: ViewerPanel = (ctx) => {

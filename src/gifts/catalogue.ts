@@ -6,6 +6,7 @@ import type { CacheBus } from "../lib/cache-bus.ts";
 import { createCache } from "../lib/cache.ts";
 import { AppError } from "../lib/errors.ts";
 import type { Store } from "../store/store.ts";
+import { giftConfigRepo, type GiftRow, type GiftRowPatch } from "./catalogue-repo.ts";
 
 export const GiftStatus = { INVALID: 0, VALID: 1 } as const;
 
@@ -20,8 +21,6 @@ export interface Gift {
 
 const CATALOGUE_MAX_AGE_MS = 90_000;
 const WHOLE_CATALOGUE = "all";
-
-type GiftRow = { gift_id: number; gift_name: string; price: number; cover_img_url: string; svga_url: string; status: number };
 
 function toGift(r: GiftRow): Gift {
   return {
@@ -51,7 +50,7 @@ export function createGiftCatalogue(deps: { store: Store; cacheBus: CacheBus }) 
   const db = deps.store.db;
 
   async function loadAll(): Promise<Map<number, Gift>> {
-    const rows = await db.selectFrom("gift_config").selectAll().orderBy("gift_id").execute();
+    const rows = await giftConfigRepo.all(db);
     return new Map(rows.map((r) => [Number(r.gift_id), toGift(r)]));
   }
 
@@ -71,30 +70,26 @@ export function createGiftCatalogue(deps: { store: Store; cacheBus: CacheBus }) 
     },
 
     async create(input: GiftInput): Promise<Gift> {
-      const now = Date.now();
       const values = {
         price: input.price,
         gift_name: input.giftName,
         status: input.status ?? GiftStatus.VALID,
         cover_img_url: input.coverImgUrl ?? "",
         svga_url: input.svgaUrl ?? "",
-        create_time: now,
-        update_time: now,
         ...(input.giftId ? { gift_id: input.giftId } : {}),
       };
-      const res = await db.insertInto("gift_config").values(values).executeTakeFirstOrThrow();
-      const giftId = input.giftId ?? Number(res.insertId);
+      const giftId = await giftConfigRepo.insert(db, values, Date.now());
       await cache.drop(WHOLE_CATALOGUE);
       return (await this.getAny(giftId))!;
     },
 
     async getAny(giftId: number): Promise<Gift | null> {
-      const r = await db.selectFrom("gift_config").selectAll().where("gift_id", "=", giftId).executeTakeFirst();
+      const r = await giftConfigRepo.byId(db, giftId);
       return r ? toGift(r) : null;
     },
 
     async update(giftId: number, patch: Partial<Omit<GiftInput, "giftId">>): Promise<Gift> {
-      const set: Record<string, unknown> = { update_time: Date.now() };
+      const set: GiftRowPatch = {};
       if (patch.giftName !== undefined) set.gift_name = patch.giftName;
       if (patch.price !== undefined) set.price = patch.price;
       if (patch.coverImgUrl !== undefined) set.cover_img_url = patch.coverImgUrl;
@@ -102,7 +97,7 @@ export function createGiftCatalogue(deps: { store: Store; cacheBus: CacheBus }) 
       if (patch.status !== undefined) set.status = patch.status;
       const existing = await this.getAny(giftId);
       if (!existing) throw new AppError("GIFT_NOT_FOUND", `gift ${giftId} does not exist`);
-      await db.updateTable("gift_config").set(set).where("gift_id", "=", giftId).execute();
+      await giftConfigRepo.update(db, giftId, set, Date.now());
       await cache.drop(WHOLE_CATALOGUE);
       return (await this.getAny(giftId))!;
     },

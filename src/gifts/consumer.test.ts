@@ -1,7 +1,7 @@
 // The batched gift consumer, driven with hand-built batches on both profiles:
 // duplicates and refusals in one batch, many users with many sends each, a
 // transaction that fails with half its batch written, a send its sender
-// cancelled, a late retry's second hold. Admissions are made through the
+// cancelled, a claimed send whose consumer died, a late retry's second hold. Admissions are made through the
 // wallet exactly as the send path makes them.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { checkInvariants } from "../../scripts/check-invariants.ts";
@@ -176,7 +176,8 @@ describe.each(profilesUnderTest())("the batched gift consumer on the %s profile"
     await expect(crashing.gifts.consumer.handle(batch)).rejects.toThrow("connection lost before COMMIT");
     expect([(await ledger(u)).length, (await records(u)).length, (await failures(v)).length]).toEqual([0, 0, 0]);
     expect([await balance(u), await balance(v)]).toEqual([60, 20]);
-    expect((await Promise.all(sends.map(state))).every((s) => s === "pending")).toBe(true);
+    // Claimed before the transaction, and still claimed (unfinished) after it failed.
+    expect(await Promise.all(sends.map(state))).toEqual(["claimed", "claimed", "claimed", "claimed"]);
 
     failing = false;
     await crashing.gifts.consumer.handle(batch);
@@ -222,7 +223,7 @@ describe.each(profilesUnderTest())("the batched gift consumer on the %s profile"
   test("a send whose admission its sender cancelled is a not_delivered failure, never debited, beside a normal one", async () => {
     const u = await userWith(40);
     const cancelled = await admitted(u, ROOM_A);
-    expect(await deps.wallet.refund(u, cancelled.requestId)).toBe(true);
+    expect(await deps.wallet.cancel(u, cancelled.requestId)).toBe("refunded");
     const kept = await admitted(u, ROOM_A);
 
     await deps.gifts.consumer.handle(asBatch([cancelled, kept]));
@@ -232,6 +233,27 @@ describe.each(profilesUnderTest())("the batched gift consumer on the %s profile"
     expect(await balance(u)).toBe(20);
     expect(await deps.wallet.hotAvailable(u)).toBe(20);
     expect(await deps.gifts.history.sendStatus(u, cancelled.requestId)).toEqual({ requestId: cancelled.requestId, status: "failed", reason: NOT_DELIVERED });
+    expect(await checkInvariants(deps.store, deps.hot, { quiescent: true })).toEqual([]);
+  });
+
+  test("a claimed send whose consumer died before its commit: shown accepted, then the next delivery claims it again and debits it once", async () => {
+    const u = await userWith(40);
+    const send = await admitted(u, ROOM_A);
+    // A consumer claimed it (D) and died before its transaction committed.
+    expect(await deps.wallet.claim([{ userId: u, admissionId: send.requestId }])).toEqual(["claimed"]);
+    expect(await deps.gifts.history.sendStatus(u, send.requestId)).toEqual({ requestId: send.requestId, status: "accepted" });
+    // The sender's cancel can no longer take it.
+    expect(await deps.wallet.cancel(u, send.requestId)).toBe("claimed");
+    expect(await deps.wallet.hotAvailable(u)).toBe(20);
+
+    await deps.gifts.consumer.handle(asBatch([send]));
+    await deps.gifts.consumer.handle(asBatch([send]));
+
+    expect(await state(send)).toBe("settled");
+    expect((await ledger(u)).length).toBe(1);
+    expect(await balance(u)).toBe(20);
+    expect(await deps.wallet.cancel(u, send.requestId)).toBe("settled");
+    expect(await deps.gifts.history.sendStatus(u, send.requestId)).toEqual({ requestId: send.requestId, status: "success" });
     expect(await checkInvariants(deps.store, deps.hot, { quiescent: true })).toEqual([]);
   });
 

@@ -1,8 +1,11 @@
 // Sending a gift, the asynchronous half: a batched consumer of `send_gift`.
 //
 // Per batch (up to maxBatch records, deduplicated by business id):
-// 1. BEFORE the transaction, the admission states of the batch's sends are
-//    read from the hot store through the wallet, in one pipelined round.
+// 1. BEFORE the transaction, the batch's admissions are CLAIMED through the
+//    wallet, in one pipelined round: pending → claimed, so a sender whose
+//    produce timed out although the record landed can no longer cancel it
+//    (its cancel is refused and it answers 202); each claim answers the
+//    admission's state.
 // 2. ONE database transaction: one IN query each for the business ids that
 //    already have a ledger row (with its time) or a failure row — those are
 //    "seen" and decided already; a send whose admission was REFUNDED (its
@@ -30,7 +33,7 @@
 import type { Logger } from "../lib/logger.ts";
 import type { Metrics } from "../lib/metrics.ts";
 import type { LogMessage } from "../eventlog/port.ts";
-import type { Admission } from "../hot/coins/port.ts";
+import type { AdmissionState } from "../hot/coins/port.ts";
 import type { Store } from "../store/store.ts";
 import type { WalletService } from "../wallet/service.ts";
 import { TradeType } from "../wallet/types.ts";
@@ -101,8 +104,8 @@ export function createGiftConsumer(deps: {
 }) {
   const { store, wallet, push, metrics, log } = deps;
 
-  /** Step 2: decides every send of the batch in one transaction; `states` are their admissions, in order. */
-  async function persist(events: GiftSendEvent[], states: (Admission | null)[]): Promise<GiftOutcome[]> {
+  /** Step 2: decides every send of the batch in one transaction; `states` are their admissions' states after the claim, in order. */
+  async function persist(events: GiftSendEvent[], states: (AdmissionState | null)[]): Promise<GiftOutcome[]> {
     return store.transact(async (trx) => {
       const ids = events.map((e) => e.bizId);
       const persisted = await wallet.ledgerTimes(trx, ids);
@@ -116,7 +119,7 @@ export function createGiftConsumer(deps: {
           outcomes[i] = { event: e, ok: true, fresh: false, lateRetry: e.acceptedAt > persistedAt + LATE_RETRY_MARGIN_MS };
         } else if (earlierFailure !== undefined) {
           outcomes[i] = { event: e, ok: false, reason: earlierFailure, fresh: false };
-        } else if (states[i]?.state === "refunded") {
+        } else if (states[i] === "refunded") {
           outcomes[i] = { event: e, ok: false, reason: NOT_DELIVERED, fresh: true };
         } else {
           toDebit.push(i);
@@ -180,7 +183,7 @@ export function createGiftConsumer(deps: {
         }
       }
       if (events.length === 0) return;
-      const states = await wallet.admissionsOf(events.map((e) => ({ userId: e.senderId, admissionId: e.requestId })));
+      const states = await wallet.claim(events.map((e) => ({ userId: e.senderId, admissionId: e.requestId })));
       const outcomes = await persist(events, states);
       await deps.hooks?.afterCommit?.(outcomes);
       for (const o of outcomes) {

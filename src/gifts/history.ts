@@ -11,6 +11,7 @@
 // again") with the backlog it is waiting on. In a pool a process sees only
 // the backlog of its own partitions; a process without a consumer always
 // says "not known yet" for a send it cannot find.
+import { isUnfinished } from "../hot/coins/port.ts";
 import { AppError } from "../lib/errors.ts";
 import type { Store } from "../store/store.ts";
 import type { WalletService } from "../wallet/service.ts";
@@ -34,7 +35,7 @@ export function createGiftHistory(deps: {
       if (await giftRepo.hasRecord(db, bizId)) return { requestId, status: "success" };
       const failure = await giftRepo.failureReason(db, bizId);
       if (failure !== null) return { requestId, status: "failed", reason: failure };
-      if (admission?.state === "pending") return { requestId, status: "accepted" };
+      if (isUnfinished(admission?.state)) return { requestId, status: "accepted" };
       // Refunded without a failure row: the send never reached the event log.
       if (admission?.state === "refunded") return { requestId, status: "failed", reason: "not_delivered" };
       const backlog = deps.backlog();

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { checkInvariants } from "../../scripts/check-invariants.ts";
 import type { Deps } from "../deps.ts";
 import { ErrorCode, ErrorStatus } from "../lib/errors.ts";
+import { TOPICS } from "../eventlog/topics.ts";
 import { TradeType } from "../wallet/types.ts";
 import { createDeployment, eventually, serve, token, type Client, type Deployment } from "../../test/harness.ts";
 import { profilesUnderTest } from "../../test/services.ts";
@@ -196,6 +197,53 @@ describe.each(profilesUnderTest())("the admission → produce window on the %s p
       expect(next.status).toBe(202);
       await expectOneSuccess(p.deps, p.client, viewer, `next-${viewer.userId}`);
     } finally {
+      await p.stop();
+    }
+  }, 90_000);
+
+  test("a produce reported failed after the record landed and the consumer claimed it: the cancel is refused, 202, one debit", async () => {
+    // The interleaving G3 closes: the broker writes the record, the consumer
+    // claims the admission (D) and is inside its transaction, THEN the
+    // sender's produce reports a timeout and it cancels; only then the
+    // consumer commits.
+    let requestId = "";
+    let deps: Deps | undefined;
+    let claimedInTx!: () => void;
+    const consumerInTx = new Promise<void>((resolve) => (claimedInTx = resolve));
+    let releaseCommit!: () => void;
+    const commitGate = new Promise<void>((resolve) => (releaseCommit = resolve));
+    const p = await process({
+      giftSendHooks: {
+        beforeProduce: async (e: GiftSendEvent) => {
+          if (e.requestId !== requestId) return;
+          await deps!.events.publish(TOPICS.sendGift, [{ key: String(e.senderId), value: JSON.stringify(e) }]);
+          await consumerInTx;
+          throw new Error("produce timed out although the broker wrote the record");
+        },
+      },
+      giftConsumerHooks: {
+        beforeCommit: async (outcomes) => {
+          if (!outcomes.some((o) => o.event.requestId === requestId)) return;
+          claimedInTx();
+          await commitGate;
+        },
+      },
+    });
+    deps = p.deps;
+    try {
+      const viewer = await funded(p.client);
+      requestId = `claimed-${viewer.userId}`;
+      const sent = await p.client.call<{ requestId: string; status: string }>("POST", "/api/gifts/send", { as: viewer, body: sendBody(p.roomId, requestId) });
+      expect(sent.status).toBe(202);
+      expect(sent.data).toEqual({ requestId, status: "accepted" });
+      // The refused cancel changed nothing: still claimed, the coins still held.
+      expect((await p.deps.wallet.admission(viewer.userId, requestId))?.state).toBe("claimed");
+      expect(await p.deps.wallet.hotAvailable(viewer.userId)).toBe(GRANT - GIFT.price);
+      releaseCommit();
+      await expectOneSuccess(p.deps, p.client, viewer, requestId);
+      expect(await p.deps.wallet.hotAvailable(viewer.userId)).toBe(GRANT - GIFT.price);
+    } finally {
+      releaseCommit();
       await p.stop();
     }
   }, 90_000);

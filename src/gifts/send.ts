@@ -10,10 +10,14 @@
 // walks every window.
 //   - produce failed → the admission is cancelled (refunded) and the caller
 //     gets 503 UNAVAILABLE: nothing stays debited for a send nobody persists;
+//     unless the consumer already claimed it (the record landed although the
+//     produce reported failure): the cancel is refused, the send will be
+//     persisted, and the caller gets 202;
 //   - a retry of a pending send re-publishes its stored event (the consumer is
 //     idempotent) and answers 202; a finished one answers its first outcome.
 import type { EventLog } from "../eventlog/port.ts";
 import { TOPICS } from "../eventlog/topics.ts";
+import type { AdmissionState } from "../hot/coins/port.ts";
 import { AppError } from "../lib/errors.ts";
 import { fingerprint, newId } from "../lib/ids.ts";
 import type { Logger } from "../lib/logger.ts";
@@ -63,7 +67,7 @@ export interface GiftSendHooks {
   beforeProduce?: (event: GiftSendEvent) => Promise<void | "drop">;
 }
 
-const STATE_TO_STATUS = { pending: "accepted", settled: "success", refunded: "failed" } as const;
+const STATE_TO_STATUS = { pending: "accepted", claimed: "accepted", settled: "success", refunded: "failed" } as const;
 
 export function createGiftSender(deps: {
   events: EventLog;
@@ -142,17 +146,25 @@ export function createGiftSender(deps: {
         if ((await hooks?.beforeProduce?.(event)) !== "drop") await produce(senderId, payload);
       } catch (err) {
         // Cancel: the coins go back and the caller is told it did not happen.
-        // If the record landed anyway (an ack lost after the write), the
-        // consumer finds the admission refunded and records not_delivered.
+        // If the record landed anyway (an ack lost after the write), either
+        // the consumer has claimed the admission already — the cancel is
+        // refused and the send is accepted after all — or it claims it later,
+        // finds it refunded and records not_delivered.
         metrics.giftSends.inc({ outcome: "produce_failed" });
-        log.warn("gift produce failed; admission cancelled", { err, senderId, requestId });
+        let state: AdmissionState | null = "pending";
         try {
-          await wallet.refund(senderId, requestId);
+          state = await wallet.cancel(senderId, requestId);
         } catch (refundErr) {
           // Hot store down too: the admission stays pending and the sweeper
           // re-publishes it (docs/crash-windows.md, double fault).
           log.error("cancelling a failed send's admission failed; the sweeper will finish it", { err: refundErr, senderId, requestId });
         }
+        if (state === "claimed" || state === "settled") {
+          log.warn("gift produce reported failure but the consumer already took the send; accepted", { err, senderId, requestId, state });
+          metrics.giftSends.inc({ outcome: "accepted" });
+          return { requestId, status: "accepted" as SendStatus };
+        }
+        log.warn("gift produce failed; admission cancelled", { err, senderId, requestId });
         throw new AppError("UNAVAILABLE", "the event log is unavailable; retry shortly");
       }
       metrics.giftSends.inc({ outcome: "accepted" });

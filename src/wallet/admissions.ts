@@ -9,8 +9,13 @@
 //   debitInTx(trx, …)                   the conditional debit + ledger row, in
 //                                       the caller's transaction (service.ts)
 //   settle(…)                           after that commit  → settled
+//   claim(…)                            the consumer, before its transaction:
+//                                       pending → claimed (the send will be
+//                                       persisted; a cancel can no longer take it)
 //   refund(…)                           the debit will never be persisted
 //                                       (refused, or never delivered) → refunded
+//   cancel(…)                           the sender's refund after a failed
+//                                       hand-off: only from pending
 //   admission(…)                        where an admission stands
 //   claimStalePending(…)                pending admissions nobody finished (the
 //                                       gift re-drive sweeper re-publishes them)
@@ -33,7 +38,7 @@
 //     admission rebuilds it.
 // A refund after a rebuild never adds the amount twice (the admission
 // remembers the wallet generation it was debited from).
-import type { AdmitInput, AdmitResult, Admission, HotCoins, PendingAdmission } from "../hot/coins/port.ts";
+import type { AdmissionState, AdmitInput, AdmitResult, Admission, HotCoins, PendingAdmission } from "../hot/coins/port.ts";
 import type { Guards } from "../hot/guards/port.ts";
 import { AppError } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
@@ -132,9 +137,9 @@ export function createCoinAdmissions(deps: {
     },
 
     /**
-     * The admission's debit will never be in the database: pending →
-     * refunded, its amount back to `available`, exactly once. False when it
-     * was not pending. `overAdmitted`: the database just refused the debit for
+     * The admission's debit will never be in the database: pending or
+     * claimed → refunded, its amount back to `available`, exactly once. False
+     * when it was neither. `overAdmitted`: the database just refused the debit for
      * lack of coins the hot store had admitted, so `available` drifted (lost
      * data, a rebuild while debits were pending): drop it for a rebuild.
      */
@@ -144,12 +149,33 @@ export function createCoinAdmissions(deps: {
       return refunded;
     },
 
+    /**
+     * The sender's cancel after its hand-off failed: pending → refunded. A
+     * claimed admission is refused (its consumer is persisting the send).
+     * Returns "refunded" when this call cancelled it, otherwise where the
+     * admission stands (null when unknown or expired): claimed or settled
+     * means the send will be (or was) executed, so the caller answers 202.
+     */
+    async cancel(userId: number, admissionId: string): Promise<AdmissionState | null> {
+      if (await coins.refundDebit(userId, admissionId, { onlyPending: true })) return "refunded";
+      return (await coins.getAdmission(userId, admissionId))?.state ?? null;
+    },
+
+    /**
+     * Claims each admission before the caller's transaction, in one pipelined
+     * round: pending → claimed (HotCoins.claimAdmission). Each entry is the
+     * state after the claim, null when unknown or expired.
+     */
+    async claim(refs: { userId: number; admissionId: string }[]): Promise<(AdmissionState | null)[]> {
+      return Promise.all(refs.map((r) => coins.claimAdmission(r.userId, r.admissionId)));
+    },
+
     /** Where an admission stands; null when unknown or expired. */
     async admission(userId: number, admissionId: string): Promise<Admission | null> {
       return coins.getAdmission(userId, admissionId);
     },
 
-    /** Up to `limit` pending admissions of `bucket` waiting `olderThanMs` or more, bumped (HotCoins.claimStalePending). */
+    /** Up to `limit` pending or claimed admissions of `bucket` waiting `olderThanMs` or more, bumped (HotCoins.claimStalePending). */
     async claimStalePending(bucket: number, olderThanMs: number, limit: number): Promise<PendingAdmission[]> {
       return coins.claimStalePending(bucket, olderThanMs, limit);
     },

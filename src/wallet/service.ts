@@ -6,7 +6,6 @@
 // lost by a concurrent rebuild. Money domains (gifts, later shop orders) spend
 // coins through this service only: admit → debitInTx (or debitManyInTx for a
 // batch) → settle, or refund.
-import type { Admission } from "../hot/coins/port.ts";
 import type { Hot } from "../hot/index.ts";
 import { AppError } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
@@ -125,11 +124,6 @@ export function createWalletService(deps: { store: Store; hot: Hot; log: Logger 
     /** Business ids among `bizIds` that already have a ledger row (moved money), with the row's time. */
     async ledgerTimes(trx: Db, bizIds: string[]): Promise<Map<string, number>> {
       return repo.ledgerTimes(trx, bizIds);
-    },
-
-    /** Where each admission stands, read in one pipelined round; null where unknown or expired. */
-    async admissionsOf(keys: { userId: number; admissionId: string }[]): Promise<(Admission | null)[]> {
-      return Promise.all(keys.map((k) => admissions.admission(k.userId, k.admissionId)));
     },
 
     /** Admin grant (ADMIN_GRANT), once per requestId; a reused requestId with another body conflicts. */

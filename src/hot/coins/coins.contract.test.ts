@@ -137,6 +137,62 @@ describeHotContract("HotCoins contract", (ctx) => {
       expect(await coins.getAvailable(u)).toBe(state === "refunded" ? 100 : 75);
     });
 
+    test("claim: pending → claimed once; claiming again, or a finished or unknown admission, changes nothing", async () => {
+      const u = newUser();
+      await coins.loadAvailable(u, 100, 1);
+      await coins.admitDebit({ userId: u, admissionId: "c", amount: 30, fingerprint: "f", payload: "e" });
+      const claims = await Promise.all(range(10).map(() => coins.claimAdmission(u, "c")));
+      expect(claims).toEqual(range(10).map(() => "claimed"));
+      expect(await coins.getAdmission(u, "c")).toEqual({ state: "claimed", amount: 30, fingerprint: "f" });
+      expect(await coins.getAvailable(u)).toBe(70);
+      // A retried send finds it unfinished, its event still there to re-publish.
+      expect(await coins.admitDebit({ userId: u, admissionId: "c", amount: 30, fingerprint: "f", payload: "e" })).toEqual({ kind: "duplicate", state: "claimed", payload: "e" });
+      await coins.admitDebit({ userId: u, admissionId: "done", amount: 10, fingerprint: "f", payload: "e" });
+      await coins.settleDebit(u, "done");
+      expect(await coins.claimAdmission(u, "done")).toBe("settled");
+      expect(await coins.claimAdmission(u, "nope")).toBeNull();
+      expect(await coins.getAdmission(u, "nope")).toBeNull();
+    });
+
+    test("the sender's cancel (onlyPending) refunds a pending admission but is refused once it is claimed", async () => {
+      const u = newUser();
+      await coins.loadAvailable(u, 100, 1);
+      for (const id of ["p", "c"]) await coins.admitDebit({ userId: u, admissionId: id, amount: 20, fingerprint: "f", payload: "e" });
+      expect(await coins.claimAdmission(u, "c")).toBe("claimed");
+      const before = await coins.countPending();
+      expect(await coins.refundDebit(u, "c", { onlyPending: true })).toBe(false);
+      expect(await coins.getAdmission(u, "c")).toEqual({ state: "claimed", amount: 20, fingerprint: "f" });
+      expect(await coins.getAvailable(u)).toBe(60);
+      // The refused cancel leaves the claimed admission in the index: still unfinished, still re-drivable.
+      expect(await coins.countPending()).toBe(before);
+      expect((await coins.claimStalePending(pendingBucket(u), 0, 100)).filter((x) => x.userId === u).map((x) => x.admissionId).sort()).toEqual(["c", "p"]);
+      expect(await coins.refundDebit(u, "p", { onlyPending: true })).toBe(true);
+      expect(await coins.getAvailable(u)).toBe(80);
+      expect(await coins.countPending()).toBe(before - 1);
+      // A claim after the cancel finds it refunded: the consumer will not debit it.
+      expect(await coins.claimAdmission(u, "p")).toBe("refunded");
+    });
+
+    test("settle and refund finish a claimed admission like a pending one, exactly once", async () => {
+      const u = newUser();
+      await coins.loadAvailable(u, 100, 1);
+      for (const id of ["s", "r"]) {
+        await coins.admitDebit({ userId: u, admissionId: id, amount: 25, fingerprint: "f", payload: "e" });
+        await coins.claimAdmission(u, id);
+      }
+      const before = await coins.countPending();
+      const settles = await Promise.all(range(10).map(() => coins.settleDebit(u, "s")));
+      expect(settles.filter(Boolean).length).toBe(1);
+      const refunds = await Promise.all(range(10).map(() => coins.refundDebit(u, "r")));
+      expect(refunds.filter(Boolean).length).toBe(1);
+      expect(await coins.getAdmission(u, "s")).toEqual({ state: "settled", fingerprint: "f" });
+      expect(await coins.getAdmission(u, "r")).toEqual({ state: "refunded", fingerprint: "f" });
+      expect(await coins.getAvailable(u)).toBe(75);
+      expect(await coins.countPending()).toBe(before - 2);
+      expect(await coins.refundDebit(u, "s", { onlyPending: true })).toBe(false);
+      expect(await coins.claimAdmission(u, "s")).toBe("settled");
+    });
+
     test("unknown admissions: settle and refund answer false, getAdmission null", async () => {
       const u = newUser();
       await coins.loadAvailable(u, 10, 1);

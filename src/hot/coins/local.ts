@@ -9,12 +9,15 @@ import {
   WALLET_MARKER_TTL_SEC,
   pendingBucket,
   type Admission,
+  type AdmissionState,
   type AdmitInput,
   type AdmitResult,
   type DropWalletOptions,
   type HotCoins,
   type LoadResult,
   type PendingAdmission,
+  type RefundOptions,
+  isUnfinished,
 } from "./port.ts";
 
 /** Fields as in the Redis wallet hash (see scripts/*.lua). */
@@ -31,7 +34,7 @@ interface Wallet {
   expiresAt: number;
 }
 
-/** Fields as in the Redis admission hash; amount, g and payload only while pending. */
+/** Fields as in the Redis admission hash; amount, g and payload only while pending or claimed. */
 interface AdmissionRecord extends Admission {
   g?: number;
   payload?: string;
@@ -95,7 +98,7 @@ export class LocalCoins extends InProcessAdapter implements HotCoins {
     const seen = live(this.admissions, key);
     if (seen) {
       if (seen.fingerprint !== input.fingerprint) return { kind: "conflict" };
-      return seen.state === "pending" && seen.payload !== undefined ? { kind: "duplicate", state: seen.state, payload: seen.payload } : { kind: "duplicate", state: seen.state };
+      return isUnfinished(seen.state) && seen.payload !== undefined ? { kind: "duplicate", state: seen.state, payload: seen.payload } : { kind: "duplicate", state: seen.state };
     }
     const wallet = live(this.wallets, input.userId);
     if (wallet?.a === undefined) return { kind: "unloaded" };
@@ -114,16 +117,23 @@ export class LocalCoins extends InProcessAdapter implements HotCoins {
   }
 
   /**
-   * Leaves the pending state (settleDebit-2.lua, refundDebit-3.lua): the index
-   * entry goes in every case; a pending record becomes {state, fingerprint}
-   * for the retry window. Returns what it was while pending, or undefined.
+   * Leaves the pending or claimed state (settleDebit-2.lua, refundDebit-3.lua):
+   * the index entry goes in every case but a refused `onlyPending` refund of a
+   * claimed record; a finished record becomes {state, fingerprint} for the
+   * retry window. Returns what it was while unfinished, or undefined.
    */
-  private finish(userId: number, admissionId: string, state: "settled" | "refunded"): { amount: number; g: number } | undefined {
+  private finish(
+    userId: number,
+    admissionId: string,
+    state: "settled" | "refunded",
+    opts: RefundOptions = {},
+  ): { amount: number; g: number } | undefined {
     checkAdmissionRef(userId, admissionId);
     const key = admissionKey(userId, admissionId);
-    this.pendingIndex.get(pendingBucket(userId))?.delete(key);
     const record = live(this.admissions, key);
-    if (record?.state !== "pending") return undefined;
+    if (record?.state === "claimed" && opts.onlyPending) return undefined;
+    this.pendingIndex.get(pendingBucket(userId))?.delete(key);
+    if (!record || !isUnfinished(record.state)) return undefined;
     const was = { amount: record.amount!, g: record.g! };
     this.admissions.set(key, { state, fingerprint: record.fingerprint, expiresAt: now() + this.retryWindowMs });
     return was;
@@ -134,15 +144,24 @@ export class LocalCoins extends InProcessAdapter implements HotCoins {
     return this.finish(userId, admissionId, "settled") !== undefined;
   }
 
-  async refundDebit(userId: number, admissionId: string): Promise<boolean> {
+  async refundDebit(userId: number, admissionId: string, opts: RefundOptions = {}): Promise<boolean> {
     this.open();
-    const was = this.finish(userId, admissionId, "refunded");
+    const was = this.finish(userId, admissionId, "refunded", opts);
     if (!was) return false;
     // Only the wallet generation the debit came from gets the amount back; a
     // rebuilt wallet read a balance that never lost it (refundDebit-3.lua).
     const wallet = live(this.wallets, userId);
     if (wallet?.a !== undefined && wallet.g === was.g) wallet.a += was.amount;
     return true;
+  }
+
+  async claimAdmission(userId: number, admissionId: string): Promise<AdmissionState | null> {
+    this.open();
+    checkAdmissionRef(userId, admissionId);
+    const record = live(this.admissions, admissionKey(userId, admissionId));
+    if (!record) return null;
+    if (record.state === "pending") record.state = "claimed";
+    return record.state;
   }
 
   async claimStalePending(bucket: number, olderThanMs: number, limit: number): Promise<PendingAdmission[]> {
@@ -155,7 +174,7 @@ export class LocalCoins extends InProcessAdapter implements HotCoins {
     const claimed: PendingAdmission[] = [];
     for (const [member, entry] of stale) {
       const record = live(this.admissions, member);
-      if (record?.state !== "pending" || record.payload === undefined) {
+      if (!isUnfinished(record?.state) || record?.payload === undefined) {
         index.delete(member);
         continue;
       }

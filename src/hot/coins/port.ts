@@ -11,6 +11,12 @@
 //   pending  → debited from `available`, waiting for the database; holds the
 //              event to re-publish (payload) and has an entry in the PENDING
 //              INDEX of its bucket, which the re-drive sweeper walks
+//   claimed  → a pending admission its consumer took before its database
+//              transaction (claimAdmission). Everything else as pending (the
+//              index entry stays, the sweeper re-drives it, settle and refund
+//              finish it), except that the sender's cancel — a refund with
+//              onlyPending — is refused: the send will be persisted, so its
+//              sender answers 202, never 503 for a send that is executed
 //   settled  → persisted in the database (available unchanged)
 //   refunded → could not be persisted; its amount went back to `available`
 //              (unless `available` was rebuilt after the debit: the rebuild
@@ -68,7 +74,7 @@ export interface AdmitInput {
   rateLimit?: { name: string; limit: number; windowSec: number };
 }
 
-/** A pending admission handed to the re-drive sweeper. */
+/** A pending (or claimed) admission handed to the re-drive sweeper. */
 export interface PendingAdmission {
   userId: number;
   admissionId: string;
@@ -84,7 +90,7 @@ export type AdmitResult =
    * commit and creditAvailable): the caller drops and reloads the wallet.
    */
   | { kind: "insufficient"; available: number; knownVersion: number }
-  /** The same admission id was seen before with the same fingerprint; `payload` while pending. */
+  /** The same admission id was seen before with the same fingerprint; `payload` while pending or claimed. */
   | { kind: "duplicate"; state: AdmissionState; payload?: string }
   /** Over the rate limit; nothing else was looked at or changed. */
   | { kind: "rate_limited"; retryAfterSec: number }
@@ -93,11 +99,21 @@ export type AdmitResult =
   /** No wallet in the hot store: load it from the database, then retry. */
   | { kind: "unloaded" };
 
-export type AdmissionState = "pending" | "settled" | "refunded";
+export type AdmissionState = "pending" | "claimed" | "settled" | "refunded";
+
+/** Pending or claimed: debited from `available`, not yet settled or refunded, in the pending index. */
+export function isUnfinished(state: unknown): state is "pending" | "claimed" {
+  return state === "pending" || state === "claimed";
+}
+
+export interface RefundOptions {
+  /** Refund only a pending admission, not a claimed one (the sender's cancel). */
+  onlyPending?: boolean;
+}
 
 export interface Admission {
   state: AdmissionState;
-  /** Only while pending (a settled or refunded record keeps state and fingerprint). */
+  /** Only while pending or claimed (a settled or refunded record keeps state and fingerprint). */
   amount?: number;
   fingerprint: string;
 }
@@ -107,16 +123,27 @@ export type LoadResult = "loaded" | "present" | "stale";
 export interface HotCoins {
   /** Rate limit, then debit `amount` from `available` if it suffices; idempotent on (userId, admissionId); a new admission enters the pending index. */
   admitDebit(input: AdmitInput): Promise<AdmitResult>;
-  /** pending → settled. Returns false when the admission is not pending (already settled/refunded, or unknown). Removes the index entry either way. */
+  /** pending or claimed → settled. Returns false otherwise (already settled/refunded, or unknown). Removes the index entry either way. */
   settleDebit(userId: number, admissionId: string): Promise<boolean>;
-  /** pending → refunded and its amount back to `available` (see the header for a rebuilt wallet). False when not pending. Removes the index entry either way. */
-  refundDebit(userId: number, admissionId: string): Promise<boolean>;
+  /**
+   * pending or claimed (only pending with `onlyPending`) → refunded and its
+   * amount back to `available` (see the header for a rebuilt wallet). False
+   * otherwise. Removes the index entry, except when it refuses a claimed one.
+   */
+  refundDebit(userId: number, admissionId: string, opts?: RefundOptions): Promise<boolean>;
+  /**
+   * pending → claimed (claimed stays claimed); returns the state after the
+   * call, null when unknown or expired. The consumer claims before its
+   * transaction so the sender's cancel can no longer take the admission.
+   */
+  claimAdmission(userId: number, admissionId: string): Promise<AdmissionState | null>;
   /**
    * The re-drive sweeper's claim: up to `limit` admissions of `bucket` whose
    * index entry is at least `olderThanMs` old (admitted, or last claimed, then),
    * oldest first; their entries are bumped to now so each is handed out at
-   * most once per `olderThanMs`. Entries whose admission is gone or no longer
-   * pending are removed and not returned.
+   * most once per `olderThanMs`. Claimed admissions are returned like pending
+   * ones (their consumer may have died). Entries whose admission is gone or
+   * finished are removed and not returned.
    */
   claimStalePending(bucket: number, olderThanMs: number, limit: number): Promise<PendingAdmission[]>;
   /** Entries in the pending index over all buckets (the invariant checker: 0 when quiescent). */

@@ -23,6 +23,8 @@ import {
   type HotCoins,
   type LoadResult,
   type PendingAdmission,
+  type RefundOptions,
+  isUnfinished,
 } from "./port.ts";
 
 /**
@@ -45,7 +47,7 @@ export const CoinReply = {
   Conflict: -3,
   /** admitDebit, creditAvailable: no wallet loaded. */
   Unloaded: -4,
-  /** settleDebit, refundDebit: the admission is not pending. */
+  /** settleDebit, refundDebit: the admission is not pending or claimed (refundDebit with onlyPending: not pending). */
   NotPending: -5,
   /** loadAvailable: a wallet is already loaded. */
   Present: -6,
@@ -77,7 +79,8 @@ declare module "ioredis" {
       deadlineMs: string,
     ): Result<[number, (number | string)?, (number | string | null)?], Context>;
     hotSettleDebit(admission: string, pending: string, member: string, retryWindowSec: string): Result<number, Context>;
-    hotRefundDebit(wallet: string, admission: string, pending: string, member: string, retryWindowSec: string): Result<number, Context>;
+    hotRefundDebit(wallet: string, admission: string, pending: string, member: string, retryWindowSec: string, onlyPending: string): Result<number, Context>;
+    hotClaimAdmission(admission: string): Result<string | null, Context>;
     hotClaimPending(pending: string, cutoffMs: string, nowMs: string, limit: string): Result<(string | number)[], Context>;
     hotLoadAvailable(wallet: string, balance: string, version: string, generation: string): Result<number, Context>;
     hotCreditAvailable(wallet: string, amount: string, version: string, markerTtlSec: string): Result<number, Context>;
@@ -91,6 +94,7 @@ const SCRIPTS = {
   hotSettleDebit: "settleDebit-2.lua",
   hotRefundDebit: "refundDebit-3.lua",
   hotClaimPending: "claimPending-1.lua",
+  hotClaimAdmission: "claimAdmission-1.lua",
   hotLoadAvailable: "loadAvailable-1.lua",
   hotCreditAvailable: "creditAvailable-1.lua",
   hotDropWallet: "dropWallet-1.lua",
@@ -118,7 +122,7 @@ export function coinKeys(conn: Pick<RedisConnection, "key">): CoinKeys {
   };
 }
 
-const STATES: readonly AdmissionState[] = ["pending", "settled", "refunded"];
+const STATES: readonly AdmissionState[] = ["pending", "claimed", "settled", "refunded"];
 
 function asState(value: unknown, script: string): AdmissionState {
   if (STATES.includes(value as AdmissionState)) return value as AdmissionState;
@@ -167,7 +171,7 @@ export class RedisCoins implements HotCoins {
         return { kind: "insufficient", available: Number(value), knownVersion: Number(extra) };
       case CoinReply.Duplicate: {
         const state = asState(value, "admitDebit");
-        return state === "pending" && typeof extra === "string" ? { kind: "duplicate", state, payload: extra } : { kind: "duplicate", state };
+        return isUnfinished(state) && typeof extra === "string" ? { kind: "duplicate", state, payload: extra } : { kind: "duplicate", state };
       }
       case CoinReply.TooLate:
         throw new StoreUnavailable("hot store", "admitDebit ran after its caller's deadline (a stalled Redis, or its clock ahead of ours)");
@@ -195,7 +199,7 @@ export class RedisCoins implements HotCoins {
     throw unexpectedReply("settleDebit", code);
   }
 
-  async refundDebit(userId: number, admissionId: string): Promise<boolean> {
+  async refundDebit(userId: number, admissionId: string, opts: RefundOptions = {}): Promise<boolean> {
     checkAdmissionRef(userId, admissionId);
     const code = await this.client.hotRefundDebit(
       this.keys.wallet(userId),
@@ -203,10 +207,17 @@ export class RedisCoins implements HotCoins {
       this.keys.pending(pendingBucket(userId)),
       pendingMember(userId, admissionId),
       this.retryWindowSec,
+      opts.onlyPending ? "1" : "0",
     );
     if (code === CoinReply.Ok || code === CoinReply.RefundAbsorbed) return true;
     if (code === CoinReply.NotPending) return false;
     throw unexpectedReply("refundDebit", code);
+  }
+
+  async claimAdmission(userId: number, admissionId: string): Promise<AdmissionState | null> {
+    checkAdmissionRef(userId, admissionId);
+    const state = await this.client.hotClaimAdmission(this.keys.admission(userId, admissionId));
+    return state == null ? null : asState(state, "claimAdmission");
   }
 
   async getAdmission(userId: number, admissionId: string): Promise<Admission | null> {
@@ -231,7 +242,7 @@ export class RedisCoins implements HotCoins {
     const gone: string[] = [];
     refs.forEach((r, i) => {
       const [state, payload] = records[i]!;
-      if (state === "pending" && payload != null) claimed.push({ ...r, payload });
+      if (isUnfinished(state) && payload != null) claimed.push({ ...r, payload });
       else gone.push(pendingMember(r.userId, r.admissionId));
     });
     if (gone.length > 0) await this.client.zrem(pending, ...gone);

@@ -28,8 +28,9 @@
     {-1, available, known}  insufficient; nothing changed. known = the newest
                             account version the wallet reflects: max(lv, cv)
     {-2, state, payload}    duplicate: the id was seen with this fingerprint;
-                            state is pending | settled | refunded; payload is
-                            the stored event while pending (nil after); nothing changed
+                            state is pending | claimed | settled | refunded;
+                            payload is the stored event while pending or
+                            claimed (nil after); nothing changed
     {-3}                    conflict: the id was seen with another fingerprint
     {-4}                    unloaded: no wallet; load it from the database, retry
     {-9, pttlMs}            rate limited: over `limit` hits in the window; nothing

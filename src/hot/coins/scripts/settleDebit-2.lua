@@ -1,5 +1,6 @@
 --[[
-  settleDebit: an admission's debit is now in the database; pending → settled.
+  settleDebit: an admission's debit is now in the database; pending or
+  claimed → settled.
   `available` is unchanged (it already excludes the debit).
 
   Input:
@@ -12,7 +13,8 @@
 
   Output:
      1                      settled
-    -5                      not pending (settled, refunded, expired or unknown)
+    -5                      neither pending nor claimed (settled, refunded,
+                            expired or unknown)
     -99                     bad argument
 
   The pending-index entry is removed in every case (an entry whose admission
@@ -24,7 +26,8 @@ if not window or window <= 0 or window % 1 ~= 0 then
   return -99
 end
 redis.call("ZREM", KEYS[2], ARGV[1])
-if redis.call("HGET", KEYS[1], "s") ~= "pending" then
+local state = redis.call("HGET", KEYS[1], "s")
+if state ~= "pending" and state ~= "claimed" then
   return -5
 end
 redis.call("HSET", KEYS[1], "s", "settled")

@@ -75,4 +75,15 @@ describe.each(profilesUnderTest())("the invariant checker on the %s profile", (p
     await db.deleteFrom("gift_record").where("biz_id", "=", "planted-2").execute();
     expect(await checkInvariants(deps.store, deps.hot, { quiescent: true })).toEqual([]);
   });
+
+  test("C6 counts a claimed admission as unfinished, like a pending one", async () => {
+    await deps.wallet.grant({ userId: 73, amount: 20, requestId: "chk-73" });
+    const admitted = await deps.wallet.admit({ userId: 73, admissionId: "c6", amount: 5, fingerprint: "f", payload: "e" });
+    expect(admitted.kind).toBe("admitted");
+    expect(await deps.wallet.claim([{ userId: 73, admissionId: "c6" }])).toEqual(["claimed"]);
+    const found = await checkInvariants(deps.store, deps.hot, { quiescent: true });
+    expect(found).toContain("C6 1 admission(s) still pending or claimed with nothing in flight");
+    expect(await deps.wallet.refund(73, "c6")).toBe(true);
+    expect(await checkInvariants(deps.store, deps.hot, { quiescent: true })).toEqual([]);
+  });
 });

@@ -17,7 +17,7 @@
 //   C1 every account's balance = Σ of its ledger rows
 //   C2 no balance below zero
 //   C5 hot available within [0, balance]; = balance when quiescent
-//   C6 no admission pending in the hot store when quiescent
+//   C6 no admission pending or claimed in the hot store when quiescent
 // Gifts (src/gifts/invariants.ts):
 //   C3 every SEND_GIFT ledger row has exactly one gift record (same business
 //      id, price = −amount), and every gift record has its ledger row

@@ -5,8 +5,9 @@
 //      without an account)
 //   C2 no balance below zero
 //   C5 hot available within [0, balance]; = balance when quiescent
-//   C6 no admission left pending (in the hot store's pending index) when
-//      quiescent: every admitted debit was settled or refunded
+//   C6 no admission left unfinished — pending or claimed, both in the hot
+//      store's pending index — when quiescent: every admitted debit was
+//      settled or refunded
 import { sql } from "kysely";
 import type { Hot } from "../hot/index.ts";
 import type { Store } from "../store/store.ts";
@@ -52,7 +53,7 @@ export async function checkWalletInvariants(store: Store, hot: Hot, opts: { quie
   // C6
   if (opts.quiescent) {
     const pending = await hot.coins.countPending();
-    if (pending > 0) violations.push(`C6 ${pending} admission(s) still pending with nothing in flight`);
+    if (pending > 0) violations.push(`C6 ${pending} admission(s) still pending or claimed with nothing in flight`);
   }
   return violations;
 }

@@ -291,7 +291,7 @@ describe.each(profilesUnderTest())("the gift consumer's crash window on the %s p
       await eventually(() => crashes >= 1);
       const row = await a.store.db.selectFrom("currency_trade").selectAll().where("user_id", "=", viewer.userId).where("type", "=", TradeType.SEND_GIFT).execute();
       expect(row.length).toBe(1);
-      expect((await a.wallet.admission(viewer.userId, sent.data.requestId))?.state).toBe("pending");
+      expect((await a.wallet.admission(viewer.userId, sent.data.requestId))?.state).toBe("claimed");
       await sa.server.stop();
       await a.close();
 

@@ -20,6 +20,8 @@ export interface Target {
   jwtSecret: string | undefined;
   /** Peak resident set size of the spawned server, in MB (undefined for a remote one). */
   peakRssMb(): number | undefined;
+  /** CPU time (user + system) the spawned server used so far, in ms (undefined for a remote one). */
+  cpuMs(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -41,6 +43,7 @@ export async function openTarget(o: TargetOptions): Promise<Target> {
       env: process.env,
       jwtSecret: process.env.OVATION_JWT_SECRET,
       peakRssMb: () => undefined,
+      cpuMs: () => undefined,
       stop: async () => undefined,
     };
   }
@@ -101,6 +104,7 @@ async function spawnServer(profile: Profile, o: TargetOptions): Promise<Target> 
       env,
       jwtSecret: SPAWN_SECRET,
       peakRssMb: () => Math.round(peakRssKb(proc.pid) / 1024),
+      cpuMs: () => cpuMs(proc.pid),
       stop: () => runCleanups(cleanups),
     };
   } catch (e) {
@@ -120,6 +124,17 @@ function peakRssKb(pid: number): number {
     return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
   } catch {
     return 0;
+  }
+}
+
+/** utime + stime from /proc/<pid>/stat (fields 14 and 15, in clock ticks of 10 ms). */
+function cpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
   }
 }
 

@@ -81,6 +81,7 @@ await runSession(opts, "s", async ({ target, api, line, runId, anchorId, anchorT
   });
 
   // --- the rush: every buyer orders at once ---
+  const cpuBefore = target.cpuMs();
   const rushStart = performance.now();
   const wrk = await runFixedSends({
     url: target.baseUrl,
@@ -98,6 +99,7 @@ await runSession(opts, "s", async ({ target, api, line, runId, anchorId, anchorT
     },
   });
   const rushSec = (performance.now() - rushStart) / 1000;
+  const cpuAfter = target.cpuMs();
   const { answered: answeredTotal, accepted: created, statuses } = wrk;
   const unanswered = buyers - answeredTotal;
 
@@ -155,6 +157,7 @@ await runSession(opts, "s", async ({ target, api, line, runId, anchorId, anchorT
       createdRps: Math.round(created / rushSec),
       ...wrkFigures(wrk),
       rushSec: round(rushSec, 2),
+      serverCpuUsPerOrder: cpuBefore === undefined || cpuAfter === undefined || answeredTotal === 0 ? null : Math.round(((cpuAfter - cpuBefore) * 1000) / answeredTotal),
       answered: answeredTotal,
       created,
       unanswered,
@@ -167,7 +170,7 @@ await runSession(opts, "s", async ({ target, api, line, runId, anchorId, anchorT
   const file = writeResult("flash-sale", result);
 
   console.log(`flash-sale on ${target.profile} (${target.baseUrl}): ${buyers} buyers rush ${stock} units of SKU ${skuId}, ${connections} connections`);
-  console.log(`  orders     ${result.orders.rps} orders/s answered (${result.orders.createdRps} created/s), p50 ${result.orders.p50Ms} ms, p99 ${result.orders.p99Ms} ms; ${created} created, statuses ${JSON.stringify(statuses)}, ${unanswered} unanswered; wrk used ${wrk.cpuPercent}% of a core`);
+  console.log(`  orders     ${result.orders.rps} orders/s answered (${result.orders.createdRps} created/s), p50 ${result.orders.p50Ms} ms, p99 ${result.orders.p99Ms} ms; ${created} created, statuses ${JSON.stringify(statuses)}, ${unanswered} unanswered; wrk used ${wrk.cpuPercent}% of a core${result.orders.serverCpuUsPerOrder === null ? "" : `; server CPU ${result.orders.serverCpuUsPerOrder} µs per answer`}`);
   if (result.pay) console.log(`  pay        ${paid} paid, ${payFailures.length} failed in ${result.pay.sec} s (${result.pay.perSec} pays/s, ${SETUP_CONCURRENCY} at a time, untimed by wrk)`);
   console.log(`  stock      ${confirmed} confirmed of ${checkedStock}${opts["plant-oversell"] ? " (planted: one fewer than the real stock)" : ""}, oversold ${oversold}, available ${available}; invariants ${invariants.ok === null ? "skipped" : invariants.ok ? "hold" : "VIOLATED"}`);
   if (result.peakRssMb !== undefined) console.log(`  server     peak RSS ${result.peakRssMb} MB`);

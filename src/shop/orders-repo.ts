@@ -189,7 +189,6 @@ export function createOrdersRepo(store: Store) {
    * redone order by order, so each caller gets its own outcome or error.
    */
   async function commitWaiting(): Promise<void> {
-    committing = true;
     try {
       while (waiting.length > 0) {
         const batch = waiting.slice(0, ORDER_BATCH_MAX);
@@ -243,7 +242,12 @@ export function createOrdersRepo(store: Store) {
     insertOrder(o: NewOrder): Promise<InsertOutcome> {
       return new Promise((resolve, reject) => {
         waiting.push({ order: o, resolve, reject });
-        if (!committing) void commitWaiting();
+        if (committing) return;
+        // The first batch starts a turn later, so the orders whose requests
+        // are already being handled join it (on SQLite a batch of one would
+        // otherwise commit before the next request is even read).
+        committing = true;
+        setImmediate(() => void commitWaiting());
       });
     },
 

@@ -304,6 +304,59 @@ describe.each(profilesUnderTest())("the flash sale on the %s profile", (profile)
     await shopClean();
   });
 
+  test("sold out: the order taking the last unit flags the SKU; units added drop the flag and sell", async () => {
+    const { skuIds, roomId } = await newSale({ stock: [1] });
+    const sku = skuIds[0]!;
+    const [winner, next, late] = [await buyer(), await buyer(), await buyer()];
+    expect((await order(winner, roomId, [[sku, 1]])).status).toBe(201);
+    // Flagged by the winner's own reserve: no refused reserve was needed.
+    expect(deps.shop.stock.isSoldOut(sku)).toBe(true);
+    const refused = await order(late, roomId, [[sku, 1]]);
+    expect([outcome(refused), refused.data]).toEqual([failure("OUT_OF_STOCK"), { skuIds: [sku] }]);
+    expect(await deps.hot.stock.available(sku)).toBe(0);
+    // One more unit: the flag goes at once and the unit sells, then the SKU is flagged again.
+    await deps.shop.stock.setTotal(sku, 2);
+    expect(deps.shop.stock.isSoldOut(sku)).toBe(false);
+    expect((await order(next, roomId, [[sku, 1]])).status).toBe(201);
+    expect(deps.shop.stock.isSoldOut(sku)).toBe(true);
+    expect([await stockNum(sku), await heldUnits(sku)]).toEqual([0, 2]);
+    await shopClean();
+  });
+
+  test("sold out: a reserve answered 0 across units coming back sets no flag, so the units still sell", async () => {
+    const { skuIds, roomId } = await newSale({ stock: [0] });
+    const sku = skuIds[0]!;
+    const [early, later] = [await buyer(), await buyer()];
+    const hotStock = deps.hot.stock;
+    const realReserve = hotStock.reserve.bind(hotStock);
+    let answered0!: () => void;
+    const reached = new Promise<void>((r) => (answered0 = r));
+    let resume!: () => void;
+    const gate = new Promise<void>((r) => (resume = r));
+    // The real reserve runs; its "none left" answer is held back until the stock has changed.
+    hotStock.reserve = async (input) => {
+      const r = await realReserve(input);
+      if (r.kind === "short" && input.skuId === sku) {
+        answered0();
+        await gate;
+      }
+      return r;
+    };
+    try {
+      const refusedLater = order(early, roomId, [[sku, 1]]);
+      await reached;
+      await deps.shop.stock.setTotal(sku, 1);
+      resume();
+      expect(outcome(await refusedLater)).toEqual(failure("OUT_OF_STOCK"));
+    } finally {
+      hotStock.reserve = realReserve;
+    }
+    expect(deps.shop.stock.isSoldOut(sku)).toBe(false);
+    expect((await order(later, roomId, [[sku, 1]])).status).toBe(201);
+    expect([await stockNum(sku), await heldUnits(sku)]).toEqual([0, 1]);
+    await shopClean();
+  });
+
   test("a three-SKU cart with one SKU short reserves nothing of any line", async () => {
     const { skuIds, roomId } = await newSale({ stock: [5, 1, 5] });
     const u = await buyer();

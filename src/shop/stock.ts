@@ -13,11 +13,13 @@
 //   setTotal        the admin's total: database, then the delta on a loaded
 //                   sale, under the same lock
 //
-// Sold-out: a reserve that finds 0 units sets a process-local flag, so the
-// rest of a rush is answered OUT_OF_STOCK without a hot-store round trip.
-// Anything that gives units back drops the flag in every process through the
-// cache bus; the flag also lapses after SOLD_OUT_FLAG_MS in case a drop is
-// lost (the bus is at most once).
+// Sold-out: a reserve that takes the last unit, or finds none, sets a
+// process-local flag, so the rest of a rush is answered OUT_OF_STOCK before
+// an order id is made and without a hot-store round trip. Anything that gives
+// units back drops the flag in every process through the cache bus; a reserve
+// whose answer crossed such a drop sets no flag (its 0 may predate the units
+// that came back); the flag also lapses after SOLD_OUT_FLAG_MS in case a drop
+// is lost (the bus is at most once).
 import { withLock, type LockPolicy } from "../hot/guards/with-lock.ts";
 import type { Hot } from "../hot/index.ts";
 import type { CacheBus } from "../lib/cache-bus.ts";
@@ -43,9 +45,18 @@ export type ReserveAllResult = { ok: true } | { ok: false; short: number[]; limi
 export function createShopStock(deps: { hot: Hot; repo: OrdersRepo; skus: SkuCatalogue; cacheBus: CacheBus; pushes: StockPush; log: Logger }) {
   const { hot, repo, skus, cacheBus, pushes, log } = deps;
   const soldOut = new Map<number, number>();
-  cacheBus.on("shop-sold-out", (key) => soldOut.delete(Number(key)));
+  /** Drops seen so far: a reserve sets the flag only when none came while it was in flight. */
+  let drops = 0;
+  cacheBus.on("shop-sold-out", (key) => {
+    drops += 1;
+    soldOut.delete(Number(key));
+  });
 
   const isSoldOut = (skuId: number) => (soldOut.get(skuId) ?? 0) > Date.now();
+  /** A reserve that began when `dropsAtStart` drops were seen answered 0 units left. */
+  const noneLeft = (skuId: number, dropsAtStart: number) => {
+    if (drops === dropsAtStart) soldOut.set(skuId, Date.now() + SOLD_OUT_FLAG_MS);
+  };
 
   const skuLock: LockPolicy = {
     ttlMs: LOCK_TTL_MS,
@@ -93,17 +104,19 @@ export function createShopStock(deps: { hot: Hot; repo: OrdersRepo; skus: SkuCat
     /** Hot available when loaded (a read that loads nothing), else null. */
     loadedAvailable: (skuId: number) => hot.stock.available(skuId),
 
+    /** Of `skuIds`, those flagged sold out in this process (an order of any of them is refused without a round trip). */
+    flaggedSoldOut: (skuIds: number[]) => skuIds.filter(isSoldOut),
+
     /**
-     * Reserves every line for the order, all or nothing. Lines of SKUs
-     * flagged sold out are refused without a round trip; otherwise SKU by
-     * SKU in id order, loading a SKU on first use.
+     * Reserves every line for the order, all or nothing, SKU by SKU in id
+     * order, loading a SKU on first use. (The caller checks the sold-out
+     * flags first: flaggedSoldOut.)
      */
     async reserveAll(orderId: string, userId: number, lines: ReserveLine[], roomId: number): Promise<ReserveAllResult> {
-      const flagged = lines.filter((l) => isSoldOut(l.skuId)).map((l) => l.skuId);
-      if (flagged.length > 0) return { ok: false, short: flagged, limit: [] };
       const taken: number[] = [];
       const sorted = [...lines].sort((a, b) => a.skuId - b.skuId);
       for (const line of sorted) {
+        const dropsAtStart = drops;
         let r = await hot.stock.reserve({ skuId: line.skuId, orderId, userId, count: line.count, limitPerUser: line.limitPerUser, nowMs: Date.now() });
         for (let attempt = 0; r.kind === "unloaded" && attempt < LOAD_ATTEMPTS; attempt++) {
           await warm(line.skuId, roomId);
@@ -111,13 +124,16 @@ export function createShopStock(deps: { hot: Hot; repo: OrdersRepo; skus: SkuCat
         }
         if (r.kind === "reserved" || r.kind === "duplicate") {
           taken.push(line.skuId);
-          if (r.kind === "reserved") pushes.changed(roomId, line.skuId, r.available);
+          if (r.kind === "reserved") {
+            pushes.changed(roomId, line.skuId, r.available);
+            if (r.available === 0) noneLeft(line.skuId, dropsAtStart);
+          }
           continue;
         }
         await releaseLines(orderId, taken, roomId);
         if (r.kind === "unloaded") throw new AppError("UNAVAILABLE", `stock of sku ${line.skuId} could not be loaded, retry shortly`);
         if (r.kind === "limit") return { ok: false, short: [], limit: [line.skuId] };
-        if (r.available === 0) soldOut.set(line.skuId, Date.now() + SOLD_OUT_FLAG_MS);
+        if (r.available === 0) noneLeft(line.skuId, dropsAtStart);
         return { ok: false, short: [line.skuId], limit: [] };
       }
       return { ok: true };

@@ -16,7 +16,7 @@
 // Crash windows between these steps: docs/commerce.md.
 import type { Guards } from "../hot/guards/port.ts";
 import { withLock, type LockPolicy } from "../hot/guards/with-lock.ts";
-import { AppError } from "../lib/errors.ts";
+import { AppError, type ErrorName } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { Metrics } from "../lib/metrics.ts";
@@ -67,6 +67,21 @@ export function orderView(o: ShopOrder) {
   };
 }
 
+/**
+ * An expected refusal (9 in 10 answers of a sold-out rush), built without
+ * capturing a stack: nothing reads it, and capturing it cost ~5–10 µs of an
+ * answer's ~200 µs.
+ */
+function refusal(name: ErrorName, message: string, data: unknown): AppError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new AppError(name, message, data);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 class PayRefused extends Error {
   constructor(readonly reason: string) {
     super(reason);
@@ -94,10 +109,10 @@ export function createOrders(deps: {
   function refuse(short: number[], limit: number[]): never {
     if (limit.length > 0) {
       count("rejected_purchase_limit");
-      throw new AppError("PURCHASE_LIMIT", `sku ${limit.join(", ")}: this order would take you past the per-user limit`, { skuIds: limit });
+      throw refusal("PURCHASE_LIMIT", `sku ${limit.join(", ")}: this order would take you past the per-user limit`, { skuIds: limit });
     }
     count("rejected_out_of_stock");
-    throw new AppError("OUT_OF_STOCK", `sku ${short.join(", ")}: not enough stock`, { skuIds: short });
+    throw refusal("OUT_OF_STOCK", `sku ${short.join(", ")}: not enough stock`, { skuIds: short });
   }
 
   function sameRequest(existing: ShopOrder, address: Address) {

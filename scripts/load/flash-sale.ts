@@ -4,7 +4,8 @@
 // sell it, its stock warmed up in the living room, one unit in every buyer's
 // cart (and, with --pay, coins to pay for it). The timed part is the order
 // endpoint only: buyer k places one order with requestId "<runId>-<k>".
-// Measures orders/s (every answer, 201 or 409 OUT_OF_STOCK) and p50/p99.
+// Measures orders/s (every answer, 201 or 409 OUT_OF_STOCK) and p50/p99,
+// and for a spawned server its CPU time over the rush per answer.
 //
 //   bun run scripts/load/flash-sale.ts [--url http://127.0.0.1:8080 | --spawn embedded|cluster]
 //     [--buyers 10000] [--stock 1000] [--connections 1000] [--threads 1]

@@ -140,7 +140,7 @@ export function createNotifyHandler(deps: {
       if (now2?.status === PayOrderStatus.PAYED) return repeated(now2.tradeNo, n.tradeNo, n.orderId);
       return fail(400, `order ${n.orderId} left the payable states meanwhile`);
     }
-    await wallet.applyCreditToHot(order.userId, order.coinNum, account.version);
+    await wallet.applyCreditToHot(order.userId, order.coinNum, account);
     deps.outbox.wake();
     log.info("recharge paid", { orderId: order.orderId, userId: order.userId, coins: order.coinNum, amount: order.amount, tradeNo: n.tradeNo });
     return success("paid");

@@ -5,7 +5,10 @@
 //   admit(userId, admissionId, amount)  the caller's rate limit, then hot
 //                                       `available` −= amount, idempotent on the
 //                                       admission id → pending (keeping the
-//                                       caller's payload, in the pending index)
+//                                       caller's payload, in the pending index);
+//                                       one hot-store call when the wallet is
+//                                       loaded, a database read and a second
+//                                       call (which loads it) when not
 //   debitInTx(trx, …)                   the conditional debit + ledger row, in
 //                                       the caller's transaction (service.ts)
 //   settle(…)                           after that commit  → settled
@@ -27,9 +30,14 @@
 // database before the hot store, debits the hot store before the database).
 // The hot store may only be wrong in the safe direction, and it heals from
 // the truth:
-//   - missing (lost, evicted, dropped): rebuilt from the database under a
-//     1 s per-user lock (loadIntoHot); a credit committed during the read
-//     makes the load `stale` and it reads again;
+//   - missing (lost, evicted, dropped, never loaded): the admission reads
+//     the account without a lock and hands the row to the hot store, which
+//     loads it and admits in the same atomic call — unless a wallet was
+//     loaded meanwhile (that one wins), or a credit newer than the row was
+//     seen (`stale`: read again). A read older than MAX_LOAD_READ_AGE_MS is
+//     discarded, so it is always far younger than the hot store's version
+//     markers. A committed credit loads a missing wallet from its own row
+//     (applyCreditToHot), so a send after a recharge finds it warm;
 //   - a credit committed but never applied (its process died between the
 //     commit and applyCreditToHot): found at the next refusal by comparing
 //     the account's credit_version with what the wallet reflects → rebuilt;
@@ -38,54 +46,60 @@
 //     admission rebuilds it.
 // A refund after a rebuild never adds the amount twice (the admission
 // remembers the wallet generation it was debited from).
-import type { AdmissionState, AdmitInput, AdmitResult, Admission, HotCoins, PendingAdmission } from "../hot/coins/port.ts";
-import type { Guards } from "../hot/guards/port.ts";
+import type { AccountSnapshot, AdmissionState, AdmitInput, AdmitResult, Admission, HotCoins, PendingAdmission } from "../hot/coins/port.ts";
 import { AppError } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
-import type { Db } from "../store/store.ts";
-import type { WalletRepo } from "./repo.ts";
 import type { Account } from "./types.ts";
 
-const LOAD_LOCK_TTL_MS = 1000;
 const LOAD_ATTEMPTS = 5;
 const ADMIT_ATTEMPTS = 4;
+/**
+ * The oldest database read a wallet load may use. Far below the hot store's
+ * version markers (WALLET_MARKER_TTL_SEC): a read older than a marker could
+ * miss a credit the marker no longer remembers.
+ */
+export const MAX_LOAD_READ_AGE_MS = 10_000;
 
 /** What an admission answers; a missing hot wallet is loaded, never reported. */
-export type AdmitOutcome = Exclude<AdmitResult, { kind: "unloaded" }>;
+export type AdmitOutcome = Exclude<AdmitResult, { kind: "unloaded" } | { kind: "stale" }>;
 
 export function createCoinAdmissions(deps: {
   coins: HotCoins;
-  guards: Guards;
-  repo: WalletRepo;
-  db: Db;
   /** The account, created at first touch. */
   account: (userId: number) => Promise<Account>;
   log: Logger;
+  /** MAX_LOAD_READ_AGE_MS unless told (a test makes it short). */
+  maxLoadReadAgeMs?: number;
 }) {
-  const { coins, guards, repo, db, account, log } = deps;
+  const { coins, account, log } = deps;
+  const maxReadAgeMs = deps.maxLoadReadAgeMs ?? MAX_LOAD_READ_AGE_MS;
 
   /**
-   * Rebuilds the user's hot `available` from the database. A multi-step
-   * flow (read, then load), so it runs under the user's 1 s lock; a `stale`
-   * answer means a credit committed after our read, so read again.
+   * The account as a wallet load may use it: read without a lock (the hot
+   * store's versions make a concurrent change safe) and younger than
+   * maxReadAgeMs; a slower read is discarded and read again.
+   */
+  async function readForLoad(userId: number): Promise<Account> {
+    for (let attempt = 0; attempt < LOAD_ATTEMPTS; attempt++) {
+      const readAt = Date.now();
+      const acc = await account(userId);
+      if (Date.now() - readAt <= maxReadAgeMs) return acc;
+      log.warn("wallet read too slow to load from; reading again", { userId, ms: Date.now() - readAt });
+    }
+    throw new AppError("UNAVAILABLE", "wallet is busy, retry shortly");
+  }
+
+  const snapshot = (acc: Account): AccountSnapshot => ({ balance: acc.balance, version: acc.version });
+
+  /**
+   * Rebuilds the user's hot `available` from the database unless it is
+   * loaded; a `stale` answer means a credit committed after our read, so
+   * read again.
    */
   async function loadIntoHot(userId: number): Promise<void> {
-    const lockName = `wallet-load:${userId}`;
     for (let attempt = 0; attempt < LOAD_ATTEMPTS; attempt++) {
-      const token = await guards.acquireLock(lockName, LOAD_LOCK_TTL_MS);
-      if (!token) {
-        // Someone else is loading this wallet; give them a moment.
-        await Bun.sleep(10 * (attempt + 1));
-        if ((await coins.getAvailable(userId)) !== null) return;
-        continue;
-      }
-      try {
-        const acc = await account(userId);
-        const r = await coins.loadAvailable(userId, acc.balance, acc.version);
-        if (r !== "stale") return;
-      } finally {
-        await guards.releaseLock(lockName, token);
-      }
+      const acc = await readForLoad(userId);
+      if ((await coins.loadAvailable(userId, acc.balance, acc.version)) !== "stale") return;
     }
     throw new AppError("UNAVAILABLE", "wallet is busy, retry shortly");
   }
@@ -100,28 +114,30 @@ export function createCoinAdmissions(deps: {
     dropHot,
 
     /**
-     * Admits a debit against hot `available`, loading the wallet when it is
-     * missing. A refusal is checked against the database once: when the
-     * account's latest credit is newer than anything the wallet reflects, the
-     * credit never reached the hot store (its process died between the
-     * commit and applyCreditToHot), so the wallet is rebuilt and asked again.
+     * Admits a debit against hot `available`: one hot-store call when the
+     * wallet is loaded. When it is missing, the account is read and the call
+     * made again with that row, which loads the wallet and admits at once;
+     * the rate limit was counted by the first call and is not counted again.
+     * A refusal is checked against the database once: when the account's
+     * latest credit is newer than anything the wallet reflects, the credit
+     * never reached the hot store (its process died between the commit and
+     * applyCreditToHot), so the wallet is dropped and reloaded from that read.
      */
     async admit(input: AdmitInput): Promise<AdmitOutcome> {
+      let r = await coins.admitDebit(input);
       let rechecked = false;
-      for (let attempt = 0; attempt < ADMIT_ATTEMPTS; attempt++) {
-        const r = await coins.admitDebit(input);
-        if (r.kind === "unloaded") {
-          await loadIntoHot(input.userId);
-          continue;
+      for (let call = 1; ; call++) {
+        if (r.kind !== "unloaded" && r.kind !== "stale" && (r.kind !== "insufficient" || rechecked)) return r;
+        if (call >= ADMIT_ATTEMPTS) throw new AppError("UNAVAILABLE", "wallet could not be loaded, retry shortly");
+        const acc = await readForLoad(input.userId);
+        if (r.kind === "insufficient") {
+          rechecked = true;
+          if (acc.creditVersion <= r.knownVersion) return r;
+          log.warn("hot wallet missed a credit; rebuilding it", { userId: input.userId, creditVersion: acc.creditVersion, knownVersion: r.knownVersion });
+          await coins.dropWallet(input.userId, { ifKnownVersion: r.knownVersion });
         }
-        if (r.kind !== "insufficient" || rechecked) return r;
-        rechecked = true;
-        const acc = await repo.getAccount(db, input.userId);
-        if (!acc || acc.creditVersion <= r.knownVersion) return r;
-        log.warn("hot wallet missed a credit; rebuilding it", { userId: input.userId, creditVersion: acc.creditVersion, knownVersion: r.knownVersion });
-        await coins.dropWallet(input.userId, { ifKnownVersion: r.knownVersion });
+        r = await coins.admitDebit({ ...input, rateLimit: undefined, load: snapshot(acc) });
       }
-      throw new AppError("UNAVAILABLE", "wallet could not be loaded, retry shortly");
     },
 
     /**
@@ -185,10 +201,14 @@ export function createCoinAdmissions(deps: {
       return coins.getAvailable(userId);
     },
 
-    /** Tells the hot store about a committed credit that raised the account to `version`. */
-    async applyCreditToHot(userId: number, amount: number, version: number): Promise<void> {
+    /**
+     * Tells the hot store about a committed credit of `amount` that left the
+     * account as `after` (read in the credit's transaction); a missing wallet
+     * is loaded from it.
+     */
+    async applyCreditToHot(userId: number, amount: number, after: Account): Promise<void> {
       try {
-        await coins.creditAvailable(userId, amount, version);
+        await coins.creditAvailable(userId, amount, snapshot(after));
       } catch (err) {
         // The database has the credit; the hot store is rebuildable. Drop the
         // wallet so the next admission reloads it from the truth.

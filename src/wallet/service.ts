@@ -36,7 +36,7 @@ export function createWalletService(deps: { store: Store; hot: Hot; log: Logger 
     return acc;
   }
 
-  const admissions = createCoinAdmissions({ coins: hot.coins, guards: hot.guards, repo, db, account, log });
+  const admissions = createCoinAdmissions({ coins: hot.coins, account, log });
 
   return {
     account,
@@ -64,7 +64,7 @@ export function createWalletService(deps: { store: Store; hot: Hot; log: Logger 
      * Credits coins once per business id inside the caller's transaction.
      * Returns the account after the credit, or null when the business id was
      * already credited (nothing changes). After the commit the caller hands
-     * the returned version to applyCreditToHot.
+     * the returned account to applyCreditToHot.
      */
     async creditInTx(trx: Db, c: { userId: number; amount: number; type: TradeType; bizId: string; charged?: boolean }) {
       await repo.ensureAccount(trx, c.userId);
@@ -146,7 +146,7 @@ export function createWalletService(deps: { store: Store; hot: Hot; log: Logger 
         return { requestId: input.requestId, userId: input.userId, amount: input.amount, tradeId: Number(e.id) };
       }
       const { acc, trade } = outcome as { acc: Account; trade: { id: number } };
-      await this.applyCreditToHot(input.userId, input.amount, acc.version);
+      await this.applyCreditToHot(input.userId, input.amount, acc);
       return { requestId: input.requestId, userId: input.userId, amount: input.amount, tradeId: Number(trade.id) };
     },
   };

@@ -1,6 +1,6 @@
 // The coins' argument checks both adapters share.
 import { checkNonEmpty, checkNonNegativeInt, checkPositiveInt, checkString } from "../checks.ts";
-import { PENDING_BUCKETS, type AdmitInput } from "./port.ts";
+import { PENDING_BUCKETS, type AccountSnapshot, type AdmitInput } from "./port.ts";
 
 export function checkAdmit(input: AdmitInput): void {
   checkPositiveInt("userId", input.userId);
@@ -8,11 +8,17 @@ export function checkAdmit(input: AdmitInput): void {
   checkPositiveInt("amount", input.amount);
   checkString("fingerprint", input.fingerprint);
   if (input.payload !== undefined) checkNonEmpty("payload", input.payload);
+  if (input.load) checkSnapshot(input.load);
   if (input.rateLimit) {
     checkNonEmpty("rate limit name", input.rateLimit.name);
     checkNonNegativeInt("rate limit", input.rateLimit.limit);
     checkPositiveInt("rate limit windowSec", input.rateLimit.windowSec);
   }
+}
+
+export function checkSnapshot(s: AccountSnapshot): void {
+  checkNonNegativeInt("balance", s.balance);
+  checkNonNegativeInt("version", s.version);
 }
 
 export function checkAdmissionRef(userId: number, admissionId: string): void {

@@ -88,7 +88,7 @@ describeHotContract("HotCoins contract", (ctx) => {
       const req = { userId: u, admissionId: "late", amount: 10, fingerprint: "f", payload: "e" };
       expect(await coins.admitDebit(req)).toEqual({ kind: "insufficient", available: 5, knownVersion: 1 });
       expect(await coins.getAdmission(u, "late")).toBeNull();
-      await coins.creditAvailable(u, 5, 2);
+      await coins.creditAvailable(u, 5, { balance: 10, version: 2 });
       expect(await coins.admitDebit(req)).toEqual({ kind: "admitted", available: 0 });
     });
 
@@ -97,7 +97,7 @@ describeHotContract("HotCoins contract", (ctx) => {
       await coins.loadAvailable(u, 0, 3);
       const req = { userId: u, admissionId: "v", amount: 10, fingerprint: "f", payload: "e" };
       expect(await coins.admitDebit(req)).toMatchObject({ kind: "insufficient", knownVersion: 3 });
-      await coins.creditAvailable(u, 4, 7);
+      await coins.creditAvailable(u, 4, { balance: 4, version: 7 });
       expect(await coins.admitDebit(req)).toEqual({ kind: "insufficient", available: 4, knownVersion: 7 });
     });
 
@@ -295,27 +295,89 @@ describeHotContract("HotCoins contract", (ctx) => {
       for (const id of ["o1", "o2", "o3"]) await coins.refundDebit(u, id);
     });
 
-    test("a credit while the wallet is missing makes an older load stale; a load at its version succeeds", async () => {
+    test("a credit loads a missing wallet from its own row; a load or cold admission then finds it present", async () => {
       const u = newUser();
-      await coins.creditAvailable(u, 10, 5);
-      // The credit alone must not create a wallet.
+      await coins.creditAvailable(u, 10, { balance: 25, version: 5 });
+      expect(await coins.getAvailable(u)).toBe(25);
+      expect(await coins.loadAvailable(u, 15, 4)).toBe("present");
+      // A cold admission carrying an older read: the loaded wallet wins.
+      const cold = { userId: u, admissionId: "a", amount: 1, fingerprint: "f", payload: "e", load: { balance: 15, version: 4 } };
+      expect(await coins.admitDebit(cold)).toEqual({ kind: "admitted", available: 24 });
+    });
+
+    test("a credit older than one a missing wallet already saw loads nothing: an older load is stale", async () => {
+      const u = newUser();
+      await coins.loadAvailable(u, 40, 6);
+      await coins.dropWallet(u); // remembers version 6
+      await coins.creditAvailable(u, 10, { balance: 30, version: 5 }); // committed before v6, arrives after the drop
       expect(await coins.getAvailable(u)).toBeNull();
-      expect(await coins.admitDebit({ userId: u, admissionId: "a", amount: 1, fingerprint: "f", payload: "e" })).toEqual({ kind: "unloaded" });
-      expect(await coins.loadAvailable(u, 0, 4)).toBe("stale");
+      expect(await coins.loadAvailable(u, 30, 5)).toBe("stale");
+      expect(await coins.loadAvailable(u, 40, 6)).toBe("loaded");
+      expect(await coins.getAvailable(u)).toBe(40);
+    });
+
+    test("a cold admission loads the row it carries and admits in the same call; a row older than a credit seen is stale", async () => {
+      const u = newUser();
+      const req = { userId: u, admissionId: "c", amount: 30, fingerprint: "f", payload: "e" };
+      expect(await coins.admitDebit(req)).toEqual({ kind: "unloaded" });
+      await coins.loadAvailable(u, 0, 2);
+      await coins.dropWallet(u); // remembers version 2
+      expect(await coins.admitDebit({ ...req, load: { balance: 100, version: 1 } })).toEqual({ kind: "stale" });
       expect(await coins.getAvailable(u)).toBeNull();
-      expect(await coins.loadAvailable(u, 10, 5)).toBe("loaded");
-      expect(await coins.getAvailable(u)).toBe(10);
+      expect(await coins.getAdmission(u, "c")).toBeNull();
+      expect(await coins.admitDebit({ ...req, load: { balance: 100, version: 3 } })).toEqual({ kind: "admitted", available: 70 });
+      expect(await coins.getAdmission(u, "c")).toMatchObject({ state: "pending", amount: 30 });
+      // The wallet stays loaded at that version: a credit it already holds is not added again, a newer one is.
+      await coins.creditAvailable(u, 100, { balance: 100, version: 3 });
+      await coins.creditAvailable(u, 5, { balance: 105, version: 4 });
+      expect(await coins.getAvailable(u)).toBe(75);
+      // A cold admission that does not fit still loads the wallet, and admits nothing.
+      const v = newUser();
+      expect(await coins.admitDebit({ ...req, userId: v, load: { balance: 10, version: 1 } })).toEqual({ kind: "insufficient", available: 10, knownVersion: 1 });
+      expect(await coins.getAvailable(v)).toBe(10);
+      expect(await coins.getAdmission(v, "c")).toBeNull();
+    });
+
+    test("cold admissions racing a credit: retried stale rows always end with the credit counted once", async () => {
+      // Each user: balance 100 at version 4, then a credit of 10 (110 at version 5).
+      // A cold admission read the row before the credit; the credit races it.
+      const users = range(30).map(() => newUser());
+      await Promise.all(
+        users.map((u, i) => {
+          const admit = async () => {
+            const req = { userId: u, admissionId: "race", amount: 30, fingerprint: "f", payload: "e" };
+            const first = await coins.admitDebit({ ...req, load: { balance: 100, version: 4 } });
+            // Stale: reading again finds the credit.
+            const r = first.kind === "stale" ? await coins.admitDebit({ ...req, load: { balance: 110, version: 5 } }) : first;
+            expect(r.kind).toBe("admitted");
+          };
+          const credit = () => coins.creditAvailable(u, 10, { balance: 110, version: 5 });
+          return i % 3 === 0 ? Promise.all([admit(), credit()]) : i % 3 === 1 ? Promise.all([credit(), admit()]) : credit().then(admit);
+        }),
+      );
+      const available = await Promise.all(users.map((u) => coins.getAvailable(u)));
+      expect(available).toEqual(users.map(() => 80));
+    });
+
+    test("concurrent cold admissions of one user load the wallet once and never over-admit", async () => {
+      const u = newUser();
+      const results = await Promise.all(
+        range(20).map((i) => coins.admitDebit({ userId: u, admissionId: `cold-${i}`, amount: 10, fingerprint: "f", payload: "e", load: { balance: 55, version: 1 } })),
+      );
+      expect(results.filter((r) => r.kind === "admitted").length).toBe(5);
+      expect(results.filter((r) => r.kind === "insufficient").length).toBe(15);
+      expect(await coins.getAvailable(u)).toBe(5);
     });
 
     test("credits apply only when newer than the load version, each once even out of order", async () => {
       const u = newUser();
       expect(await coins.loadAvailable(u, 100, 5)).toBe("loaded");
-      await coins.creditAvailable(u, 50, 5); // the load read a row that already had it
-      await coins.creditAvailable(u, 50, 3);
+      await coins.creditAvailable(u, 50, { balance: 100, version: 5 }); // the load read a row that already had it
+      await coins.creditAvailable(u, 50, { balance: 50, version: 3 });
       expect(await coins.getAvailable(u)).toBe(100);
-      await coins.creditAvailable(u, 7, 7);
+      await coins.creditAvailable(u, 7, { balance: 110, version: 7 });
       expect(await coins.getAvailable(u)).toBe(107);
-      await coins.creditAvailable(u, 3, 6); // committed before v7, arrives after it
+      await coins.creditAvailable(u, 3, { balance: 103, version: 6 }); // committed before v7, arrives after it
       expect(await coins.getAvailable(u)).toBe(110);
     });
 
@@ -330,7 +392,7 @@ describeHotContract("HotCoins contract", (ctx) => {
               expect(await coins.loadAvailable(u, 110, 5)).toBe("loaded");
             }
           };
-          const credit = () => coins.creditAvailable(u, 10, 5);
+          const credit = () => coins.creditAvailable(u, 10, { balance: 110, version: 5 });
           return i % 2 ? Promise.all([load(), credit()]) : Promise.all([credit(), load()]);
         }),
       );
@@ -341,7 +403,7 @@ describeHotContract("HotCoins contract", (ctx) => {
     test("dropWallet forgets available, keeps admissions, and refuses a load older than what it knew", async () => {
       const u = newUser();
       await coins.loadAvailable(u, 50, 3);
-      await coins.creditAvailable(u, 10, 4);
+      await coins.creditAvailable(u, 10, { balance: 60, version: 4 });
       await coins.admitDebit({ userId: u, admissionId: "kept", amount: 5, fingerprint: "f", payload: "e" });
       await coins.dropWallet(u);
       await coins.dropWallet(u); // dropping a missing wallet is a no-op
@@ -415,8 +477,11 @@ describeHotContract("HotCoins contract", (ctx) => {
       await expect(coins.claimStalePending(0, 0, 0)).rejects.toThrow(RangeError);
       await expect(coins.admitDebit({ ...base, amount: 1, admissionId: "" })).rejects.toThrow(RangeError);
       await expect(coins.loadAvailable(newUser(), -1, 1)).rejects.toThrow(RangeError);
-      await expect(coins.creditAvailable(u, 0, 2)).rejects.toThrow(RangeError);
-      await expect(coins.creditAvailable(u, 5, -1)).rejects.toThrow(RangeError);
+      await expect(coins.creditAvailable(u, 0, { balance: 10, version: 2 })).rejects.toThrow(RangeError);
+      await expect(coins.creditAvailable(u, 5, { balance: 15, version: -1 })).rejects.toThrow(RangeError);
+      await expect(coins.creditAvailable(newUser(), 5, { balance: -1, version: 2 })).rejects.toThrow(RangeError);
+      await expect(coins.admitDebit({ ...base, userId: newUser(), amount: 1, load: { balance: -1, version: 1 } })).rejects.toThrow(RangeError);
+      await expect(coins.admitDebit({ ...base, userId: newUser(), amount: 1, load: { balance: 5, version: 1.5 } })).rejects.toThrow(RangeError);
       await expect(coins.getAvailable(0)).rejects.toThrow(RangeError);
       expect(await coins.getAvailable(u)).toBe(10);
       expect(await coins.getAdmission(u, "bad")).toBeNull();
@@ -440,6 +505,17 @@ describeHotContract("HotCoins contract", (ctx) => {
         expect(raw.nodes("master").length).toBeGreaterThan(1);
       }
       await coins.settleDebit(u, "slot");
+    });
+
+    test("a wallet a credit loaded expires unless debited; the first debit keeps it", async () => {
+      const u = newUser();
+      const keys = coinKeys({ key: namespacedKey(ctx.namespace) });
+      const raw = ctx.raw()!;
+      await coins.creditAvailable(u, 10, { balance: 10, version: 1 });
+      expect(await raw.ttl(keys.wallet(u))).toBeGreaterThan(0);
+      expect((await coins.admitDebit({ userId: u, admissionId: "keep", amount: 1, fingerprint: "f" })).kind).toBe("admitted");
+      expect(await raw.ttl(keys.wallet(u))).toBe(-1);
+      await coins.settleDebit(u, "keep");
     });
 
     test("an index entry whose admission vanished is dropped by the claim", async () => {

@@ -1,13 +1,14 @@
 // The coins in process: the same operations as redis.ts on maps, each
 // synchronous inside one call so it is atomic the way a Lua script is.
-import { checkNonNegativeInt, checkPositiveInt } from "../checks.ts";
+import { checkPositiveInt } from "../checks.ts";
 import { InProcessAdapter, live, now, sweepExpired } from "../in-process.ts";
-import { checkAdmissionRef, checkAdmit, checkClaim, pendingMember } from "./checks.ts";
+import { checkAdmissionRef, checkAdmit, checkClaim, checkSnapshot, pendingMember } from "./checks.ts";
 import {
   DEFAULT_RETRY_WINDOW_SEC,
   PENDING_ADMISSION_TTL_SEC,
   WALLET_MARKER_TTL_SEC,
   pendingBucket,
+  type AccountSnapshot,
   type Admission,
   type AdmissionState,
   type AdmitInput,
@@ -30,8 +31,14 @@ interface Wallet {
   g: number;
   /** highest credit version seen; -1 when none */
   cv: number;
-  /** expiry of a marker-only entry; Infinity while loaded */
+  /** expiry of a marker-only entry, or of a wallet a credit loaded until its first debit; Infinity otherwise */
   expiresAt: number;
+}
+
+type LoadedWallet = Wallet & { a: number };
+
+function isLoaded(wallet: Wallet | undefined): wallet is LoadedWallet {
+  return wallet?.a !== undefined;
 }
 
 /** Fields as in the Redis admission hash; amount, g and payload only while pending or claimed. */
@@ -100,10 +107,18 @@ export class LocalCoins extends InProcessAdapter implements HotCoins {
       if (seen.fingerprint !== input.fingerprint) return { kind: "conflict" };
       return isUnfinished(seen.state) && seen.payload !== undefined ? { kind: "duplicate", state: seen.state, payload: seen.payload } : { kind: "duplicate", state: seen.state };
     }
-    const wallet = live(this.wallets, input.userId);
-    if (wallet?.a === undefined) return { kind: "unloaded" };
+    const found = live(this.wallets, input.userId);
+    let wallet: LoadedWallet;
+    if (isLoaded(found)) wallet = found;
+    else {
+      // A cold admission loads the row its caller read (admitDebit-4.lua).
+      if (!input.load) return { kind: "unloaded" };
+      if (found && found.cv > input.load.version) return { kind: "stale" };
+      wallet = this.load(input.userId, input.load, found?.cv ?? -1, Infinity);
+    }
     if (wallet.a < input.amount) return { kind: "insufficient", available: wallet.a, knownVersion: Math.max(wallet.lv, wallet.cv) };
     wallet.a -= input.amount;
+    wallet.expiresAt = Infinity;
     this.admissions.set(key, {
       state: "pending",
       amount: input.amount,
@@ -201,34 +216,42 @@ export class LocalCoins extends InProcessAdapter implements HotCoins {
     return admission;
   }
 
+  /** A new incarnation of the user's wallet: `available` from the database row, a fresh generation. */
+  private load(userId: number, row: AccountSnapshot, cv: number, expiresAt: number): LoadedWallet {
+    this.generation += 1;
+    const wallet = { a: row.balance, lv: row.version, g: this.generation, cv, expiresAt };
+    this.wallets.set(userId, wallet);
+    return wallet;
+  }
+
   async loadAvailable(userId: number, balance: number, version: number): Promise<LoadResult> {
     this.open();
     checkPositiveInt("userId", userId);
-    checkNonNegativeInt("balance", balance);
-    checkNonNegativeInt("version", version);
+    checkSnapshot({ balance, version });
     const wallet = live(this.wallets, userId);
     if (wallet?.a !== undefined) return "present";
     if (wallet && wallet.cv > version) return "stale";
-    this.generation += 1;
-    this.wallets.set(userId, { a: balance, lv: version, g: this.generation, cv: wallet?.cv ?? -1, expiresAt: Infinity });
+    this.load(userId, { balance, version }, wallet?.cv ?? -1, Infinity);
     return "loaded";
   }
 
-  async creditAvailable(userId: number, amount: number, version: number): Promise<void> {
+  async creditAvailable(userId: number, amount: number, after: AccountSnapshot): Promise<void> {
     this.open();
     checkPositiveInt("userId", userId);
     checkPositiveInt("amount", amount);
-    checkNonNegativeInt("version", version);
+    checkSnapshot(after);
+    const { version } = after;
     const wallet = live(this.wallets, userId);
-    if (!wallet) {
-      this.wallets.set(userId, { lv: -1, g: 0, cv: version, expiresAt: now() + WALLET_MARKER_TTL_SEC * 1000 });
+    if (wallet?.a === undefined) {
+      // Missing: load it from the credit's own row (creditAvailable-1.lua),
+      // unless a newer credit was seen; either way it expires unless debited.
+      const expiresAt = now() + WALLET_MARKER_TTL_SEC * 1000;
+      const cv = Math.max(wallet?.cv ?? -1, version);
+      if (wallet && wallet.cv > version) wallet.expiresAt = expiresAt;
+      else this.load(userId, after, cv, expiresAt);
       return;
     }
     wallet.cv = Math.max(wallet.cv, version);
-    if (wallet.a === undefined) {
-      wallet.expiresAt = now() + WALLET_MARKER_TTL_SEC * 1000;
-      return;
-    }
     // Against the load version, not the last credit's: out-of-order credits each count once.
     if (version > wallet.lv) wallet.a += amount;
   }

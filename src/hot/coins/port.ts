@@ -33,16 +33,19 @@
 // script, one round trip.
 //
 // Rebuilding `available` races with credits committed meanwhile. The database
-// account carries a `version` raised by every change; loadAvailable records the
-// version it read, creditAvailable applies a credit only when its version is
-// newer than that, and a credit that finds no wallet remembers its version so a
-// load that read an older row is told `stale` and reads again. A dropped wallet
-// remembers the highest version it knew the same way.
+// account carries a `version` raised by every change; a load (loadAvailable, or
+// admitDebit given the row its caller read) records the version it read,
+// creditAvailable applies a credit only when its version is newer than that,
+// and a credit that finds no wallet loads it from the credit's own row (balance
+// and version after the credit, expiring unless debited) and remembers its
+// version, so a load that read an older row is told `stale` and reads again. A
+// dropped wallet remembers the highest version it knew the same way.
 
 /**
  * How long a missing wallet remembers the highest credit version it saw, so a
- * load that read an older row is told `stale`. It only has to outlast one
- * read-then-load of the database (the wallet holds a 1 s lock for it).
+ * load that read an older row is told `stale`, and how long a wallet a credit
+ * loaded lives unless debited. It only has to outlast one read-then-load of the
+ * database, which the wallet admission bounds far below it (MAX_LOAD_READ_AGE_MS).
  */
 export const WALLET_MARKER_TTL_SEC = 600;
 
@@ -72,6 +75,13 @@ export interface AdmitInput {
   payload?: string;
   /** Counted first, per user and name, on every call (duplicates too). */
   rateLimit?: { name: string; limit: number; windowSec: number };
+  /**
+   * The account as the caller just read it from the database: when no wallet
+   * is loaded it is loaded from this in the same call (loadAvailable's rules,
+   * `stale` included), so a cold admission is one call. Ignored when a wallet
+   * is loaded.
+   */
+  load?: AccountSnapshot;
 }
 
 /** A pending (or claimed) admission handed to the re-drive sweeper. */
@@ -96,8 +106,10 @@ export type AdmitResult =
   | { kind: "rate_limited"; retryAfterSec: number }
   /** The same admission id was seen before with a different fingerprint. */
   | { kind: "conflict" }
-  /** No wallet in the hot store: load it from the database, then retry. */
-  | { kind: "unloaded" };
+  /** No wallet in the hot store and no `load` given: read the account, retry with it. */
+  | { kind: "unloaded" }
+  /** No wallet, and the `load` given is older than a credit seen meanwhile: read again. */
+  | { kind: "stale" };
 
 export type AdmissionState = "pending" | "claimed" | "settled" | "refunded";
 
@@ -120,8 +132,14 @@ export interface Admission {
 
 export type LoadResult = "loaded" | "present" | "stale";
 
+/** An account row as read from the database: its balance at its version. */
+export interface AccountSnapshot {
+  balance: number;
+  version: number;
+}
+
 export interface HotCoins {
-  /** Rate limit, then debit `amount` from `available` if it suffices; idempotent on (userId, admissionId); a new admission enters the pending index. */
+  /** Rate limit, then (loading a missing wallet from `load`) debit `amount` from `available` if it suffices; idempotent on (userId, admissionId); a new admission enters the pending index. */
   admitDebit(input: AdmitInput): Promise<AdmitResult>;
   /** pending or claimed → settled. Returns false otherwise (already settled/refunded, or unknown). Removes the index entry either way. */
   settleDebit(userId: number, admissionId: string): Promise<boolean>;
@@ -151,8 +169,12 @@ export interface HotCoins {
   getAdmission(userId: number, admissionId: string): Promise<Admission | null>;
   /** Set `available` from the database unless a wallet is present; see the header for `stale`. */
   loadAvailable(userId: number, balance: number, version: number): Promise<LoadResult>;
-  /** After a committed credit of `amount` that raised the account to `version`. */
-  creditAvailable(userId: number, amount: number, version: number): Promise<void>;
+  /**
+   * After a committed credit of `amount` that left the account at `balance`
+   * and `version`. A missing wallet is loaded from them (unless a newer credit
+   * was seen) and expires after WALLET_MARKER_TTL_SEC unless debited first.
+   */
+  creditAvailable(userId: number, amount: number, after: AccountSnapshot): Promise<void>;
   /** null when the wallet is not loaded. */
   getAvailable(userId: number): Promise<number | null>;
   /** Forget a user's wallet (not its admissions); the next admission rebuilds it. */

@@ -4,17 +4,18 @@
 // {w:<userId mod 256>}, so every script's keys are in one cluster slot.
 import type { Result } from "ioredis";
 import { randomUUID } from "node:crypto";
-import { checkNonNegativeInt, checkPositiveInt } from "../checks.ts";
+import { checkPositiveInt } from "../checks.ts";
 import { COMMAND_TIMEOUT_MS, type RedisClient, type RedisConnection } from "../redis/connection.ts";
 import { ReplyCode, defineScripts, unexpectedReply } from "../redis/scripts.ts";
 import { StoreUnavailable } from "../../lib/errors.ts";
-import { checkAdmissionRef, checkAdmit, checkClaim, parsePendingMember, pendingMember } from "./checks.ts";
+import { checkAdmissionRef, checkAdmit, checkClaim, checkSnapshot, parsePendingMember, pendingMember } from "./checks.ts";
 import {
   DEFAULT_RETRY_WINDOW_SEC,
   PENDING_ADMISSION_TTL_SEC,
   PENDING_BUCKETS,
   WALLET_MARKER_TTL_SEC,
   pendingBucket,
+  type AccountSnapshot,
   type Admission,
   type AdmissionState,
   type AdmitInput,
@@ -45,13 +46,13 @@ export const CoinReply = {
   Duplicate: -2,
   /** admitDebit: admission id seen before with another fingerprint. */
   Conflict: -3,
-  /** admitDebit, creditAvailable: no wallet loaded. */
+  /** admitDebit: no wallet loaded (and no load given). creditAvailable: no wallet, and a newer credit was seen. */
   Unloaded: -4,
   /** settleDebit, refundDebit: the admission is not pending or claimed (refundDebit with onlyPending: not pending). */
   NotPending: -5,
   /** loadAvailable: a wallet is already loaded. */
   Present: -6,
-  /** loadAvailable: a newer credit committed while the wallet was missing. */
+  /** loadAvailable, admitDebit with a load: a newer credit committed while the wallet was missing. */
   Stale: -7,
   /** creditAvailable: the loaded value already includes this credit. */
   AlreadyCounted: -8,
@@ -59,6 +60,8 @@ export const CoinReply = {
   RateLimited: -9,
   /** admitDebit: ran after its caller's deadline. */
   TooLate: -10,
+  /** creditAvailable: no wallet; loaded from the credit's balance. */
+  LoadedByCredit: 3,
 } as const;
 
 declare module "ioredis" {
@@ -77,13 +80,16 @@ declare module "ioredis" {
       limit: string,
       windowMs: string,
       deadlineMs: string,
+      loadBalance: string,
+      loadVersion: string,
+      generation: string,
     ): Result<[number, (number | string)?, (number | string | null)?], Context>;
     hotSettleDebit(admission: string, pending: string, member: string, retryWindowSec: string): Result<number, Context>;
     hotRefundDebit(wallet: string, admission: string, pending: string, member: string, retryWindowSec: string, onlyPending: string): Result<number, Context>;
     hotClaimAdmission(admission: string): Result<string | null, Context>;
     hotClaimPending(pending: string, cutoffMs: string, nowMs: string, limit: string): Result<(string | number)[], Context>;
     hotLoadAvailable(wallet: string, balance: string, version: string, generation: string): Result<number, Context>;
-    hotCreditAvailable(wallet: string, amount: string, version: string, markerTtlSec: string): Result<number, Context>;
+    hotCreditAvailable(wallet: string, amount: string, version: string, markerTtlSec: string, balance: string, generation: string): Result<number, Context>;
     hotDropWallet(wallet: string, markerTtlSec: string, ifKnownVersion: string): Result<number, Context>;
   }
 }
@@ -146,7 +152,7 @@ export class RedisCoins implements HotCoins {
 
   async admitDebit(input: AdmitInput): Promise<AdmitResult> {
     checkAdmit(input);
-    const { userId, admissionId, rateLimit } = input;
+    const { userId, admissionId, rateLimit, load } = input;
     const now = Date.now();
     const reply = await this.client.hotAdmitDebit(
       this.keys.wallet(userId),
@@ -162,6 +168,9 @@ export class RedisCoins implements HotCoins {
       String(rateLimit?.limit ?? 0),
       String(rateLimit ? rateLimit.windowSec * 1000 : 0),
       String(now + COMMAND_TIMEOUT_MS + CLOCK_SKEW_TOLERANCE_MS),
+      load ? String(load.balance) : "",
+      load ? String(load.version) : "",
+      load ? randomUUID() : "",
     );
     const [code, value, extra] = reply;
     switch (code) {
@@ -181,6 +190,8 @@ export class RedisCoins implements HotCoins {
         return { kind: "conflict" };
       case CoinReply.Unloaded:
         return { kind: "unloaded" };
+      case CoinReply.Stale:
+        return { kind: "stale" };
       default:
         throw unexpectedReply("admitDebit", reply);
     }
@@ -256,8 +267,7 @@ export class RedisCoins implements HotCoins {
 
   async loadAvailable(userId: number, balance: number, version: number): Promise<LoadResult> {
     checkPositiveInt("userId", userId);
-    checkNonNegativeInt("balance", balance);
-    checkNonNegativeInt("version", version);
+    checkSnapshot({ balance, version });
     const code = await this.client.hotLoadAvailable(this.keys.wallet(userId), String(balance), String(version), randomUUID());
     switch (code) {
       case CoinReply.Ok:
@@ -271,12 +281,19 @@ export class RedisCoins implements HotCoins {
     }
   }
 
-  async creditAvailable(userId: number, amount: number, version: number): Promise<void> {
+  async creditAvailable(userId: number, amount: number, after: AccountSnapshot): Promise<void> {
     checkPositiveInt("userId", userId);
     checkPositiveInt("amount", amount);
-    checkNonNegativeInt("version", version);
-    const code = await this.client.hotCreditAvailable(this.keys.wallet(userId), String(amount), String(version), String(WALLET_MARKER_TTL_SEC));
-    if (code !== CoinReply.Ok && code !== CoinReply.AlreadyCounted && code !== CoinReply.Unloaded) {
+    checkSnapshot(after);
+    const code = await this.client.hotCreditAvailable(
+      this.keys.wallet(userId),
+      String(amount),
+      String(after.version),
+      String(WALLET_MARKER_TTL_SEC),
+      String(after.balance),
+      randomUUID(),
+    );
+    if (code !== CoinReply.Ok && code !== CoinReply.AlreadyCounted && code !== CoinReply.Unloaded && code !== CoinReply.LoadedByCredit) {
       throw unexpectedReply("creditAvailable", code);
     }
   }

@@ -1,7 +1,10 @@
 --[[
   admitDebit: count the caller's rate limit, then debit `amount` from a user's
   hot `available` if it suffices, idempotent on the admission id; a new
-  admission keeps the event to re-publish and enters the pending index.
+  admission keeps the event to re-publish and enters the pending index. With
+  a load (ARGV[10..12]) a missing wallet is first loaded from the database
+  balance the caller read, in the same call: a cold send is one round trip
+  after its database read (loadAvailable-1.lua's rules).
 
   Input (every key carries the bucket hash tag {w:<userId mod 256>}, so the
   script touches one cluster slot):
@@ -22,6 +25,11 @@
     ARGV[8] windowMs        rate-limit window; 0 = no rate limit
     ARGV[9] deadlineMs      the caller gives up by then (its clock, Unix ms);
                             0 = no deadline
+    ARGV[10] loadBalance    "" = no load; else the non-negative balance the
+                            caller read from the database, used only when no
+                            wallet is loaded
+    ARGV[11] loadVersion    the account version that balance was read at
+    ARGV[12] generation     a fresh unique id for the wallet it would load
 
   Output:
     { 1, available }        admitted; `available` after the debit
@@ -32,7 +40,11 @@
                             payload is the stored event while pending or
                             claimed (nil after); nothing changed
     {-3}                    conflict: the id was seen with another fingerprint
-    {-4}                    unloaded: no wallet; load it from the database, retry
+    {-4}                    unloaded: no wallet and no load given; read the
+                            account from the database, retry with a load
+    {-7}                    stale: no wallet, and a credit newer than
+                            loadVersion committed meanwhile (cv > loadVersion);
+                            read again; nothing changed (the rate limit counted)
     {-9, pttlMs}            rate limited: over `limit` hits in the window; nothing
                             else changed; pttlMs until the window resets
     {-10}                   too late: Redis's clock is past the deadline (the
@@ -41,7 +53,8 @@
     {-99}                   bad argument
 
   Every call counts against the rate limit (duplicates too), as a request
-  would. Wallet fields: a = available, lv = version the load read, g =
+  would. A wallet with an expiry (loaded by a credit, creditAvailable-1.lua)
+  loses it at its first debit; one loaded here has none (as loadAvailable). Wallet fields: a = available, lv = version the load read, g =
   generation (a new one per load), cv = highest credit version seen.
   Admission fields while pending: s = state, m = amount, f = fingerprint, g =
   wallet generation the debit was taken from (refundDebit-3.lua needs it), p =
@@ -59,6 +72,15 @@ local deadline = tonumber(ARGV[9])
 if not deadline or not amount or amount <= 0 or amount % 1 ~= 0 or not ttl or ttl <= 0 or ttl % 1 ~= 0
     or not now or not limit or limit < 0 or not windowMs or windowMs < 0 or windowMs % 1 ~= 0 then
   return {-99}
+end
+local loadBalance, loadVersion
+if ARGV[10] ~= "" then
+  loadBalance = tonumber(ARGV[10])
+  loadVersion = tonumber(ARGV[11])
+  if not loadBalance or loadBalance < 0 or loadBalance % 1 ~= 0 or not loadVersion or loadVersion < 0
+      or loadVersion % 1 ~= 0 or ARGV[12] == "" then
+    return {-99}
+  end
 end
 
 if deadline > 0 then
@@ -90,7 +112,15 @@ end
 
 local w = redis.call("HMGET", KEYS[1], "a", "g", "lv", "cv")
 if not w[1] then
-  return {-4}
+  if not loadBalance then
+    return {-4}
+  end
+  if w[4] and tonumber(w[4]) > loadVersion then
+    return {-7}
+  end
+  redis.call("HSET", KEYS[1], "a", ARGV[10], "lv", ARGV[11], "g", ARGV[12])
+  redis.call("PERSIST", KEYS[1])
+  w = {ARGV[10], ARGV[12], ARGV[11], w[4]}
 end
 local available = tonumber(w[1])
 if available < amount then
@@ -98,6 +128,7 @@ if available < amount then
 end
 
 available = redis.call("HINCRBY", KEYS[1], "a", "-" .. ARGV[1])
+redis.call("PERSIST", KEYS[1])
 redis.call("HSET", KEYS[2], "s", "pending", "m", ARGV[1], "f", ARGV[2], "g", w[2])
 redis.call("EXPIRE", KEYS[2], ARGV[4])
 if ARGV[3] ~= "" then

@@ -1,31 +1,43 @@
 --[[
   creditAvailable: after a credit of `amount` committed in the database and
-  raised the account to `version`, add it to `available` unless the loaded
-  value already holds it.
+  raised the account to `version` with `balance`, add it to `available` unless
+  the loaded value already holds it; a missing wallet is loaded from that
+  balance instead, so the user's next admission finds it (a recharge before
+  a send makes the send warm).
 
   Input:
     KEYS[1] wallet hash     <ns>:{w:<b>}:wallet:<userId>
 
     ARGV[1] amount          positive integer
     ARGV[2] version         account version after the credit
-    ARGV[3] markerTtlSec    how long a missing wallet remembers the version
+    ARGV[3] markerTtlSec    how long a missing wallet remembers the version, and
+                            how long a wallet loaded here lives unless debited
+    ARGV[4] balance         non-negative integer: the balance after the credit
+    ARGV[5] generation      a fresh unique id for the wallet it would load
 
   Output:
      1                      applied: version > load version, amount added
     -8                      already counted: version <= load version (the load
                             read a row that includes this credit); nothing added
-    -4                      unloaded: no wallet; the version is remembered (cv)
-                            so a load that read an older row gets `stale`
+    -4                      unloaded: no wallet, and a newer credit was already
+                            seen (cv > version, so this balance is outdated);
+                            nothing loaded, the marker keeps the newer version
+     3                      loaded: no wallet; loaded from `balance` at `version`
+                            (lv = cv = version), expiring after markerTtlSec
+                            unless admitDebit-4.lua debits it first
     -99                     bad argument
 
   Credits are applied against the load version, not the last credit's, so
-  credits arriving out of order are each counted once.
+  credits arriving out of order are each counted once. A load here is the
+  same as loadAvailable-1.lua's with the credit's own read of the row.
 ]]
 local amount = tonumber(ARGV[1])
 local version = tonumber(ARGV[2])
 local markerTtl = tonumber(ARGV[3])
+local balance = tonumber(ARGV[4])
 if not amount or amount <= 0 or amount % 1 ~= 0 or not version or version < 0 or version % 1 ~= 0
-    or not markerTtl or markerTtl <= 0 or markerTtl % 1 ~= 0 then
+    or not markerTtl or markerTtl <= 0 or markerTtl % 1 ~= 0
+    or not balance or balance < 0 or balance % 1 ~= 0 or ARGV[5] == "" then
   return -99
 end
 
@@ -35,7 +47,11 @@ if not w[3] or tonumber(w[3]) < version then
 end
 if not w[1] then
   redis.call("EXPIRE", KEYS[1], ARGV[3])
-  return -4
+  if w[3] and tonumber(w[3]) > version then
+    return -4
+  end
+  redis.call("HSET", KEYS[1], "a", ARGV[4], "lv", ARGV[2], "g", ARGV[5])
+  return 3
 end
 if version > tonumber(w[2]) then
   redis.call("HINCRBY", KEYS[1], "a", ARGV[1])

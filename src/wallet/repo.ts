@@ -3,12 +3,16 @@
 // balance = Σ ledger rows holds by construction and a repeated business id
 // can never move money twice. Debits are conditional (balance ≥ amount), so
 // the balance never goes negative whatever the hot store admitted.
-import { sql } from "kysely";
+import { CompiledQuery, sql } from "kysely";
 import type { Db, Store } from "../store/store.ts";
 import { affected } from "../store/store.ts";
 import { AccountStatus, type Account, type TradeType } from "./types.ts";
 
-function toAccount(r: { user_id: number; current_balance: number; total_charged: number; status: number; version: number; credit_version: number }): Account {
+type AccountRow = { user_id: number; current_balance: number; total_charged: number; status: number; version: number; credit_version: number };
+
+const SELECT_ACCOUNT = "SELECT user_id, current_balance, total_charged, status, version, credit_version FROM currency_account WHERE user_id = ?";
+
+function toAccount(r: AccountRow): Account {
   return {
     userId: Number(r.user_id),
     balance: Number(r.current_balance),
@@ -37,9 +41,10 @@ export function createWalletRepo(store: Store) {
       }
     },
 
+    /** One fixed statement, compiled once (every cold admission reads it). */
     async getAccount(db: Db, userId: number): Promise<Account | null> {
-      const r = await db.selectFrom("currency_account").selectAll().where("user_id", "=", userId).executeTakeFirst();
-      return r ? toAccount(r) : null;
+      const { rows } = await db.executeQuery<AccountRow>(CompiledQuery.raw(SELECT_ACCOUNT, [userId]));
+      return rows[0] ? toAccount(rows[0]) : null;
     },
 
     async findTrade(db: Db, bizId: string) {

@@ -6,6 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Redis } from "ioredis";
 import type { Profile } from "../../src/config.ts";
 import { startMockKafka } from "../../test/mock-kafka.ts";
 import { freshMysqlDatabase, uniqueName } from "../../test/services.ts";
@@ -22,6 +23,13 @@ export interface Target {
   peakRssMb(): number | undefined;
   /** CPU time (user + system) the spawned server used so far, in ms (undefined for a remote one). */
   cpuMs(): number | undefined;
+  /**
+   * Makes every user's hot wallet cold (a spawned server only): the cluster
+   * profile deletes the wallets from its Redis namespace, the embedded one
+   * restarts the server (its hot store lives in the process). Admissions,
+   * the database and the event log are untouched.
+   */
+  dropHotWallets?(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -85,7 +93,8 @@ async function spawnServer(profile: Profile, o: TargetOptions): Promise<Target> 
     // OVATION_LOAD_CPU_PROF=<dir>: the server writes a CPU profile (.cpuprofile and .md) there when it stops.
     const profDir = process.env.OVATION_LOAD_CPU_PROF;
     const prof = profDir ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${profDir}`] : [];
-    const proc = Bun.spawn([process.execPath, ...prof, "run", "src/main.ts"], { env, stdout: "inherit", stderr: "inherit", stdin: "ignore" });
+    const start = () => Bun.spawn([process.execPath, ...prof, "run", "src/main.ts"], { env, stdout: "inherit", stderr: "inherit", stdin: "ignore" });
+    let proc = start();
     const stopProc = async () => {
       proc.kill("SIGTERM");
       await proc.exited;
@@ -105,6 +114,15 @@ async function spawnServer(profile: Profile, o: TargetOptions): Promise<Target> 
       jwtSecret: SPAWN_SECRET,
       peakRssMb: () => Math.round(peakRssKb(proc.pid) / 1024),
       cpuMs: () => cpuMs(proc.pid),
+      async dropHotWallets() {
+        if (profile === "embedded") {
+          await stopProc();
+          proc = start();
+          await waitReady(baseUrl, proc);
+        } else {
+          await deleteKeys(env.OVATION_REDIS_URL!, `${env.OVATION_NAMESPACE}:{w:*}:wallet:*`);
+        }
+      },
       stop: () => runCleanups(cleanups),
     };
   } catch (e) {
@@ -115,6 +133,21 @@ async function spawnServer(profile: Profile, o: TargetOptions): Promise<Target> 
 
 async function runCleanups(cleanups: (() => Promise<void> | void)[]): Promise<void> {
   for (const c of cleanups.splice(0).reverse()) await c();
+}
+
+/** Every key matching `pattern` on a standalone Redis, deleted in batches as the scan finds them. */
+async function deleteKeys(redisUrl: string, pattern: string): Promise<void> {
+  const redis = new Redis(redisUrl);
+  try {
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== "0");
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** VmHWM: the kernel's own high-water mark of the process's resident memory. */

@@ -5,7 +5,13 @@
 //
 //   bun run scripts/load/gift-burst.ts [--url http://127.0.0.1:8080 | --spawn embedded|cluster]
 //     [--users 10000] [--gifts 100000] [--connections 64] [--threads 1]
-//     [--drain-timeout 300] [--smoke] [--plant-loss] [--no-invariants] [--label text]
+//     [--drain-timeout 300] [--cold-wallets] [--smoke] [--plant-loss] [--no-invariants] [--label text]
+//
+// The users' coins are granted first, which loads their hot wallets (a send
+// after a recharge is warm). --cold-wallets (with --spawn only) then drops
+// every hot wallet, so each user's first send loads it from the database: the
+// admission of a user whose wallet is not in the hot store (expired, evicted).
+// The server's CPU time during the burst is printed per answered send.
 //
 // How "persisted and pushed" is known, cheaply and exactly: a WebSocket in the
 // room collects the requestIds of the gift effects of this run (a send is
@@ -27,7 +33,7 @@ import { intOption, parseCli, round, writeResult } from "./report.ts";
 import { runFixedSends, wrkFigures, wrkRate } from "./wrk.ts";
 
 const SETUP_CONCURRENCY = 16;
-const USAGE = "bun run scripts/load/gift-burst.ts [--url URL | --spawn embedded|cluster] [--users 10000] [--gifts 100000] [--connections 64] [--threads 1] [--drain-timeout 300] [--sample 200] [--smoke] [--plant-loss] [--no-invariants] [--label text]";
+const USAGE = "bun run scripts/load/gift-burst.ts [--url URL | --spawn embedded|cluster] [--users 10000] [--gifts 100000] [--connections 64] [--threads 1] [--drain-timeout 300] [--sample 200] [--cold-wallets] [--smoke] [--plant-loss] [--no-invariants] [--label text]";
 const opts = parseCli(USAGE, {
   users: { type: "string" },
   gifts: { type: "string" },
@@ -35,6 +41,7 @@ const opts = parseCli(USAGE, {
   "drain-timeout": { type: "string" },
   sample: { type: "string" },
   "plant-loss": { type: "boolean", default: false },
+  "cold-wallets": { type: "boolean", default: false },
   "no-invariants": { type: "boolean", default: false },
 });
 const users = intOption("users", opts.users ?? (opts.smoke ? 50 : 10_000), 1);
@@ -58,6 +65,11 @@ await runSession(opts, "b", async ({ target, api, line, runId, anchorId, adminTo
     granted += amount;
     if (i % 200 === 0) line.update(`setup: granted ${i}/${users} users`);
   });
+  if (opts["cold-wallets"]) {
+    if (!target.dropHotWallets) throw new Error("--cold-wallets needs --spawn (it drops the spawned server's hot wallets)");
+    line.update("setup: dropping the hot wallets …");
+    await target.dropHotWallets();
+  }
 
   // --- the room's listener: which sends of this run were pushed, and when ---
   const pushed = new Uint8Array(gifts);
@@ -80,6 +92,7 @@ await runSession(opts, "b", async ({ target, api, line, runId, anchorId, adminTo
   await warmUp(tokens[0]!, () => warmPushed, () => "waiting for the first effect");
 
   // --- the burst ---
+  const cpuAtStart = target.cpuMs();
   const burstStart = performance.now();
   const wrk = await runFixedSends({
     url: target.baseUrl,
@@ -97,6 +110,7 @@ await runSession(opts, "b", async ({ target, api, line, runId, anchorId, adminTo
     },
   });
   const burstEnd = performance.now();
+  const cpuAtEnd = target.cpuMs();
   const { answered: answeredTotal, accepted, statuses } = wrk;
   const unknown = gifts - answeredTotal;
   const backlogAtBurstEnd = accepted - pushedCount;
@@ -148,7 +162,7 @@ await runSession(opts, "b", async ({ target, api, line, runId, anchorId, adminTo
     label: opts.label,
     profile: target.profile,
     target: target.baseUrl,
-    params: { users, gifts, connections, threads, giftId: GIFT_ID, price, drainTimeoutSec, plantLoss: opts["plant-loss"], smoke: opts.smoke },
+    params: { users, gifts, connections, threads, giftId: GIFT_ID, price, drainTimeoutSec, coldWallets: opts["cold-wallets"], plantLoss: opts["plant-loss"], smoke: opts.smoke },
     admission: {
       rps: Math.round(wrkRate(wrk, answeredTotal)),
       acceptedRps: Math.round(accepted / burstSec),
@@ -158,6 +172,8 @@ await runSession(opts, "b", async ({ target, api, line, runId, anchorId, adminTo
       accepted,
       unknown,
       statuses,
+      /** Server CPU (user + system) during the burst per answered send, consumer work included; null for a remote server. */
+      serverCpuMsPerSend: cpuAtStart === undefined || cpuAtEnd === undefined || answeredTotal === 0 ? null : round((cpuAtEnd - cpuAtStart) / answeredTotal, 3),
     },
     persistence: {
       backlogAtBurstEnd,
@@ -172,8 +188,8 @@ await runSession(opts, "b", async ({ target, api, line, runId, anchorId, adminTo
   };
   const file = writeResult("gift-burst", result);
 
-  console.log(`gift-burst on ${target.profile} (${target.baseUrl}): ${gifts} sends by ${users} users, ${connections} connections`);
-  console.log(`  admission  ${result.admission.rps} req/s (${result.admission.acceptedRps} accepted/s), p50 ${result.admission.p50Ms} ms, p99 ${result.admission.p99Ms} ms; ${accepted} accepted, statuses ${JSON.stringify(statuses)}, ${unknown} unknown; wrk used ${wrk.cpuPercent}% of a core`);
+  console.log(`gift-burst on ${target.profile} (${target.baseUrl}): ${gifts} sends by ${users} users, ${connections} connections, ${opts["cold-wallets"] ? "cold" : "warm"} wallets`);
+  console.log(`  admission  ${result.admission.rps} req/s (${result.admission.acceptedRps} accepted/s), p50 ${result.admission.p50Ms} ms, p99 ${result.admission.p99Ms} ms; ${accepted} accepted, statuses ${JSON.stringify(statuses)}, ${unknown} unknown; wrk used ${wrk.cpuPercent}% of a core${result.admission.serverCpuMsPerSend === null ? "" : `; server CPU ${result.admission.serverCpuMsPerSend} ms per send during the burst`}`);
   console.log(`  persisted  backlog ${backlogAtBurstEnd} at burst end; all pushed ${drained ? `${result.persistence.untilPersistedSec} s after the burst began (${result.persistence.drainAfterBurstSec} s after it ended), ${result.persistence.persistedPerSec} gifts/s` : "NOT within the drain timeout"}`);
   console.log(`  money      debited ${debitedSends} sends, lost ${lost}, doubled ${doubled}; sample ${JSON.stringify(sampleStatuses)}; invariants ${invariants.ok === null ? "skipped" : invariants.ok ? "hold" : "VIOLATED"}`);
   if (result.peakRssMb !== undefined) console.log(`  server     peak RSS ${result.peakRssMb} MB`);

@@ -50,6 +50,14 @@ describe.each(profilesUnderTest())("wallet admission of a cold wallet on the %s 
     expect(await deps.wallet.admit(send(userId, "w"))).toEqual({ kind: "admitted", available: 60 });
   });
 
+  test("a credit read too long ago (a paused process) does not load the missing wallet", async () => {
+    const userId = await coldUser(10);
+    const after = await creditOnlyInDb(userId, 5, `old-${userId}`);
+    await deps.wallet.applyCreditToHot(userId, 5, { ...after!, readAt: Date.now() - 60_000 });
+    expect(await deps.wallet.hotAvailable(userId)).toBeNull();
+    expect(await deps.wallet.admit(send(userId, "after-old", 15))).toEqual({ kind: "admitted", available: 0 });
+  });
+
   test("a cold admission loads the wallet from the database and counts the rate limit once", async () => {
     const userId = await coldUser(100);
     // With a limit of 1, a second count on the loading call would refuse it.

@@ -204,11 +204,13 @@ export function createCoinAdmissions(deps: {
     /**
      * Tells the hot store about a committed credit of `amount` that left the
      * account as `after` (read in the credit's transaction); a missing wallet
-     * is loaded from it.
+     * is loaded from it, unless that read is older than maxReadAgeMs (a
+     * process paused between the commit and here: debits may have moved the
+     * row since, and the version markers may have expired).
      */
     async applyCreditToHot(userId: number, amount: number, after: Account): Promise<void> {
       try {
-        await coins.creditAvailable(userId, amount, snapshot(after));
+        await coins.creditAvailable(userId, amount, snapshot(after), { load: Date.now() - after.readAt <= maxReadAgeMs });
       } catch (err) {
         // The database has the credit; the hot store is rebuildable. Drop the
         // wallet so the next admission reloads it from the truth.

@@ -20,6 +20,7 @@ function toAccount(r: AccountRow): Account {
     status: Number(r.status),
     version: Number(r.version),
     creditVersion: Number(r.credit_version),
+    readAt: Date.now(),
   };
 }
 

@@ -20,6 +20,8 @@ export interface Account {
   status: number;
   version: number;
   creditVersion: number;
+  /** When the row was read (Date.now()): a hot-store load refuses an old read (admissions.ts). */
+  readAt: number;
 }
 
 /** Why the database refused a debit the hot store had admitted. */

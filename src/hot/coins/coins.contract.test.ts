@@ -316,6 +316,17 @@ describeHotContract("HotCoins contract", (ctx) => {
       expect(await coins.getAvailable(u)).toBe(40);
     });
 
+    test("a credit told not to load leaves a missing wallet missing, remembering its version", async () => {
+      const u = newUser();
+      await coins.creditAvailable(u, 10, { balance: 25, version: 5 }, { load: false });
+      expect(await coins.getAvailable(u)).toBeNull();
+      expect(await coins.loadAvailable(u, 15, 4)).toBe("stale");
+      expect(await coins.loadAvailable(u, 25, 5)).toBe("loaded");
+      // A loaded wallet takes the amount as usual.
+      await coins.creditAvailable(u, 3, { balance: 28, version: 6 }, { load: false });
+      expect(await coins.getAvailable(u)).toBe(28);
+    });
+
     test("a cold admission loads the row it carries and admits in the same call; a row older than a credit seen is stale", async () => {
       const u = newUser();
       const req = { userId: u, admissionId: "c", amount: 30, fingerprint: "f", payload: "e" };

@@ -235,7 +235,7 @@ export class LocalCoins extends InProcessAdapter implements HotCoins {
     return "loaded";
   }
 
-  async creditAvailable(userId: number, amount: number, after: AccountSnapshot): Promise<void> {
+  async creditAvailable(userId: number, amount: number, after: AccountSnapshot, opts: { load?: boolean } = {}): Promise<void> {
     this.open();
     checkPositiveInt("userId", userId);
     checkPositiveInt("amount", amount);
@@ -247,7 +247,7 @@ export class LocalCoins extends InProcessAdapter implements HotCoins {
       // unless a newer credit was seen; either way it expires unless debited.
       const expiresAt = now() + WALLET_MARKER_TTL_SEC * 1000;
       const cv = Math.max(wallet?.cv ?? -1, version);
-      if (wallet && wallet.cv > version) wallet.expiresAt = expiresAt;
+      if ((wallet && wallet.cv > version) || opts.load === false) this.wallets.set(userId, { lv: -1, g: 0, cv, expiresAt });
       else this.load(userId, after, cv, expiresAt);
       return;
     }

@@ -172,9 +172,10 @@ export interface HotCoins {
   /**
    * After a committed credit of `amount` that left the account at `balance`
    * and `version`. A missing wallet is loaded from them (unless a newer credit
-   * was seen) and expires after WALLET_MARKER_TTL_SEC unless debited first.
+   * was seen, or `load` is false: the row is too old to load from) and
+   * expires after WALLET_MARKER_TTL_SEC unless debited first.
    */
-  creditAvailable(userId: number, amount: number, after: AccountSnapshot): Promise<void>;
+  creditAvailable(userId: number, amount: number, after: AccountSnapshot, opts?: { load?: boolean }): Promise<void>;
   /** null when the wallet is not loaded. */
   getAvailable(userId: number): Promise<number | null>;
   /** Forget a user's wallet (not its admissions); the next admission rebuilds it. */

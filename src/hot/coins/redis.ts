@@ -281,7 +281,7 @@ export class RedisCoins implements HotCoins {
     }
   }
 
-  async creditAvailable(userId: number, amount: number, after: AccountSnapshot): Promise<void> {
+  async creditAvailable(userId: number, amount: number, after: AccountSnapshot, opts: { load?: boolean } = {}): Promise<void> {
     checkPositiveInt("userId", userId);
     checkPositiveInt("amount", amount);
     checkSnapshot(after);
@@ -290,7 +290,7 @@ export class RedisCoins implements HotCoins {
       String(amount),
       String(after.version),
       String(WALLET_MARKER_TTL_SEC),
-      String(after.balance),
+      opts.load === false ? "" : String(after.balance),
       randomUUID(),
     );
     if (code !== CoinReply.Ok && code !== CoinReply.AlreadyCounted && code !== CoinReply.Unloaded && code !== CoinReply.LoadedByCredit) {

@@ -12,7 +12,8 @@
     ARGV[2] version         account version after the credit
     ARGV[3] markerTtlSec    how long a missing wallet remembers the version, and
                             how long a wallet loaded here lives unless debited
-    ARGV[4] balance         non-negative integer: the balance after the credit
+    ARGV[4] balance         non-negative integer: the balance after the credit;
+                            "" = too old a read to load from (nothing loaded)
     ARGV[5] generation      a fresh unique id for the wallet it would load
 
   Output:
@@ -20,8 +21,9 @@
     -8                      already counted: version <= load version (the load
                             read a row that includes this credit); nothing added
     -4                      unloaded: no wallet, and a newer credit was already
-                            seen (cv > version, so this balance is outdated);
-                            nothing loaded, the marker keeps the newer version
+                            seen (cv > version, so this balance is outdated) or
+                            no balance given; nothing loaded, the marker keeps
+                            the newest version
      3                      loaded: no wallet; loaded from `balance` at `version`
                             (lv = cv = version), expiring after markerTtlSec
                             unless admitDebit-4.lua debits it first
@@ -37,7 +39,7 @@ local markerTtl = tonumber(ARGV[3])
 local balance = tonumber(ARGV[4])
 if not amount or amount <= 0 or amount % 1 ~= 0 or not version or version < 0 or version % 1 ~= 0
     or not markerTtl or markerTtl <= 0 or markerTtl % 1 ~= 0
-    or not balance or balance < 0 or balance % 1 ~= 0 or ARGV[5] == "" then
+    or (ARGV[4] ~= "" and (not balance or balance < 0 or balance % 1 ~= 0)) or ARGV[5] == "" then
   return -99
 end
 
@@ -47,7 +49,7 @@ if not w[3] or tonumber(w[3]) < version then
 end
 if not w[1] then
   redis.call("EXPIRE", KEYS[1], ARGV[3])
-  if w[3] and tonumber(w[3]) > version then
+  if ARGV[4] == "" or (w[3] and tonumber(w[3]) > version) then
     return -4
   end
   redis.call("HSET", KEYS[1], "a", ARGV[4], "lv", ARGV[2], "g", ARGV[5])

@@ -88,10 +88,11 @@ const SCRIPTS: ScriptBench[] = [
     name: "admitDebit",
     file: "src/hot/**/admitDebit-4.lua",
     // The send path as the server calls it: the send rate limit (never reached
-    // here), the payload kept, the pending-index entry; no deadline (0).
+    // here), the payload kept, the pending-index entry; no deadline (0), the
+    // wallet loaded (no load: "", "", "").
     setup: (cli) => cli("HSET", "bench:{w:1}:wallet:1", "a", String(Number.MAX_SAFE_INTEGER), "g", "1", "lv", "1", "cv", "0"),
-    probe: ["4", "bench:{w:1}:wallet:1", "bench:{w:1}:adm:1:probe", "bench:{w:1}:rl:1:gift-send", "bench:{w:1}:pending", "1", "fp", BENCH_PAYLOAD, "604800", "1:probe", "1", String(Number.MAX_SAFE_INTEGER), "1000", "0"],
-    bench: ["4", "bench:{w:1}:wallet:1", "bench:{w:1}:adm:1:__rand_int__", "bench:{w:1}:rl:1:gift-send", "bench:{w:1}:pending", "1", "fp", BENCH_PAYLOAD, "604800", "1:__rand_int__", "1", String(Number.MAX_SAFE_INTEGER), "1000", "0"],
+    probe: ["4", "bench:{w:1}:wallet:1", "bench:{w:1}:adm:1:probe", "bench:{w:1}:rl:1:gift-send", "bench:{w:1}:pending", "1", "fp", BENCH_PAYLOAD, "604800", "1:probe", "1", String(Number.MAX_SAFE_INTEGER), "1000", "0", "", "", ""],
+    bench: ["4", "bench:{w:1}:wallet:1", "bench:{w:1}:adm:1:__rand_int__", "bench:{w:1}:rl:1:gift-send", "bench:{w:1}:pending", "1", "fp", BENCH_PAYLOAD, "604800", "1:__rand_int__", "1", String(Number.MAX_SAFE_INTEGER), "1000", "0", "", "", ""],
   },
   {
     name: "stockReserve",

@@ -74,7 +74,7 @@ if not deadline or not amount or amount <= 0 or amount % 1 ~= 0 or not ttl or tt
   return {-99}
 end
 local loadBalance, loadVersion
-if ARGV[10] ~= "" then
+if ARGV[10] and ARGV[10] ~= "" then
   loadBalance = tonumber(ARGV[10])
   loadVersion = tonumber(ARGV[11])
   if not loadBalance or loadBalance < 0 or loadBalance % 1 ~= 0 or not loadVersion or loadVersion < 0

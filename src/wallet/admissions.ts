@@ -118,7 +118,8 @@ export function createCoinAdmissions(deps: {
      * wallet is loaded. When it is missing, the account is read and the call
      * made again with that row, which loads the wallet and admits at once;
      * the rate limit was counted by the first call and is not counted again.
-     * A refusal is checked against the database once: when the account's
+     * A refusal is checked against the database once (the row this admission
+     * already read, if any): when the account's
      * latest credit is newer than anything the wallet reflects, the credit
      * never reached the hot store (its process died between the commit and
      * applyCreditToHot), so the wallet is dropped and reloaded from that read.
@@ -126,12 +127,15 @@ export function createCoinAdmissions(deps: {
     async admit(input: AdmitInput): Promise<AdmitOutcome> {
       let r = await coins.admitDebit(input);
       let rechecked = false;
+      // The row read by this admission, if any: fresh enough to recheck a refusal against.
+      let acc: Account | undefined;
       for (let call = 1; ; call++) {
         if (r.kind !== "unloaded" && r.kind !== "stale" && (r.kind !== "insufficient" || rechecked)) return r;
         if (call >= ADMIT_ATTEMPTS) throw new AppError("UNAVAILABLE", "wallet could not be loaded, retry shortly");
-        const acc = await readForLoad(input.userId);
-        if (r.kind === "insufficient") {
+        if (r.kind !== "insufficient") acc = await readForLoad(input.userId);
+        else {
           rechecked = true;
+          acc ??= await readForLoad(input.userId);
           if (acc.creditVersion <= r.knownVersion) return r;
           log.warn("hot wallet missed a credit; rebuilding it", { userId: input.userId, creditVersion: acc.creditVersion, knownVersion: r.knownVersion });
           await coins.dropWallet(input.userId, { ifKnownVersion: r.knownVersion });

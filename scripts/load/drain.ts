@@ -1,0 +1,149 @@
+// The gift consumer's drain rate on its own, without the HTTP admission in
+// front of it: N sends of U users are admitted through the wallet exactly as
+// the send path admits them and published straight into `send_gift`; then the
+// consumer starts and the script times it until every send is decided (a gift
+// record or a failure row) — persisted gifts/s. In-process, on a fresh
+// deployment of the profile: a temporary SQLite file, or a fresh MariaDB
+// database + Redis namespace + librdkafka's mock Kafka cluster.
+//
+//   bun run scripts/load/drain.ts --spawn cluster [--users 1000] [--sends 20000] [--label text]
+//
+// Exit 1 when the sends are not all decided within --timeout, or the money is off.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sql } from "kysely";
+import { checkInvariants } from "../check-invariants.ts";
+import { loadConfig } from "../../src/config.ts";
+import { createDeps } from "../../src/deps.ts";
+import { TOPICS } from "../../src/eventlog/topics.ts";
+import { giftBizId, type GiftSendEvent } from "../../src/gifts/send.ts";
+import { startMockKafka } from "../../test/mock-kafka.ts";
+import { freshMysqlDatabase, uniqueName } from "../../test/services.ts";
+import { intOption, parseCli, progress, round, writeResult } from "./report.ts";
+
+const USAGE = "bun run scripts/load/drain.ts --spawn embedded|cluster [--users 1000] [--sends 20000] [--timeout 300] [--label text]";
+const opts = parseCli(USAGE, { users: { type: "string" }, sends: { type: "string" }, timeout: { type: "string" } });
+const profile = opts.spawn;
+if (profile !== "embedded" && profile !== "cluster") {
+  console.error(`--spawn must be embedded or cluster\n${USAGE}`);
+  process.exit(2);
+}
+const users = intOption("users", opts.users ?? (opts.smoke ? 20 : 1000), 1);
+const sends = intOption("sends", opts.sends ?? (opts.smoke ? 200 : 20_000), 1);
+const timeoutSec = intOption("timeout", opts.timeout ?? 300, 1);
+const PRICE = 10;
+const PUBLISH_CHUNK = 1000;
+const ADMIT_CONCURRENCY = 32;
+
+const cleanups: (() => Promise<void> | void)[] = [];
+const env: Record<string, string> = {
+  OVATION_PROFILE: profile,
+  OVATION_JWT_SECRET: "drain-secret-0123456789abcdef",
+  OVATION_PAY_SECRET: "drain-secret-0123456789abcdef",
+  OVATION_NAMESPACE: uniqueName("drain"),
+  OVATION_LOG: process.env.OVATION_LOG ?? "warn",
+  HOST: "127.0.0.1",
+  PORT: "0",
+};
+if (profile === "embedded") {
+  const dir = mkdtempSync(join(tmpdir(), "ovation-drain-"));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  env.OVATION_SQLITE_PATH = join(dir, "ovation.db");
+} else {
+  const db = await freshMysqlDatabase(String(opts["mysql-url"]));
+  cleanups.push(db.drop);
+  const mock = await startMockKafka(3);
+  if (!mock) throw new Error("could not start the mock Kafka cluster (is kcat installed?)");
+  cleanups.push(() => mock.kill());
+  env.OVATION_MYSQL_URL = db.url;
+  env.OVATION_REDIS_URL = String(opts["redis-url"]);
+  env.OVATION_KAFKA_BROKERS = mock.bootstrap.join(",");
+}
+
+const deps = await createDeps(loadConfig(env));
+const line = progress();
+let failure: string | null = null;
+let result: Record<string, unknown> = {};
+try {
+  // --- set up: coins for every user, one admission per send, all published ---
+  const perUser = Math.ceil(sends / users);
+  const firstUser = 1_000_000;
+  for (let u = 0; u < users; u += ADMIT_CONCURRENCY) {
+    await Promise.all(
+      Array.from({ length: Math.min(ADMIT_CONCURRENCY, users - u) }, (_, k) =>
+        deps.wallet.grant({ userId: firstUser + u + k, amount: perUser * PRICE, requestId: `drain-grant-${u + k}` }),
+      ),
+    );
+  }
+  const events: GiftSendEvent[] = [];
+  for (let i = 0; i < sends; i++) {
+    const senderId = firstUser + (i % users);
+    const requestId = `drain-${i}`;
+    events.push({ bizId: giftBizId(senderId, requestId), requestId, senderId, receiverId: 1, roomId: 1 + (i % 8), giftId: 1, giftName: "rose", price: PRICE, svgaUrl: "", acceptedAt: Date.now() });
+  }
+  for (let i = 0; i < events.length; i += ADMIT_CONCURRENCY) {
+    await Promise.all(
+      events.slice(i, i + ADMIT_CONCURRENCY).map(async (e) => {
+        const r = await deps.wallet.admit({ userId: e.senderId, admissionId: e.requestId, amount: e.price, fingerprint: `drain-${e.roomId}` });
+        if (r.kind !== "admitted") throw new Error(`send ${e.requestId} not admitted: ${r.kind}`);
+      }),
+    );
+    line.update(`admitted ${Math.min(i + ADMIT_CONCURRENCY, sends)}/${sends}`);
+  }
+  for (let i = 0; i < events.length; i += PUBLISH_CHUNK) {
+    await deps.events.publish(
+      TOPICS.sendGift,
+      events.slice(i, i + PUBLISH_CHUNK).map((e) => ({ key: String(e.senderId), value: JSON.stringify(e) })),
+    );
+  }
+  line.update(`published ${sends} sends; starting the consumer`);
+
+  // --- the drain ---
+  const decided = async () => {
+    const r = await sql<{ n: number }>`select (select count(*) from gift_record) + (select count(*) from gift_send_failure) as n`.execute(deps.store.db);
+    return Number(r.rows[0]!.n);
+  };
+  const started = performance.now();
+  const cpuBefore = process.cpuUsage();
+  await deps.start({ consumers: true });
+  let firstAt: number | null = null;
+  let n = 0;
+  const deadline = started + timeoutSec * 1000;
+  while (n < sends && performance.now() < deadline) {
+    await Bun.sleep(20);
+    n = await decided();
+    if (n > 0 && firstAt === null) firstAt = performance.now();
+    line.update(`drain: ${n}/${sends} decided`);
+  }
+  const doneAt = performance.now();
+  const cpu = process.cpuUsage(cpuBefore);
+  line.end();
+  if (n < sends) failure = `not drained: ${sends - n} send(s) undecided after ${timeoutSec} s`;
+  const drainSec = firstAt === null ? null : (doneAt - firstAt) / 1000;
+  const failed = Number((await sql<{ n: number }>`select count(*) as n from gift_send_failure`.execute(deps.store.db)).rows[0]!.n);
+  if (failed > 0) failure ??= `${failed} send(s) failed although every sender had the coins`;
+  const problems = await checkInvariants(deps.store, deps.hot, { quiescent: true });
+  if (problems.length > 0) failure ??= `invariant checker: ${problems.join("; ")}`;
+  const drain = {
+    decided: n,
+    failed,
+    sec: drainSec === null ? null : round(drainSec, 2),
+    giftsPerSec: drainSec ? Math.round(n / drainSec) : null,
+    untilFirstSec: firstAt === null ? null : round((firstAt - started) / 1000, 2),
+    /** This process's CPU (the consumer, plus the polling) per decided send, in µs: steadier than gifts/s on a shared machine. */
+    cpuUsPerSend: n > 0 ? Math.round((cpu.user + cpu.system) / n) : null,
+  };
+  result = { profile, params: { users, sends, price: PRICE }, drain, invariants: problems.length === 0 };
+  console.log(
+    `${profile}: ${n}/${sends} sends decided in ${drain.sec} s → ${drain.giftsPerSec} gifts/s (first decided ${drain.untilFirstSec} s after the start), ${drain.cpuUsPerSend} µs CPU per send; invariants ${problems.length === 0 ? "clean" : "FAILED"}`,
+  );
+} finally {
+  await deps.close().catch(() => undefined);
+  for (const c of cleanups.reverse()) await c();
+}
+console.log(`result: ${writeResult("drain", { label: opts.label, ...result, failure })}`);
+if (failure) {
+  console.error(`FAIL: ${failure}`);
+  process.exit(1);
+}

@@ -24,7 +24,7 @@ function problem(env: Record<string, string>): string {
 describe("configuration", () => {
   test("defaults: embedded, 127.0.0.1:8080, one worker, the documented TTLs", () => {
     const c = loadConfig({ OVATION_SQLITE_PATH: ":memory:" });
-    expect(c).toMatchObject({ profile: "embedded", host: "127.0.0.1", port: 8080, workers: 1, orderTtlSec: 1800, stockSyncSec: 15, sendRetryWindowSec: 600, sendRedriveSec: 10, devLogin: false, demoSeed: false });
+    expect(c).toMatchObject({ profile: "embedded", host: "127.0.0.1", port: 8080, workers: 1, orderTtlSec: 1800, stockSyncSec: 15, sendRetryWindowSec: 600, sendRedriveSec: 10, kafkaFetchWaitMs: 20, devLogin: false, demoSeed: false });
     expect(c.jwtSecret.length).toBeGreaterThanOrEqual(32);
   });
 
@@ -51,6 +51,8 @@ describe("configuration", () => {
     expect(problem({ ...cluster, OVATION_JWT_SECRET: "short" })).toStartWith("OVATION_JWT_SECRET");
     expect(problem({ OVATION_SEND_RETRY_WINDOW_SEC: "0", OVATION_SQLITE_PATH: ":memory:" })).toStartWith("OVATION_SEND_RETRY_WINDOW_SEC");
     expect(problem({ OVATION_SEND_REDRIVE_SEC: "ten", OVATION_SQLITE_PATH: ":memory:" })).toStartWith("OVATION_SEND_REDRIVE_SEC");
+    expect(problem({ ...cluster, OVATION_KAFKA_FETCH_WAIT_MS: "0" })).toStartWith("OVATION_KAFKA_FETCH_WAIT_MS");
+    expect(loadConfig({ ...cluster, OVATION_KAFKA_FETCH_WAIT_MS: "250" }).kafkaFetchWaitMs).toBe(250);
   });
 
   test("the server stops at start-up with one line naming the setting", async () => {

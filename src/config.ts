@@ -16,6 +16,8 @@ export interface Config {
   redisUrl: string | undefined;
   redisCluster: string[] | undefined;
   kafkaBrokers: string[] | undefined;
+  /** Longest a consumer's fetch waits at the broker for data (OVATION_KAFKA_FETCH_WAIT_MS). */
+  kafkaFetchWaitMs: number;
   workers: number;
   jwtSecret: string;
   devLogin: boolean;
@@ -146,6 +148,7 @@ export function loadConfig(env: Env = process.env): Config {
   const redisUrl = url(env, "OVATION_REDIS_URL", ["redis:", "rediss:"]);
   const redisCluster = hostPorts(env, "OVATION_REDIS_CLUSTER");
   const kafkaBrokers = hostPorts(env, "OVATION_KAFKA_BROKERS");
+  const kafkaFetchWaitMs = int(env, "OVATION_KAFKA_FETCH_WAIT_MS", 20, 1, 10_000);
   const workers = int(env, "OVATION_WORKERS", 1, 1, 256);
   const orderTtlSec = int(env, "OVATION_ORDER_TTL_SEC", 1800, 1, 7 * 86400);
   const stockSyncSec = int(env, "OVATION_STOCK_SYNC_SEC", 15, 1, 86400);
@@ -196,6 +199,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl,
     redisCluster,
     kafkaBrokers,
+    kafkaFetchWaitMs,
     workers,
     jwtSecret,
     devLogin,

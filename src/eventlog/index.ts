@@ -19,7 +19,7 @@ export async function createEventLog(config: Config, store: Store, log: Logger, 
       clientId: `${config.namespace}-${process.pid}`,
       namespace: config.namespace,
       log,
-      consumer: kafkaConsumer,
+      consumer: { maxWaitTimeInMs: config.kafkaFetchWaitMs, ...kafkaConsumer },
     });
   }
   if (store.dialect !== "sqlite") throw new Error("the embedded event log needs the SQLite store");

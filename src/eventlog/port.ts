@@ -29,6 +29,13 @@ export interface ConsumeOptions {
   group: string;
   /** Upper bound on messages per handle call. */
   maxBatch: number;
+  /**
+   * How many partitions' batches may be handled at once (default 1). Above 1,
+   * `handle` runs concurrently for batches of DIFFERENT partitions — records of
+   * one key stay in order — so it must be safe under that. The embedded log
+   * has one partition and ignores it.
+   */
+  concurrentPartitions?: number;
   handle: (batch: LogMessage[]) => Promise<void>;
   /** Called when handle throws; the batch is then retried after a back-off. */
   onError?: (error: unknown, batch: LogMessage[]) => void;

@@ -152,6 +152,33 @@ describe.each(profilesUnderTest())("the batched gift consumer on the %s profile"
     expect(await checkInvariants(deps.store, deps.hot, { quiescent: true })).toEqual([]);
   });
 
+  test("two partitions' batches handled at once, several distinct totals and a sender in both: exact money, each send decided once", async () => {
+    // The cluster profile handles its partitions' batches concurrently; a sender
+    // normally has one partition, but even when not the account lock keeps it exact.
+    const [a, b, c] = [await userWith(100), await userWith(100), await userWith(100)];
+    const d = await userWith(60);
+    await plantDrift(d, 1000, 60); // d is admitted four sends, the database holds coins for three
+    const first = [await admitted(a, ROOM_A), await admitted(b, ROOM_A), await admitted(d, ROOM_A), await admitted(b, ROOM_A), await admitted(d, ROOM_A), await admitted(b, ROOM_A)];
+    const second = [await admitted(c, ROOM_B), await admitted(d, ROOM_B), await admitted(c, ROOM_B), await admitted(d, ROOM_B), await admitted(c, ROOM_B)];
+    const batches = [asBatch(first), asBatch(second)];
+
+    await Promise.all(batches.map((batch) => deps.gifts.consumer.handle(batch)));
+
+    // Totals per batch: a 20, b 60, c 60, d 40 or 20 — one grouped update per distinct total.
+    expect([await balance(a), await balance(b), await balance(c), await balance(d)]).toEqual([80, 40, 40, 0]);
+    expect([(await ledger(a)).length, (await ledger(b)).length, (await ledger(c)).length, (await ledger(d)).length]).toEqual([1, 3, 3, 3]);
+    expect((await records(b)).map((r) => r.request_id)).toEqual([first[1]!, first[3]!, first[5]!].map((e) => e.requestId));
+    expect((await failures(d)).map((f) => f.reason)).toEqual(["insufficient_balance"]);
+    const dStates = await Promise.all([first[2]!, first[4]!, second[1]!, second[3]!].map(state));
+    expect(dStates.sort()).toEqual(["refunded", "settled", "settled", "settled"]);
+
+    // Both redelivered at once: nothing moves again.
+    await Promise.all(batches.map((batch) => deps.gifts.consumer.handle(batch)));
+    expect([await balance(a), await balance(b), await balance(c), await balance(d)]).toEqual([80, 40, 40, 0]);
+    expect([(await ledger(d)).length, (await failures(d)).length]).toEqual([3, 1]);
+    expect(await checkInvariants(deps.store, deps.hot, { quiescent: true })).toEqual([]);
+  });
+
   test("a transaction that fails with half its batch written leaves nothing; the redelivered batch is decided once", async () => {
     let failing = true;
     let attempts = 0;

@@ -1,11 +1,12 @@
 // Sending a gift, the asynchronous half: a batched consumer of `send_gift`.
 //
 // Per batch (up to maxBatch records, deduplicated by business id):
-// 1. BEFORE the transaction, the batch's admissions are CLAIMED through the
-//    wallet, in one pipelined round: pending → claimed, so a sender whose
-//    produce timed out although the record landed can no longer cancel it
-//    (its cancel is refused and it answers 202); each claim answers the
-//    admission's state.
+// 1. The batch's admissions are CLAIMED through the wallet, in one pipelined
+//    round: pending → claimed, so a sender whose produce timed out although
+//    the record landed can no longer cancel it (its cancel is refused and it
+//    answers 202); each claim answers the admission's state. The claim runs
+//    while the transaction of step 2 reads, and is finished before step 2
+//    decides anything.
 // 2. ONE database transaction: one IN query each for the business ids that
 //    already have a ledger row (with its time) or a failure row — those are
 //    "seen" and decided already; a send whose admission was REFUNDED (its
@@ -13,8 +14,10 @@
 //    `not_delivered` failure row and is never debited; the rest are debited
 //    through wallet.debitManyInTx (accounts locked in user-id order, each
 //    send decided in order against the balance in memory, one balance
-//    UPDATE per user, one multi-row INSERT of ledger rows); then one
-//    multi-row INSERT of gift records and one of failure rows. Commit.
+//    UPDATE per distinct per-user total, one multi-row INSERT of ledger
+//    rows); then one multi-row INSERT of gift records and one of failure
+//    rows. Commit. The batch's statements are hand-written SQL cached per
+//    row count (src/store/raw.ts), not compiled per batch.
 // 3. Pipelined: settle each success, refund each failure (both idempotent).
 //    The late-retry rule: a seen success whose event was accepted more than
 //    LATE_RETRY_MARGIN_MS after its ledger row was written is a second hold
@@ -28,7 +31,11 @@
 // afresh (nothing of it was written: one transaction); after the commit but
 // before the offset commit → redelivered, found "seen", settled/refunded
 // again (no-ops) and pushed again (pushes are at least once; clients dedupe
-// by requestId). The hot store failing in step 1 or 3 throws the batch, which
+// by requestId). On the cluster profile batches of different partitions are
+// handled at once (src/gifts/index.ts): a sender's sends share a partition
+// (key = sender), so two concurrent batches debit disjoint accounts, and the
+// account locks (user-id order) and the ledger's unique business id keep
+// money exact even if they did not. The hot store failing in step 1 or 3 throws the batch, which
 // is retried after a back-off with its offsets uncommitted.
 import type { Logger } from "../lib/logger.ts";
 import type { Metrics } from "../lib/metrics.ts";
@@ -104,12 +111,18 @@ export function createGiftConsumer(deps: {
 }) {
   const { store, wallet, push, metrics, log } = deps;
 
-  /** Step 2: decides every send of the batch in one transaction; `states` are their admissions' states after the claim, in order. */
-  async function persist(events: GiftSendEvent[], states: (AdmissionState | null)[]): Promise<GiftOutcome[]> {
+  /**
+   * Step 2: decides every send of the batch in one transaction. `claiming`
+   * (step 1, already in flight) answers their admissions' states after the
+   * claim, in order; it is awaited after the transaction's reads and before
+   * any decision, so the claim's round trip overlaps the reads.
+   */
+  async function persist(events: GiftSendEvent[], claiming: Promise<(AdmissionState | null)[]>): Promise<GiftOutcome[]> {
     return store.transact(async (trx) => {
       const ids = events.map((e) => e.bizId);
       const persisted = await wallet.ledgerTimes(trx, ids);
       const failed = await giftRepo.failureReasons(trx, ids);
+      const states = await claiming;
       const outcomes: GiftOutcome[] = new Array(events.length);
       const toDebit: number[] = [];
       events.forEach((e, i) => {
@@ -183,8 +196,10 @@ export function createGiftConsumer(deps: {
         }
       }
       if (events.length === 0) return;
-      const states = await wallet.claim(events.map((e) => ({ userId: e.senderId, admissionId: e.requestId })));
-      const outcomes = await persist(events, states);
+      const claiming = wallet.claim(events.map((e) => ({ userId: e.senderId, admissionId: e.requestId })));
+      // A transaction failing before it awaits the claim must not leave the claim's failure unhandled.
+      claiming.catch(() => undefined);
+      const outcomes = await persist(events, claiming);
       await deps.hooks?.afterCommit?.(outcomes);
       for (const o of outcomes) {
         if (o.fresh) metrics.giftSends.inc({ outcome: o.ok ? "success" : "failed" });

@@ -50,7 +50,11 @@ export function createGiftsDomain(deps: {
       {
         topic: TOPICS.sendGift,
         group: "gift-persister",
-        maxBatch: 200,
+        // MariaDB's round trips cost per statement, not per row: big batches,
+        // and the partitions' batches at once (a sender's sends share one
+        // partition: key = sender). SQLite's one writer: smaller ones.
+        maxBatch: store.dialect === "mysql" ? 1000 : 200,
+        concurrentPartitions: store.dialect === "mysql" ? 4 : 1,
         handle: (batch) => consumer.handle(batch),
         onError: (err) => log.error("send_gift batch failed; will retry", { err }),
       },

@@ -3,14 +3,25 @@
 // balance = Σ ledger rows holds by construction and a repeated business id
 // can never move money twice. Debits are conditional (balance ≥ amount), so
 // the balance never goes negative whatever the hot store admitted.
-import { CompiledQuery, sql } from "kysely";
+import { sql } from "kysely";
+import type { CurrencyAccountTable } from "../store/schema.ts";
 import type { Db, Store } from "../store/store.ts";
-import { affected } from "../store/store.ts";
+import { placeholders, rowPlaceholders, runRaw, statementFor } from "../store/raw.ts";
 import { AccountStatus, type Account, type TradeType } from "./types.ts";
 
-type AccountRow = { user_id: number; current_balance: number; total_charged: number; status: number; version: number; credit_version: number };
+type AccountRow = Omit<CurrencyAccountTable, "create_time" | "update_time">;
 
-const SELECT_ACCOUNT = "SELECT user_id, current_balance, total_charged, status, version, credit_version FROM currency_account WHERE user_id = ?";
+const ACCOUNT_SELECT = "select user_id, current_balance, total_charged, status, version, credit_version from currency_account";
+const ACCOUNT_BY_ID = `${ACCOUNT_SELECT} where user_id = ?`;
+
+/**
+ * MariaDB plans an UPDATE … WHERE user_id IN (a long list) as a scan of the
+ * whole primary key once the list is a sizeable share of the table, and under
+ * REPEATABLE READ a scan locks every row it passes: two batches debiting
+ * disjoint users then wait on (and deadlock with) each other. Forced to the
+ * primary key, it locks only the listed accounts.
+ */
+const BY_PRIMARY_KEY = " force index (primary)";
 
 function toAccount(r: AccountRow): Account {
   return {
@@ -44,7 +55,7 @@ export function createWalletRepo(store: Store) {
 
     /** One fixed statement, compiled once (every cold admission reads it). */
     async getAccount(db: Db, userId: number): Promise<Account | null> {
-      const { rows } = await db.executeQuery<AccountRow>(CompiledQuery.raw(SELECT_ACCOUNT, [userId]));
+      const { rows } = await runRaw<AccountRow>(db, ACCOUNT_BY_ID, [userId]);
       return rows[0] ? toAccount(rows[0]) : null;
     },
 
@@ -52,10 +63,11 @@ export function createWalletRepo(store: Store) {
       return db.selectFrom("currency_trade").selectAll().where("biz_id", "=", bizId).executeTakeFirst();
     },
 
-    /** Business ids among `bizIds` that already have a ledger row, with the row's time. One IN query. */
+    /** Business ids among `bizIds` that already have a ledger row, with the row's time. One IN query (src/store/raw.ts). */
     async ledgerTimes(db: Db, bizIds: string[]): Promise<Map<string, number>> {
       if (bizIds.length === 0) return new Map();
-      const rows = await db.selectFrom("currency_trade").select(["biz_id", "create_time"]).where("biz_id", "in", bizIds).execute();
+      const text = statementFor("ledgerTimes", bizIds.length, (n) => `select biz_id, create_time from currency_trade where biz_id in (${placeholders(n)})`);
+      const { rows } = await runRaw<{ biz_id: string; create_time: number }>(db, text, bizIds);
       return new Map(rows.map((r) => [r.biz_id, Number(r.create_time)]));
     },
 
@@ -68,9 +80,13 @@ export function createWalletRepo(store: Store) {
     async lockAccounts(db: Db, userIds: number[]): Promise<Map<number, Account>> {
       if (userIds.length === 0) return new Map();
       const sorted = [...new Set(userIds)].sort((a, b) => a - b);
-      let q = db.selectFrom("currency_account").selectAll().where("user_id", "in", sorted).orderBy("user_id");
-      if (store.dialect === "mysql") q = q.forUpdate();
-      const rows = await q.execute();
+      const mysql = store.dialect === "mysql";
+      const text = statementFor(
+        `lockAccounts.${store.dialect}`,
+        sorted.length,
+        (n) => `${ACCOUNT_SELECT}${mysql ? BY_PRIMARY_KEY : ""} where user_id in (${placeholders(n)}) order by user_id${mysql ? " for update" : ""}`,
+      );
+      const { rows } = await runRaw<AccountRow>(db, text, sorted);
       return new Map(rows.map((r) => [Number(r.user_id), toAccount(r)]));
     },
 
@@ -101,29 +117,34 @@ export function createWalletRepo(store: Store) {
     },
 
     /**
-     * Takes `total` (> 0) — the sum of the debits decided for a locked
-     * account in this transaction — in ONE update, still conditional (active,
-     * balance ≥ total). False, with nothing changed, if the decision does not
-     * hold against the row. The ledger rows go in with insertLedgerRows.
+     * Takes `total` (> 0) from each of `userIds` — the sum of the debits
+     * decided for each, locked accounts, in this transaction — in ONE update
+     * for all of them, still conditional per row (active, balance ≥ total).
+     * Returns how many rows took it: fewer than `userIds` means a decision
+     * did not hold against its row. The ledger rows go in with insertLedgerRows.
      */
-    async takeBalance(db: Db, userId: number, total: number, now: number): Promise<boolean> {
-      const res = await db
-        .updateTable("currency_account")
-        .set({ current_balance: sql`current_balance - ${total}`, version: sql`version + 1`, update_time: now })
-        .where("user_id", "=", userId)
-        .where("current_balance", ">=", total)
-        .where("status", "=", AccountStatus.ACTIVE)
-        .executeTakeFirst();
-      return affected(res) === 1;
+    async takeBalance(db: Db, userIds: number[], total: number, now: number): Promise<number> {
+      const text = statementFor(
+        `takeBalance.${store.dialect}`,
+        userIds.length,
+        (n) =>
+          `update currency_account${store.dialect === "mysql" ? BY_PRIMARY_KEY : ""}` +
+          " set current_balance = current_balance - ?, version = version + 1, update_time = ?" +
+          ` where user_id in (${placeholders(n)}) and current_balance >= ? and status = ?`,
+      );
+      const { changed } = await runRaw(db, text, [total, now, ...userIds, total, AccountStatus.ACTIVE]);
+      return changed;
     },
 
     /** Ledger rows in one multi-row INSERT; a business id already present fails it (unique key). */
     async insertLedgerRows(db: Db, rows: { userId: number; num: number; type: TradeType; bizId: string; now: number }[]): Promise<void> {
       if (rows.length === 0) return;
-      await db
-        .insertInto("currency_trade")
-        .values(rows.map((r) => ({ user_id: r.userId, num: r.num, type: r.type, status: 0, biz_id: r.bizId, create_time: r.now })))
-        .execute();
+      const text = statementFor(
+        "insertLedgerRows",
+        rows.length,
+        (n) => `insert into currency_trade (user_id, num, type, status, biz_id, create_time) values ${rowPlaceholders(n, 6)}`,
+      );
+      await runRaw(db, text, rows.flatMap((r) => [r.userId, r.num, r.type, 0, r.bizId, r.now]));
     },
 
     async listTrades(db: Db, userId: number, cursor: number | undefined, limit: number) {

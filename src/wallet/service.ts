@@ -90,7 +90,8 @@ export function createWalletService(deps: { store: Store; hot: Hot; log: Logger 
      * transaction — debitInTx for a batch. The senders' accounts are locked
      * (user-id order), each debit is decided IN ORDER against the balance in
      * memory (refused when the account is missing, frozen, or short of the
-     * amount by then), then ONE conditional balance update per user and ONE
+     * amount by then), then ONE conditional balance update per distinct
+     * per-user total (all users debited that total at once) and ONE
      * multi-row INSERT of the accepted debits' ledger rows. Returns a result
      * per debit, in order. The caller checked that every `bizId` is new
      * (ledgerTimes) in the same transaction; a concurrent duplicate fails on
@@ -110,9 +111,17 @@ export function createWalletService(deps: { store: Store; hot: Hot; log: Logger 
         totals.set(d.userId, (totals.get(d.userId) ?? 0) + d.amount);
         return { ok: true };
       });
+      // One update per distinct total (a burst of one price: a handful), not per user.
+      const byTotal = new Map<number, number[]>();
       for (const [userId, total] of totals) {
-        // Locked (MySQL) or the only writer (SQLite): the row cannot have moved since the read.
-        if (!(await repo.takeBalance(trx, userId, total, now))) throw new Error(`account ${userId} changed under its lock`);
+        const users = byTotal.get(total);
+        if (users) users.push(userId);
+        else byTotal.set(total, [userId]);
+      }
+      for (const [total, userIds] of byTotal) {
+        // Locked (MySQL) or the only writer (SQLite): the rows cannot have moved since the read.
+        const took = await repo.takeBalance(trx, userIds, total, now);
+        if (took !== userIds.length) throw new Error(`accounts ${userIds.join(",")} changed under their lock`);
       }
       await repo.insertLedgerRows(
         trx,

@@ -8,7 +8,13 @@
 //
 //   bun run scripts/load/drain.ts --spawn cluster [--users 1000] [--sends 20000] [--label text]
 //
-// Exit 1 when the sends are not all decided within --timeout, or the money is off.
+// Then (unless --rate 0) the consumer's share of a gift effect's latency: for
+// --seconds, --rate sends a second are admitted and published one by one, and
+// each is timed from its admission until its push reaches the push bus — the
+// send path without HTTP, and the effect without the WebSocket fan-out.
+//
+// Exit 1 when the sends are not all decided within --timeout, a timed send's
+// push never comes, or the money is off.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,10 +26,17 @@ import { TOPICS } from "../../src/eventlog/topics.ts";
 import { giftBizId, type GiftSendEvent } from "../../src/gifts/send.ts";
 import { startMockKafka } from "../../test/mock-kafka.ts";
 import { freshMysqlDatabase, uniqueName } from "../../test/services.ts";
-import { intOption, parseCli, progress, round, writeResult } from "./report.ts";
+import { PUSH_CHANNEL, type PushEnvelope } from "../../src/ws/push.ts";
+import { intOption, LatencyHistogram, parseCli, progress, round, writeResult } from "./report.ts";
 
-const USAGE = "bun run scripts/load/drain.ts --spawn embedded|cluster [--users 1000] [--sends 20000] [--timeout 300] [--label text]";
-const opts = parseCli(USAGE, { users: { type: "string" }, sends: { type: "string" }, timeout: { type: "string" } });
+const USAGE = "bun run scripts/load/drain.ts --spawn embedded|cluster [--users 1000] [--sends 20000] [--timeout 300] [--rate 200] [--seconds 5] [--label text]";
+const opts = parseCli(USAGE, {
+  users: { type: "string" },
+  sends: { type: "string" },
+  timeout: { type: "string" },
+  rate: { type: "string" },
+  seconds: { type: "string" },
+});
 const profile = opts.spawn;
 if (profile !== "embedded" && profile !== "cluster") {
   console.error(`--spawn must be embedded or cluster\n${USAGE}`);
@@ -32,6 +45,8 @@ if (profile !== "embedded" && profile !== "cluster") {
 const users = intOption("users", opts.users ?? (opts.smoke ? 20 : 1000), 1);
 const sends = intOption("sends", opts.sends ?? (opts.smoke ? 200 : 20_000), 1);
 const timeoutSec = intOption("timeout", opts.timeout ?? 300, 1);
+const rate = intOption("rate", opts.rate ?? 200, 0);
+const rateSeconds = intOption("seconds", opts.seconds ?? (opts.smoke ? 1 : 5), 1);
 const PRICE = 10;
 const PUBLISH_CHUNK = 1000;
 const ADMIT_CONCURRENCY = 32;
@@ -123,8 +138,6 @@ try {
   const drainSec = firstAt === null ? null : (doneAt - firstAt) / 1000;
   const failed = Number((await sql<{ n: number }>`select count(*) as n from gift_send_failure`.execute(deps.store.db)).rows[0]!.n);
   if (failed > 0) failure ??= `${failed} send(s) failed although every sender had the coins`;
-  const problems = await checkInvariants(deps.store, deps.hot, { quiescent: true });
-  if (problems.length > 0) failure ??= `invariant checker: ${problems.join("; ")}`;
   const drain = {
     decided: n,
     failed,
@@ -134,10 +147,15 @@ try {
     /** This process's CPU (the consumer, plus the polling) per decided send, in µs: steadier than gifts/s on a shared machine. */
     cpuUsPerSend: n > 0 ? Math.round((cpu.user + cpu.system) / n) : null,
   };
-  result = { profile, params: { users, sends, price: PRICE }, drain, invariants: problems.length === 0 };
+  const latency = rate > 0 && !failure ? await timedSends(firstUser + users) : null;
+  if (latency?.missing) failure ??= `${latency.missing} timed send(s) never pushed`;
+  const problems = await checkInvariants(deps.store, deps.hot, { quiescent: true });
+  if (problems.length > 0) failure ??= `invariant checker: ${problems.join("; ")}`;
+  result = { profile, params: { users, sends, price: PRICE, rate, seconds: rateSeconds }, drain, latency, invariants: problems.length === 0 };
   console.log(
     `${profile}: ${n}/${sends} sends decided in ${drain.sec} s → ${drain.giftsPerSec} gifts/s (first decided ${drain.untilFirstSec} s after the start), ${drain.cpuUsPerSend} µs CPU per send; invariants ${problems.length === 0 ? "clean" : "FAILED"}`,
   );
+  if (latency) console.log(`${profile}: ${latency.sent} sends at ${rate}/s, admission → push on the bus: p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms, max ${latency.maxMs} ms`);
 } finally {
   await deps.close().catch(() => undefined);
   for (const c of cleanups.reverse()) await c();
@@ -146,4 +164,45 @@ console.log(`result: ${writeResult("drain", { label: opts.label, ...result, fail
 if (failure) {
   console.error(`FAIL: ${failure}`);
   process.exit(1);
+}
+
+/** --rate sends a second for --seconds, each timed from its admission until its gift push is on the bus. */
+async function timedSends(firstSender: number) {
+  const senders = 100;
+  const total = rate * rateSeconds;
+  const perSender = Math.ceil(total / senders);
+  for (let u = 0; u < senders; u++) await deps.wallet.grant({ userId: firstSender + u, amount: perSender * PRICE, requestId: `timed-grant-${u}` });
+  const startedAt = new Map<string, number>();
+  const hist = new LatencyHistogram();
+  await deps.hot.bus.subscribe(PUSH_CHANNEL, (raw) => {
+    const at = performance.now();
+    for (const m of (JSON.parse(raw) as PushEnvelope).messages) {
+      const sent = startedAt.get((m.data as { requestId: string }).requestId);
+      if (sent !== undefined) hist.record(at - sent);
+    }
+  });
+  const begin = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = begin + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await Bun.sleep(wait);
+    const senderId = firstSender + (i % senders);
+    const requestId = `timed-${i}`;
+    const e: GiftSendEvent = { bizId: giftBizId(senderId, requestId), requestId, senderId, receiverId: 1, roomId: 1, giftId: 1, giftName: "rose", price: PRICE, svgaUrl: "", acceptedAt: Date.now() };
+    startedAt.set(requestId, performance.now());
+    inFlight.push(
+      (async () => {
+        const r = await deps.wallet.admit({ userId: senderId, admissionId: requestId, amount: PRICE, fingerprint: "timed" });
+        if (r.kind !== "admitted") throw new Error(`timed send ${requestId} not admitted: ${r.kind}`);
+        await deps.events.publish(TOPICS.sendGift, [{ key: String(senderId), value: JSON.stringify(e) }]);
+      })(),
+    );
+    line.update(`timed sends: ${i + 1}/${total}, ${hist.count} pushed`);
+  }
+  await Promise.all(inFlight);
+  const deadline = performance.now() + 30_000;
+  while (hist.count < total && performance.now() < deadline) await Bun.sleep(20);
+  line.end();
+  return { sent: total, missing: total - hist.count, p50Ms: hist.percentile(50), p99Ms: hist.percentile(99), maxMs: round(hist.max) };
 }

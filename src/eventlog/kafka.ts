@@ -45,7 +45,7 @@
 // default 20 ms). A real broker answers as soon as data arrives, so there it
 // only bounds an idle poll; librdkafka's mock holds a fetch that finds nothing
 // for the whole wait, so there the wait is added to a gift effect's latency
-// at low rates (1 s: p50 ≈ 640 ms at 200 sends/s; 20 ms: ≈ 80 ms).
+// at low rates (with 1 s the cluster effect p50 was ≈ 640 ms at 200 sends/s).
 //
 // A new group starts from the earliest message: events published before the
 // first consumer joined still have to reach the truth.

@@ -339,10 +339,15 @@ describe.each(profilesUnderTest())("the gift consumer's crash window on the %s p
       expect(status.data).toMatchObject({ status: "failed", reason: "not_delivered" });
       // Nothing is held: all 5 more fit.
       const more = await Promise.all(
-        Array.from({ length: 5 }, () => s.client.call("POST", "/api/gifts/send", { as: viewer, body: { giftId: 902, roomId: room.data.roomId, receiverId: ANCHOR.userId } })),
+        Array.from({ length: 5 }, () =>
+          s.client.call<{ requestId: string }>("POST", "/api/gifts/send", { as: viewer, body: { giftId: 902, roomId: room.data.roomId, receiverId: ANCHOR.userId } }),
+        ),
       );
       expect(more.filter((r) => r.status === 202).length).toBe(5);
-      await eventually(async () => (await front.store.db.selectFrom("gift_record").select("id").where("sender_id", "=", viewer.userId).execute()).length === 5);
+      // Settled, not only recorded: the records commit before the consumer settles their admissions.
+      const settled = async () => (await Promise.all(more.map((r) => front.wallet.admission(viewer.userId, r.data.requestId)))).every((a) => a?.state === "settled");
+      await eventually(settled);
+      expect((await front.store.db.selectFrom("gift_record").select("id").where("sender_id", "=", viewer.userId).execute()).length).toBe(5);
       expect(await checkInvariants(front.store, front.hot, { quiescent: true })).toEqual([]);
       await s.server.stop();
     } finally {

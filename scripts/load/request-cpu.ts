@@ -1,0 +1,172 @@
+// CPU per request on the HTTP path, in process: a deployment built here
+// (consumers and background workers off), its Hono app called directly with
+// prepared Requests — no sockets, no load generator — and process.cpuUsage()
+// read around N requests, C in flight at a time. What it isolates is what
+// every request pays before and after the domain's own work: token check,
+// routing, body parsing and validation, metrics, logging, the envelope.
+//   bun run scripts/load/request-cpu.ts --profile embedded|cluster --kind send|wallet|order [--n 20000] [--concurrency 16] [--fresh-tokens]
+// --fresh-tokens signs a new token for every request (the token cache never hits).
+// send: POST /api/gifts/send (202); wallet: GET /api/wallet (200);
+// order: POST /api/shop/rooms/:roomId/orders, one buyer per request, stock n/10
+// (the rest answer OUT_OF_STOCK, as in a flash sale).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { createApp } from "../../src/app.ts";
+import { loadConfig } from "../../src/config.ts";
+import { createDeps } from "../../src/deps.ts";
+import { signToken, type Role } from "../../src/lib/auth.ts";
+import { startMockKafka } from "../../test/mock-kafka.ts";
+import { freshMysqlDatabase, uniqueName } from "../../test/services.ts";
+import { freshUserBase, mapConcurrent } from "./ovation.ts";
+
+const USAGE = "bun run scripts/load/request-cpu.ts --profile embedded|cluster --kind send|wallet|order [--n 20000] [--concurrency 16] [--fresh-tokens] [--mysql-url URL] [--redis-url URL]";
+const { values: opts } = parseArgs({
+  options: {
+    profile: { type: "string", default: "embedded" },
+    kind: { type: "string", default: "send" },
+    n: { type: "string", default: "20000" },
+    concurrency: { type: "string", default: "16" },
+    "fresh-tokens": { type: "boolean", default: false },
+    "mysql-url": { type: "string", default: "mysql://root@127.0.0.1:3306" },
+    "redis-url": { type: "string", default: "redis://127.0.0.1:6379" },
+    help: { type: "boolean", default: false },
+  },
+});
+if (opts.help || !["embedded", "cluster"].includes(opts.profile!) || !["send", "wallet", "order"].includes(opts.kind!)) {
+  console.error(USAGE);
+  process.exit(opts.help ? 0 : 2);
+}
+const n = Number(opts.n);
+const concurrency = Number(opts.concurrency);
+const SECRET = "cpu-secret-0123456789abcdef";
+const BASE = "http://ovation.local";
+const ADDRESS = { name: "cpu buyer", phone: "13800000000", detail: "cpu street 1" };
+
+const cleanups: (() => Promise<void> | void)[] = [];
+const env: Record<string, string> = {
+  OVATION_PROFILE: opts.profile!,
+  OVATION_JWT_SECRET: SECRET,
+  OVATION_PAY_SECRET: SECRET,
+  OVATION_NAMESPACE: uniqueName("cpu"),
+  OVATION_LOG: process.env.OVATION_LOG ?? "warn",
+  HOST: "127.0.0.1",
+  PORT: "0",
+};
+if (opts.profile === "embedded") {
+  const dir = mkdtempSync(join(tmpdir(), "ovation-cpu-"));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  env.OVATION_SQLITE_PATH = join(dir, "ovation.db");
+} else {
+  const db = await freshMysqlDatabase(opts["mysql-url"]);
+  cleanups.push(db.drop);
+  const mock = await startMockKafka(3);
+  if (!mock) throw new Error("could not start the mock Kafka cluster (is kcat installed?)");
+  cleanups.push(() => mock.kill());
+  env.OVATION_MYSQL_URL = db.url;
+  env.OVATION_REDIS_URL = opts["redis-url"]!;
+  env.OVATION_KAFKA_BROKERS = mock.bootstrap.join(",");
+}
+const deps = await createDeps(loadConfig(env), { outboxRelay: false, sandboxWorker: false, shopWorkers: false, giftRedrive: false });
+await deps.start({ consumers: false });
+cleanups.push(() => deps.close());
+const app = createApp(deps);
+
+function request(method: string, path: string, token?: string, body?: string): Request {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) {
+    // As a client on the wire sends it (the body limit reads Content-Length).
+    headers["content-type"] = "application/json";
+    headers["content-length"] = String(Buffer.byteLength(body));
+  }
+  if (token) headers.authorization = `Bearer ${token}`;
+  return new Request(BASE + path, { method, headers, body });
+}
+async function must<T>(method: string, path: string, token?: string, body?: unknown): Promise<T> {
+  const res = await app.fetch(request(method, path, token, body === undefined ? undefined : JSON.stringify(body)));
+  const json = (await res.json()) as { code: number; msg: string; data: T };
+  if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status} ${json.code} ${json.msg}`);
+  return json.data;
+}
+
+let nextUser = freshUserBase();
+const freshUsers = (k: number) => Array.from({ length: k }, () => nextUser++);
+const [adminId, anchorId] = freshUsers(2) as [number, number];
+const adminToken = await signToken(SECRET, { userId: adminId, role: "admin" });
+const anchorToken = await signToken(SECRET, { userId: anchorId, role: "anchor" });
+const { roomId } = await must<{ roomId: number }>("POST", "/api/rooms", anchorToken, { title: "cpu room", type: 0 });
+
+// Up to 1,000 users take turns (the send rate limit is per user and second).
+const users = freshUsers(opts.kind === "order" ? n : Math.min(n, 1000));
+let ttl = 3600;
+/** A token for user `i`: the same one each time, or a new one (another exp) with --fresh-tokens. */
+const tokenOf = (() => {
+  const cached = new Map<number, string>();
+  return async (i: number, role: Role = "viewer") => {
+    if (opts["fresh-tokens"]) return signToken(SECRET, { userId: users[i]!, role }, ttl++);
+    let t = cached.get(i);
+    if (!t) cached.set(i, (t = await signToken(SECRET, { userId: users[i]!, role })));
+    return t;
+  };
+})();
+
+/** The k-th request of the run and the status it must answer. */
+let make: (k: number) => Promise<{ req: Request; expect: number[] }>;
+if (opts.kind === "send") {
+  const GIFT_ID = 910_001;
+  await must("POST", "/api/admin/gifts", adminToken, { giftId: GIFT_ID, giftName: "cpu gift", price: 1 });
+  await mapConcurrent(users, 32, (userId, i) => must("POST", "/api/admin/wallet/grant", adminToken, { userId, amount: n, requestId: `cpu-grant-${i}` }));
+  const runId = `cpu${Date.now().toString(36)}`;
+  make = async (k) => ({
+    req: request("POST", "/api/gifts/send", await tokenOf(k % users.length), `{"giftId":${GIFT_ID},"roomId":${roomId},"receiverId":${anchorId},"requestId":"${runId}-${k}"}`),
+    expect: [202],
+  });
+} else if (opts.kind === "wallet") {
+  make = async (k) => ({ req: request("GET", "/api/wallet", await tokenOf(k % users.length)), expect: [200] });
+} else {
+  let parentId: number | null = null;
+  for (const level of [1, 2, 3]) parentId = (await must<{ categoryId: number }>("POST", "/api/admin/categories", adminToken, { categoryName: `cpu ${level}`, level, parentId })).categoryId;
+  const { skuId } = await must<{ skuId: number }>("POST", "/api/admin/skus", adminToken, { skuCode: `cpu-${Date.now()}`, name: "cpu sale", skuPrice: 100, categoryId: parentId, limitPerUser: 1 });
+  await must("PUT", `/api/admin/skus/${skuId}/stock`, adminToken, { stockNum: Math.ceil(n / 10) });
+  await must("PUT", `/api/admin/anchors/${anchorId}/skus`, adminToken, { skuIds: [skuId] });
+  await must("POST", `/api/shop/anchors/${anchorId}/stock/preheat`, anchorToken);
+  await mapConcurrent(users, 32, async (_, i) => must("POST", `/api/shop/rooms/${roomId}/cart/items`, await tokenOf(i), { skuId, count: 1 }));
+  const body = JSON.stringify({ address: ADDRESS });
+  make = async (k) => ({ req: request("POST", `/api/shop/rooms/${roomId}/orders`, await tokenOf(k), body), expect: [201, 409] });
+}
+
+// Requests are built before the clock starts (signing fresh tokens is the client's work).
+const warm = opts.kind === "order" ? 0 : Math.min(2000, n);
+const prepared = await Promise.all(Array.from({ length: warm + n }, (_, k) => make(k)));
+const statuses: Record<number, number> = {};
+const run = async (from: number, to: number) => {
+  let next = from;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < to) {
+        const { req, expect } = prepared[next++]!;
+        const res = await app.fetch(req);
+        await res.arrayBuffer();
+        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+        if (!expect.includes(res.status)) throw new Error(`${req.method} ${new URL(req.url).pathname} answered ${res.status}`);
+      }
+    }),
+  );
+};
+await run(0, warm);
+for (const s in statuses) delete statuses[s];
+Bun.gc(true);
+const cpu0 = process.cpuUsage();
+const t0 = performance.now();
+await run(warm, warm + n);
+const cpu = process.cpuUsage(cpu0);
+const wallMs = performance.now() - t0;
+const usPerReq = (cpu.user + cpu.system) / n;
+console.log(
+  `${opts.profile} ${opts.kind}${opts["fresh-tokens"] ? " (fresh tokens)" : ""}: ${n} requests, ${concurrency} in flight: ` +
+    `${usPerReq.toFixed(1)} µs CPU per request (user ${(cpu.user / n).toFixed(1)}, system ${(cpu.system / n).toFixed(1)}), ` +
+    `${Math.round(n / (wallMs / 1000))} req/s in process, statuses ${JSON.stringify(statuses)}`,
+);
+for (const c of cleanups.reverse()) await c();
+process.exit(0);

@@ -1,8 +1,30 @@
 import { describe, expect, test } from "bun:test";
-import { sign } from "hono/jwt";
-import { createTokenVerifier, signToken } from "./auth.ts";
+import { sign, verify as joseVerify } from "hono/jwt";
+import { createTokenVerifier, signToken, verifyToken } from "./auth.ts";
 
 const SECRET = "auth-test-secret-0123456789";
+
+describe("signToken and verifyToken", () => {
+  test("make and read standard HS256 JWTs: a JWT library reads ours, and we read its", async () => {
+    const token = signToken(SECRET, { userId: 42, role: "anchor" }, 60);
+    const now = Math.floor(Date.now() / 1000);
+    const read = (await joseVerify(token, SECRET, "HS256")) as { sub: string; role: string; iat: number; exp: number };
+    expect({ sub: read.sub, role: read.role, ttl: read.exp - read.iat }).toEqual({ sub: "42", role: "anchor", ttl: 60 });
+    expect(verifyToken(SECRET, await sign({ sub: "42", role: "anchor", iat: now, exp: now + 60 }, SECRET, "HS256"))).toEqual({ userId: 42, role: "anchor" });
+  });
+
+  test("refuses what a JWT library refuses: another algorithm, not yet valid, issued in the future, tampered", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const claims = { sub: "42", role: "viewer", exp: now + 60 };
+    expect(verifyToken(SECRET, await sign(claims, SECRET, "HS512"))).toBeNull();
+    expect(verifyToken(SECRET, await sign({ ...claims, nbf: now + 30 }, SECRET, "HS256"))).toBeNull();
+    expect(verifyToken(SECRET, await sign({ ...claims, iat: now + 30 }, SECRET, "HS256"))).toBeNull();
+    expect(verifyToken(SECRET, await sign({ ...claims, exp: now + 60.5 }, SECRET, "HS256"))).toBeNull();
+    const [h, , sig] = signToken(SECRET, { userId: 42, role: "viewer" }).split(".");
+    const admin = Buffer.from(JSON.stringify({ ...claims, role: "admin" })).toString("base64url");
+    expect(verifyToken(SECRET, `${h}.${admin}.${sig}`)).toBeNull();
+  });
+});
 
 describe("createTokenVerifier", () => {
   test("answers a verified token from memory, and refuses it once its exp has passed", async () => {

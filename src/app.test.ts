@@ -99,6 +99,21 @@ describe.each(profilesUnderTest())("the HTTP platform on the %s profile", (profi
       headers: { authorization: `Bearer ${await token(1, "admin")}`, "content-type": "application/json" },
     });
     expect(await empty.json()).toMatchObject({ code: ErrorCode.PARAM_ERROR, msg: expect.stringMatching(/^userId/) });
+    // JSON is judged by the media type before any parameters; what is not JSON is a PARAM_ERROR, never a 500.
+    const grantAs = async (contentType: string, requestId: string) => {
+      const r = await fetch(`${client.url}/api/admin/wallet/grant`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${await token(1, "admin")}`, "content-type": contentType },
+        body: JSON.stringify({ userId: 6, amount: 1, requestId }),
+      });
+      return { status: r.status, ...((await r.json()) as { code: number; msg: string }) };
+    };
+    for (const [i, contentType] of ["application/json; charset=utf-8", "application/json ; charset=utf-8", "Application/JSON;charset=UTF-8;", "application/vnd.ovation+json"].entries()) {
+      expect({ contentType, ...(await grantAs(contentType, `media-${i}`)) }).toMatchObject({ contentType, status: 200, code: 0 });
+    }
+    for (const contentType of ["application/json-patch", "application/jsonx", "text/json", "multipart/form-data"]) {
+      expect({ contentType, ...(await grantAs(contentType, "media-refused")) }).toMatchObject({ contentType, status: ErrorStatus.PARAM_ERROR, msg: expect.stringContaining("application/json") });
+    }
     const missing = await client.call("GET", "/api/nothing-here");
     expect(missing.status).toBe(ErrorStatus.NOT_FOUND);
     expect(missing.code).toBe(ErrorCode.NOT_FOUND);

@@ -2,14 +2,14 @@
 // params/query/body (and, optionally, for the `data` it answers), its rate
 // limit, and the handler. A domain's routes are a factory over that domain's
 // services (handlers close over them), so this file knows no domain and no
-// composition root. `mountRoutes` hands each declaration to
-// @hono/zod-openapi, which validates the request and writes the same
-// declaration into /openapi.json, so the docs cannot drift from what the
-// server enforces. Around it we keep our own order and envelope:
-// auth → rate limit → body read → validation (PARAM_ERROR naming the field) →
-// handler → `{code: 0, msg, data}`.
+// composition root. `mountRoutes` writes each declaration into the
+// @hono/zod-openapi registry (/openapi.json) and mounts one handler that
+// enforces the same schemas, so the docs cannot drift from what the server
+// enforces. The handler keeps our own order and envelope: auth → rate limit →
+// body read → validation of query, params, body (PARAM_ERROR naming the
+// field) → handler → `{code: 0, msg, data}`.
 import { createRoute, type OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import { z } from "zod";
 import type { Guards } from "../hot/guards/port.ts";
 import { bearer, createTokenVerifier, type Principal, type Role } from "./auth.ts";
@@ -85,13 +85,18 @@ function envelope(data: Schema = z.unknown()) {
   return z.object({ code: z.number().int(), msg: z.string(), data: data.nonoptional() });
 }
 
-// The validator's target names, as our messages name them.
-const WHERE: Record<string, string> = { param: "params", query: "query", json: "body" };
-
-function describeIssues(where: string, error: z.ZodError): string {
-  const issue = error.issues[0]!;
+/** `data` as `schema` parses it, or PARAM_ERROR naming the first offending field (`where` when it is the whole value). */
+function validate(schema: Schema, where: string, data: unknown): unknown {
+  const result = schema.safeParse(data);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
   const field = issue.path.length ? issue.path.join(".") : where;
-  return `${field}: ${issue.message}`;
+  throw new AppError("PARAM_ERROR", `${field}: ${issue.message}`);
+}
+
+/** The query string as one value per name, or an array when a name repeats. */
+function queryOf(c: AppContext): Record<string, string | string[]> {
+  return Object.fromEntries(Object.entries(c.req.queries()).map(([k, v]) => [k, v.length === 1 ? v[0]! : v]));
 }
 
 /** What mounting needs from the process: the secret tokens are signed with and the rate limiter. */
@@ -102,9 +107,9 @@ export interface RouteHost {
 
 type Verify = ReturnType<typeof createTokenVerifier>;
 
-async function authenticate(c: AppContext, verify: Verify, auth: Auth): Promise<Principal | null> {
+function authenticate(c: AppContext, verify: Verify, auth: Auth): Principal | null {
   const token = bearer(c.req.header("authorization"));
-  const principal = await verify(token);
+  const principal = verify(token);
   if (auth === "public") return principal;
   if (!principal) throw new AppError("TOKEN_ERROR", token ? "token is invalid or expired" : "missing bearer token");
   if (auth !== "user" && !auth.includes(principal.role)) {
@@ -114,23 +119,20 @@ async function authenticate(c: AppContext, verify: Verify, auth: Auth): Promise<
 }
 
 /**
- * A JSON body is read here, before the validator: an empty body counts as
- * `{}` (so the schema names the missing field) and unparsable text is a
- * PARAM_ERROR instead of the validator's bare 400.
+ * The JSON body, parsed once: the media type (before any `;` parameters) must
+ * be JSON, an empty body counts as `{}` (so the schema names the missing
+ * field) and unparsable text is a PARAM_ERROR.
  */
-async function readJsonBody(c: AppContext): Promise<void> {
-  if (!/^application\/([\w.-]+\+)?json\b/i.test(c.req.header("content-type") ?? "")) {
+async function readJsonBody(c: AppContext): Promise<unknown> {
+  const contentType = c.req.header("content-type") ?? "";
+  const semi = contentType.indexOf(";");
+  if (!/^application\/([\w.-]+\+)?json$/i.test((semi < 0 ? contentType : contentType.slice(0, semi)).trim())) {
     throw new AppError("PARAM_ERROR", "body: must be JSON (Content-Type: application/json)");
   }
   const text = await c.req.text();
-  if (text.trim() === "") {
-    // Hono keeps what it read as promises in bodyCache; the validator's
-    // c.req.json() then parses this instead of the empty text.
-    (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve("{}");
-    return;
-  }
+  if (text.trim() === "") return {};
   try {
-    JSON.parse(text);
+    return JSON.parse(text);
   } catch {
     throw new AppError("PARAM_ERROR", "body: must be valid JSON");
   }
@@ -152,7 +154,7 @@ function paramsSchema(r: AnyRoute): z.ZodObject | undefined {
   return names.length ? z.object(Object.fromEntries(names.map((n) => [n, z.string()]))) : undefined;
 }
 
-function toOpenApiRoute(r: AnyRoute, guard: MiddlewareHandler<AppEnv>): RouteConfig {
+function toOpenApiRoute(r: AnyRoute): RouteConfig {
   const status = r.status ?? 200;
   return createRoute({
     method: r.method,
@@ -163,7 +165,6 @@ function toOpenApiRoute(r: AnyRoute, guard: MiddlewareHandler<AppEnv>): RouteCon
       ? {}
       : { security: [{ bearer: [] }], description: `Requires ${r.auth === "user" ? "any signed-in user" : `role ${r.auth.join(" or ")}`}.` }),
     ...(r.rateLimit ? { "x-rate-limit": r.rateLimit } : {}),
-    middleware: [guard],
     request: {
       params: paramsSchema(r),
       query: r.query as z.ZodObject | undefined,
@@ -182,9 +183,11 @@ export function mountRoutes(app: OpenAPIHono<AppEnv>, host: RouteHost, routes: A
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   const verify = createTokenVerifier(host.jwtSecret);
   for (const r of routes) {
+    app.openAPIRegistry.registerPath(toOpenApiRoute(r));
     const name = routeName(r);
-    const guard: MiddlewareHandler<AppEnv> = async (c, next) => {
-      const user = await authenticate(c, verify, r.auth);
+    const status = r.status ?? 200;
+    app.on(r.method, r.path, async (c) => {
+      const user = authenticate(c, verify, r.auth);
       c.set("principal", user);
       if (r.rateLimit) {
         const who = user ? `u${user.userId}` : `ip${c.req.header("x-forwarded-for") ?? "local"}`;
@@ -194,26 +197,16 @@ export function mountRoutes(app: OpenAPIHono<AppEnv>, host: RouteHost, routes: A
           throw new AppError("RATE_LIMITED", r.rateLimit.message);
         }
       }
-      if (r.body) await readJsonBody(c);
-      await next();
-    };
-    app.openapi(
-      toOpenApiRoute(r, guard),
-      async (c: AppContext) => {
-        const valid = (target: string) => (c.req.valid as (t: string) => unknown).call(c.req, target);
-        const result = await r.handler({
-          c,
-          user: c.get("principal") as Principal,
-          params: r.params ? valid("param") : undefined,
-          query: r.query ? valid("query") : undefined,
-          body: r.body ? valid("json") : undefined,
-        });
-        if (result instanceof Response) return result;
-        return ok(c, result, r.status ?? 200);
-      },
-      (result) => {
-        if (!result.success) throw new AppError("PARAM_ERROR", describeIssues(WHERE[result.target] ?? result.target, result.error));
-      },
-    );
+      const json = r.body ? await readJsonBody(c) : undefined;
+      const result = await r.handler({
+        c,
+        user: user as Principal,
+        query: r.query ? validate(r.query, "query", queryOf(c)) : undefined,
+        params: r.params ? validate(r.params, "params", c.req.param()) : undefined,
+        body: r.body ? validate(r.body, "body", json) : undefined,
+      });
+      if (result instanceof Response) return result;
+      return ok(c, result, status);
+    });
   }
 }

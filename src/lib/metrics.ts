@@ -3,9 +3,28 @@
 // process is scraped on its own (Prometheus sums across instances).
 type Labels = Record<string, string | number>;
 
-function labelKey(labels: Labels): string {
+function renderLabels(labels: Labels): string {
   const keys = Object.keys(labels).sort();
   return keys.map((k) => `${k}="${String(labels[k]).replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`).join(",");
+}
+
+/**
+ * The rendered label set, memoised by its raw names and values: every request
+ * observes two metrics, and sorting and escaping their labels each time cost
+ * more than the observation. Label values are few (routes, methods, statuses,
+ * outcomes); the memo is emptied should it ever grow past MAX_LABEL_SETS.
+ */
+const rendered = new Map<string, string>();
+const MAX_LABEL_SETS = 10_000;
+function labelKey(labels: Labels): string {
+  let raw = "";
+  for (const k in labels) raw += `${k}\u0000${labels[k]}\u0001`;
+  let key = rendered.get(raw);
+  if (key === undefined) {
+    if (rendered.size >= MAX_LABEL_SETS) rendered.clear();
+    rendered.set(raw, (key = renderLabels(labels)));
+  }
+  return key;
 }
 
 export class Counter {

@@ -1,5 +1,5 @@
 // The HTTP application: request id → access log and metrics → body limit →
-// routes, with one onError that turns every failure into the {code, msg,
+// routes (src/lib/route.ts), with one onError that turns every failure into the {code, msg,
 // data} envelope (and never leaks a stack trace).
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
@@ -24,6 +24,8 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
   const { log, metrics } = deps;
+  // The access log line is built only when it is written.
+  const accessLog = log.enabled("info");
 
   app.use("*", async (c, next) => {
     const reqId = c.req.header("x-request-id")?.slice(0, 64) || newId();
@@ -34,28 +36,36 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
     const ms = performance.now() - started;
     c.header("x-request-id", reqId);
     const route = routeOf(c);
-    metrics.httpRequests.inc({ route, method: c.req.method, status: c.res.status });
-    metrics.httpDuration.observe({ route, method: c.req.method }, ms / 1000);
+    const method = c.req.method;
+    const status = c.res.status;
+    metrics.httpRequests.inc({ route, method, status });
+    metrics.httpDuration.observe({ route, method }, ms / 1000);
+    if (!accessLog) return;
     log.info("request", {
       reqId,
-      method: c.req.method,
+      method,
       path: c.req.path,
       route,
-      status: c.res.status,
+      status,
       ms: Math.round(ms * 100) / 100,
       userId: c.get("principal")?.userId,
     });
   });
 
-  app.use(
-    "/api/*",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new AppError("PAYLOAD_TOO_LARGE", `body: larger than ${MAX_BODY_BYTES} bytes`);
-      },
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new AppError("PAYLOAD_TOO_LARGE", `body: larger than ${MAX_BODY_BYTES} bytes`);
+    },
+  });
+  app.use("/api/*", (c, next) => {
+    // A declared length within the limit passes without touching the body
+    // (what bodyLimit decides too, after opening the body's stream).
+    const headers = c.req.raw.headers;
+    const length = headers.get("content-length");
+    if (length !== null && !(parseInt(length, 10) > MAX_BODY_BYTES) && !headers.has("transfer-encoding")) return next();
+    return limitBody(c, next);
+  });
 
   app.onError((err, c) => {
     if (isAppError(err)) {

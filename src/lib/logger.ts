@@ -11,6 +11,8 @@ export interface Logger {
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
+  /** Whether `level` is written (callers skip building fields nobody reads). */
+  enabled(level: Level): boolean;
   child(fields: Record<string, unknown>): Logger;
 }
 
@@ -32,6 +34,7 @@ export function createLogger(base: Record<string, unknown>, level: LogLevel): Lo
     info: (m, f) => write("info", m, f),
     warn: (m, f) => write("warn", m, f),
     error: (m, f) => write("error", m, f),
+    enabled: (lvl) => ORDER[lvl] >= threshold,
     child: (fields) => createLogger({ ...base, ...fields }, level),
   };
 }

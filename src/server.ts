@@ -29,8 +29,9 @@ export async function startServer(deps: Deps, opts: { port?: number; reusePort?:
       port: opts.port ?? deps.config.port,
       reusePort: opts.reusePort ?? false,
       maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
+      // /ws is routed by Bun itself: other requests do not parse their URL for it.
+      routes: { "/ws": (req: Request, srv: Server<SocketData>) => hub.upgrade(req, srv) },
       fetch(req, srv) {
-        if (new URL(req.url).pathname === "/ws") return hub.upgrade(req, srv);
         return app.fetch(req, { server: srv });
       },
       websocket: hub.websocket,

@@ -8,7 +8,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { Deps } from "./deps.ts";
 import { AppError, ErrorCodes, isAppError, outageError } from "./lib/errors.ts";
 import { newId } from "./lib/ids.ts";
-import { mountRoutes, type AppEnv } from "./lib/route.ts";
+import { MemoRouter, mountRoutes, type AppEnv } from "./lib/route.ts";
 import { mountApiDocs } from "./ops/openapi.ts";
 import { opsRoutes } from "./ops/routes.ts";
 import { mountWebPages } from "./web/mount.ts";
@@ -22,7 +22,7 @@ function routeOf(c: Context<AppEnv>): string {
 export const MAX_BODY_BYTES = 64 * 1024;
 
 export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
-  const app = new OpenAPIHono<AppEnv>();
+  const app = new OpenAPIHono<AppEnv>({ router: new MemoRouter() });
   const { log, metrics } = deps;
   // The access log line is built only when it is written.
   const accessLog = log.enabled("info");
@@ -31,10 +31,14 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
     const reqId = c.req.header("x-request-id")?.slice(0, 64) || newId();
     c.set("reqId", reqId);
     c.set("principal", null);
+    // Set before the response exists, it is written into it as it is made
+    // (set after, Hono copies the finished response to add it) …
+    c.header("x-request-id", reqId);
     const started = performance.now();
     await next();
     const ms = performance.now() - started;
-    c.header("x-request-id", reqId);
+    // … except into a Response a handler built itself (docs assets, plain text).
+    if (c.res.headers.get("x-request-id") !== reqId) c.header("x-request-id", reqId);
     const route = routeOf(c);
     const method = c.req.method;
     const status = c.res.status;

@@ -10,6 +10,10 @@
 // field) → handler → `{code: 0, msg, data}`.
 import { createRoute, type OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import type { Result, Router } from "hono/router";
+import { RegExpRouter } from "hono/router/reg-exp-router";
+import { SmartRouter } from "hono/router/smart-router";
+import { TrieRouter } from "hono/router/trie-router";
 import { z } from "zod";
 import type { Guards } from "../hot/guards/port.ts";
 import { bearer, createTokenVerifier, type Principal, type Role } from "./auth.ts";
@@ -97,6 +101,36 @@ function validate(schema: Schema, where: string, data: unknown): unknown {
 /** The query string as one value per name, or an array when a name repeats. */
 function queryOf(c: AppContext): Record<string, string | string[]> {
   return Object.fromEntries(Object.entries(c.req.queries()).map(([k, v]) => [k, v.length === 1 ? v[0]! : v]));
+}
+
+/**
+ * Hono's own router with a memo of what each method and path matched: the
+ * same few paths (a gift send, a room's order endpoint) come again and again,
+ * and the match of a path never changes once the routes are added. Bounded:
+ * emptied when it holds MAX_MEMO_PATHS (ids in paths make most paths unique).
+ */
+export class MemoRouter<T> implements Router<T> {
+  static readonly MAX_MEMO_PATHS = 1_000;
+  readonly name: string;
+  private readonly inner: Router<T> = new SmartRouter<T>({ routers: [new RegExpRouter<T>(), new TrieRouter<T>()] });
+  private readonly memo = new Map<string, Result<T>>();
+  constructor() {
+    this.name = `memo ${this.inner.name}`;
+  }
+  add(method: string, path: string, handler: T): void {
+    this.memo.clear();
+    this.inner.add(method, path, handler);
+  }
+  match(method: string, path: string): Result<T> {
+    const key = `${method} ${path}`;
+    let result = this.memo.get(key);
+    if (!result) {
+      result = this.inner.match(method, path);
+      if (this.memo.size >= MemoRouter.MAX_MEMO_PATHS) this.memo.clear();
+      this.memo.set(key, result);
+    }
+    return result;
+  }
 }
 
 /** What mounting needs from the process: the secret tokens are signed with and the rate limiter. */

@@ -4,11 +4,14 @@
 // read around N requests, C in flight at a time. What it isolates is what
 // every request pays before and after the domain's own work: token check,
 // routing, body parsing and validation, metrics, logging, the envelope.
-//   bun run scripts/load/request-cpu.ts --profile embedded|cluster --kind send|wallet|order [--n 20000] [--concurrency 16] [--fresh-tokens]
+//   bun run scripts/load/request-cpu.ts --profile embedded|cluster --kind send|wallet|order|gift|refused [--n 20000] [--concurrency 16] [--fresh-tokens]
 // --fresh-tokens signs a new token for every request (the token cache never hits).
 // send: POST /api/gifts/send (202); wallet: GET /api/wallet (200);
 // order: POST /api/shop/rooms/:roomId/orders, one buyer per request, stock n/10
-// (the rest answer OUT_OF_STOCK, as in a flash sale).
+// (the rest answer OUT_OF_STOCK, as in a flash sale);
+// gift: GET /api/gifts/:giftId (200, public, from the catalogue cache) and
+// refused: POST /api/gifts/send with a string receiverId (400 PARAM_ERROR) —
+// requests that are almost nothing but the plumbing.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,7 +24,7 @@ import { startMockKafka } from "../../test/mock-kafka.ts";
 import { freshMysqlDatabase, uniqueName } from "../../test/services.ts";
 import { freshUserBase, mapConcurrent } from "./ovation.ts";
 
-const USAGE = "bun run scripts/load/request-cpu.ts --profile embedded|cluster --kind send|wallet|order [--n 20000] [--concurrency 16] [--fresh-tokens] [--mysql-url URL] [--redis-url URL]";
+const USAGE = "bun run scripts/load/request-cpu.ts --profile embedded|cluster --kind send|wallet|order|gift|refused [--n 20000] [--concurrency 16] [--fresh-tokens] [--mysql-url URL] [--redis-url URL]";
 const { values: opts } = parseArgs({
   options: {
     profile: { type: "string", default: "embedded" },
@@ -34,7 +37,7 @@ const { values: opts } = parseArgs({
     help: { type: "boolean", default: false },
   },
 });
-if (opts.help || !["embedded", "cluster"].includes(opts.profile!) || !["send", "wallet", "order"].includes(opts.kind!)) {
+if (opts.help || !["embedded", "cluster"].includes(opts.profile!) || !["send", "wallet", "order", "gift", "refused"].includes(opts.kind!)) {
   console.error(USAGE);
   process.exit(opts.help ? 0 : 2);
 }
@@ -113,9 +116,14 @@ const tokenOf = (() => {
 
 /** The k-th request of the run and the status it must answer. */
 let make: (k: number) => Promise<{ req: Request; expect: number[] }>;
-if (opts.kind === "send") {
-  const GIFT_ID = 910_001;
-  await must("POST", "/api/admin/gifts", adminToken, { giftId: GIFT_ID, giftName: "cpu gift", price: 1 });
+const GIFT_ID = 910_001;
+if (["send", "gift", "refused"].includes(opts.kind!)) await must("POST", "/api/admin/gifts", adminToken, { giftId: GIFT_ID, giftName: "cpu gift", price: 1 });
+if (opts.kind === "gift") {
+  make = async () => ({ req: request("GET", `/api/gifts/${GIFT_ID}`), expect: [200] });
+} else if (opts.kind === "refused") {
+  const body = JSON.stringify({ giftId: GIFT_ID, roomId, receiverId: String(anchorId) });
+  make = async (k) => ({ req: request("POST", "/api/gifts/send", await tokenOf(k % users.length), body), expect: [400] });
+} else if (opts.kind === "send") {
   await mapConcurrent(users, 32, (userId, i) => must("POST", "/api/admin/wallet/grant", adminToken, { userId, amount: n, requestId: `cpu-grant-${i}` }));
   const runId = `cpu${Date.now().toString(36)}`;
   make = async (k) => ({

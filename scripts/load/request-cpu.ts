@@ -4,18 +4,20 @@
 // read around N requests, C in flight at a time. What it isolates is what
 // every request pays before and after the domain's own work: token check,
 // routing, body parsing and validation, metrics, logging, the envelope.
-//   bun run scripts/load/request-cpu.ts --profile embedded|cluster --kind send|wallet|order|gift|refused [--n 20000] [--concurrency 16] [--fresh-tokens]
+//   bun run scripts/load/request-cpu.ts --profile embedded|cluster --kind send|wallet|order|gift|refused|hello [--n 20000] [--concurrency 16] [--fresh-tokens]
 // --fresh-tokens signs a new token for every request (the token cache never hits).
 // send: POST /api/gifts/send (202); wallet: GET /api/wallet (200);
 // order: POST /api/shop/rooms/:roomId/orders, one buyer per request, stock n/10
 // (the rest answer OUT_OF_STOCK, as in a flash sale);
 // gift: GET /api/gifts/:giftId (200, public, from the catalogue cache) and
 // refused: POST /api/gifts/send with a string receiverId (400 PARAM_ERROR) —
-// requests that are almost nothing but the plumbing.
+// requests that are almost nothing but the plumbing; hello: GET / of a
+// Hono hello-world app (the ceilings' hello.ts) called the same way, for scale.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { Hono } from "hono";
 import { createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
 import { createDeps } from "../../src/deps.ts";
@@ -24,7 +26,7 @@ import { startMockKafka } from "../../test/mock-kafka.ts";
 import { freshMysqlDatabase, uniqueName } from "../../test/services.ts";
 import { freshUserBase, mapConcurrent } from "./ovation.ts";
 
-const USAGE = "bun run scripts/load/request-cpu.ts --profile embedded|cluster --kind send|wallet|order|gift|refused [--n 20000] [--concurrency 16] [--fresh-tokens] [--mysql-url URL] [--redis-url URL]";
+const USAGE = "bun run scripts/load/request-cpu.ts --profile embedded|cluster --kind send|wallet|order|gift|refused|hello [--n 20000] [--concurrency 16] [--fresh-tokens] [--mysql-url URL] [--redis-url URL]";
 const { values: opts } = parseArgs({
   options: {
     profile: { type: "string", default: "embedded" },
@@ -37,7 +39,7 @@ const { values: opts } = parseArgs({
     help: { type: "boolean", default: false },
   },
 });
-if (opts.help || !["embedded", "cluster"].includes(opts.profile!) || !["send", "wallet", "order", "gift", "refused"].includes(opts.kind!)) {
+if (opts.help || !["embedded", "cluster"].includes(opts.profile!) || !["send", "wallet", "order", "gift", "refused", "hello"].includes(opts.kind!)) {
   console.error(USAGE);
   process.exit(opts.help ? 0 : 2);
 }
@@ -116,9 +118,16 @@ const tokenOf = (() => {
 
 /** The k-th request of the run and the status it must answer. */
 let make: (k: number) => Promise<{ req: Request; expect: number[] }>;
+/** What the measured requests are sent to. */
+let target: { fetch(req: Request): Response | Promise<Response> } = app;
 const GIFT_ID = 910_001;
 if (["send", "gift", "refused"].includes(opts.kind!)) await must("POST", "/api/admin/gifts", adminToken, { giftId: GIFT_ID, giftName: "cpu gift", price: 1 });
-if (opts.kind === "gift") {
+if (opts.kind === "hello") {
+  const hello = new Hono();
+  hello.get("/", (c) => c.text("hello"));
+  target = hello;
+  make = async () => ({ req: request("GET", "/"), expect: [200] });
+} else if (opts.kind === "gift") {
   make = async () => ({ req: request("GET", `/api/gifts/${GIFT_ID}`), expect: [200] });
 } else if (opts.kind === "refused") {
   const body = JSON.stringify({ giftId: GIFT_ID, roomId, receiverId: String(anchorId) });
@@ -154,7 +163,7 @@ const run = async (from: number, to: number) => {
     Array.from({ length: concurrency }, async () => {
       while (next < to) {
         const { req, expect } = prepared[next++]!;
-        const res = await app.fetch(req);
+        const res = await target.fetch(req);
         await res.arrayBuffer();
         statuses[res.status] = (statuses[res.status] ?? 0) + 1;
         if (!expect.includes(res.status)) throw new Error(`${req.method} ${new URL(req.url).pathname} answered ${res.status}`);

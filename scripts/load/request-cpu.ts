@@ -107,11 +107,12 @@ const users = freshUsers(opts.kind === "order" ? n : Math.min(n, 1000));
 let ttl = 3600;
 /** A token for user `i`: the same one each time, or a new one (another exp) with --fresh-tokens. */
 const tokenOf = (() => {
-  const cached = new Map<number, string>();
-  return async (i: number, role: Role = "viewer") => {
-    if (opts["fresh-tokens"]) return signToken(SECRET, { userId: users[i]!, role }, ttl++);
+  // The first signing is kept (as a promise: requests are built concurrently).
+  const cached = new Map<number, Promise<string>>();
+  return (i: number, role: Role = "viewer"): Promise<string> => {
+    if (opts["fresh-tokens"]) return Promise.resolve(signToken(SECRET, { userId: users[i]!, role }, ttl++));
     let t = cached.get(i);
-    if (!t) cached.set(i, (t = await signToken(SECRET, { userId: users[i]!, role })));
+    if (!t) cached.set(i, (t = Promise.resolve(signToken(SECRET, { userId: users[i]!, role }))));
     return t;
   };
 })();

@@ -24,7 +24,10 @@
 // When a write starts: at once if `maxRecords` are waiting, else after
 // `lingerMs` from the first waiting caller — or, while a write is in flight,
 // as soon as it ends (callers that arrived meanwhile already waited).
-import { withTimeout } from "../lib/timeout.ts";
+//
+// A thin adapter over the general group commit (src/lib/group-commit.ts):
+// one write in flight at a time, a caller's records counted as its size.
+import { groupCommit } from "../lib/group-commit.ts";
 import type { LogRecord } from "./port.ts";
 
 export interface GroupCommitOptions {
@@ -53,15 +56,6 @@ export class EventLogClosedError extends Error {
   }
 }
 
-interface Waiter {
-  topic: string;
-  records: LogRecord[];
-  settled: boolean;
-  resolve(): void;
-  reject(error: unknown): void;
-  timer?: ReturnType<typeof setTimeout>;
-}
-
 export interface GroupCommit {
   publish(topic: string, records: LogRecord[]): Promise<void>;
   /** Refuses new publishes and waits until everything accepted before has been written or rejected. */
@@ -69,92 +63,30 @@ export interface GroupCommit {
 }
 
 export function createGroupCommit(write: (batch: TopicRecords) => Promise<void>, opts: GroupCommitOptions): GroupCommit {
-  const queue: Waiter[] = [];
-  let queuedRecords = 0;
-  let inFlight: Promise<void> | null = null;
-  let lingering: ReturnType<typeof setTimeout> | null = null;
+  const commits = groupCommit<{ topic: string; records: LogRecord[] }, void>(
+    async (items) => {
+      const batch: TopicRecords = new Map();
+      for (const { topic, records } of items) {
+        const list = batch.get(topic);
+        if (list) list.push(...records);
+        else batch.set(topic, [...records]);
+      }
+      await write(batch);
+      return items.map(() => ({ status: "fulfilled", value: undefined }));
+    },
+    { lingerMs: opts.lingerMs, maxSize: opts.maxRecords, maxInFlight: 1, timeoutMs: opts.timeoutMs },
+    { timeout: (ms) => new PublishTimeoutError(ms), closed: () => new EventLogClosedError() },
+  );
   let closed = false;
-  let drained: (() => void) | null = null;
-
-  const settle = (w: Waiter, error?: unknown) => {
-    if (w.settled) return;
-    w.settled = true;
-    if (w.timer) clearTimeout(w.timer);
-    if (error === undefined) w.resolve();
-    else w.reject(error);
-  };
-
-  const idle = () => inFlight === null && queue.length === 0;
-
-  function schedule(): void {
-    if (inFlight || queue.length === 0) {
-      if (idle()) drained?.();
-      return;
-    }
-    if (queuedRecords >= opts.maxRecords || closed) {
-      if (lingering) clearTimeout(lingering);
-      lingering = null;
-      startWrite();
-    } else if (!lingering) {
-      lingering = setTimeout(() => {
-        lingering = null;
-        if (!inFlight) startWrite();
-      }, opts.lingerMs);
-    }
-  }
-
-  function startWrite(): void {
-    const taken: Waiter[] = [];
-    let count = 0;
-    while (queue.length > 0 && (taken.length === 0 || count + queue[0]!.records.length <= opts.maxRecords)) {
-      const w = queue.shift()!;
-      queuedRecords -= w.records.length;
-      if (w.settled) continue; // timed out while waiting: never written
-      taken.push(w);
-      count += w.records.length;
-    }
-    if (taken.length === 0) return schedule();
-    const batch: TopicRecords = new Map();
-    for (const w of taken) {
-      const list = batch.get(w.topic);
-      if (list) list.push(...w.records);
-      else batch.set(w.topic, [...w.records]);
-    }
-    let attempt = write(batch);
-    // A write that hangs must not hold up the next one (nor close()).
-    const ms = opts.timeoutMs;
-    if (ms !== undefined) attempt = withTimeout(attempt, ms, () => new PublishTimeoutError(ms));
-    inFlight = attempt.then(
-      () => taken.forEach((w) => settle(w)),
-      (error) => taken.forEach((w) => settle(w, error)),
-    );
-    void inFlight.finally(() => {
-      inFlight = null;
-      schedule();
-    });
-  }
-
   return {
     publish(topic, records) {
       if (closed) return Promise.reject(new EventLogClosedError());
       if (records.length === 0) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        const w: Waiter = { topic, records, settled: false, resolve, reject };
-        if (opts.timeoutMs !== undefined) {
-          const ms = opts.timeoutMs;
-          w.timer = setTimeout(() => settle(w, new PublishTimeoutError(ms)), ms);
-        }
-        queue.push(w);
-        queuedRecords += records.length;
-        schedule();
-      });
+      return commits.submit({ topic, records }, records.length);
     },
     close() {
       closed = true;
-      if (idle()) return Promise.resolve();
-      const done = new Promise<void>((resolve) => (drained = resolve));
-      schedule();
-      return done;
+      return commits.close();
     },
   };
 }

@@ -25,7 +25,7 @@ export function createBankDomain(deps: { config: Config; store: Store; cacheBus:
   const products = createPayProducts({ repo, cacheBus: deps.cacheBus, log });
   const sandbox = createSandboxProvider({ repo, publicUrl: deps.publicUrl, paySecret: deps.config.paySecret, log });
   const orders = createPayOrders({ repo, products, provider: sandbox });
-  const notify = createNotifyHandler({ store: deps.store, repo, wallet: deps.wallet, orders, outbox: deps.outbox, paySecret: deps.config.paySecret, log });
+  const notify = createNotifyHandler({ store: deps.store, repo, wallet: deps.wallet, outbox: deps.outbox, paySecret: deps.config.paySecret, log });
   const parts: DomainParts = {
     name: "bank",
     routes: bankRoutes({ wallet: deps.wallet, products, orders, notify, metrics: deps.metrics, log: deps.logger }),

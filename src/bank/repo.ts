@@ -4,7 +4,7 @@
 // delivery attempt is claimed the same way on its `attempts` count. The
 // payment event itself goes through the outbox (src/outbox), written in the
 // caller's transaction.
-import type { Insertable, Selectable } from "kysely";
+import { sql, type Insertable, type Selectable } from "kysely";
 import type { PayOrderTable, PayProductTable, PayTopicTable, SandboxDeliveryTable } from "../store/schema.ts";
 import { affected, isUniqueViolation, type Db, type Store } from "../store/store.ts";
 import { PayOrderStatus, PayProductStatus, PayTopicStatus } from "./types.ts";
@@ -45,10 +45,16 @@ export function createBankRepo(store: Store) {
 
     // ---- topics ----
 
-    /** The topic payment events of a bizCode go to, or null when none is valid. */
-    async validTopicFor(bizCode: number): Promise<string | null> {
-      const r = await db.selectFrom("pay_topic").select("topic").where("biz_code", "=", bizCode).where("status", "=", PayTopicStatus.VALID).executeTakeFirst();
-      return r?.topic ?? null;
+    /** The topic payment events of each bizCode go to, for those of `bizCodes` that have a valid one. */
+    async validTopicsFor(db: Db, bizCodes: number[]): Promise<Map<number, string>> {
+      if (bizCodes.length === 0) return new Map();
+      const rows = await db
+        .selectFrom("pay_topic")
+        .select(["biz_code", "topic"])
+        .where("biz_code", "in", [...new Set(bizCodes)])
+        .where("status", "=", PayTopicStatus.VALID)
+        .execute();
+      return new Map(rows.map((r) => [Number(r.biz_code), r.topic]));
     },
 
     /** Inserts a topic unless its bizCode has one; true when inserted. */
@@ -90,15 +96,39 @@ export function createBankRepo(store: Store) {
       return affected(r) === 1;
     },
 
-    /** WAITING_PAY | PAYING → PAYED inside the caller's transaction; false when another caller won. */
-    async markPaidInTx(trx: Db, orderId: string, paid: { payTime: number; tradeNo: string; now: number }): Promise<boolean> {
+    /**
+     * The orders of `orderIds` that exist, locked for the rest of the
+     * caller's transaction (FOR UPDATE on MySQL, in order-id order; SQLite has
+     * one writer): no other caller can move them before this one commits.
+     */
+    async lockOrdersInTx(trx: Db, orderIds: string[]): Promise<Map<string, OrderRow>> {
+      if (orderIds.length === 0) return new Map();
+      let q = trx
+        .selectFrom("pay_order")
+        .selectAll()
+        .where("order_id", "in", [...new Set(orderIds)].sort())
+        .orderBy("order_id");
+      if (store.dialect === "mysql") q = q.forUpdate();
+      return new Map((await q.execute()).map((r) => [r.order_id, r]));
+    },
+
+    /**
+     * WAITING_PAY | PAYING → PAYED for orders this transaction locked with
+     * lockOrdersInTx, each with its own pay time and trade number, in ONE
+     * conditional update. Throws when any of them was not payable (the lock
+     * was not taken first).
+     */
+    async markPaidManyInTx(trx: Db, paid: { orderId: string; payTime: number; tradeNo: string }[], now: number): Promise<void> {
+      if (paid.length === 0) return;
+      const byOrder = <T>(value: (p: (typeof paid)[number]) => T) =>
+        sql<T>`CASE ${sql.ref("order_id")} ${sql.join(paid.map((p) => sql`WHEN ${p.orderId} THEN ${value(p)}`), sql` `)} END`;
       const r = await trx
         .updateTable("pay_order")
-        .set({ status: PayOrderStatus.PAYED, pay_time: paid.payTime, trade_no: paid.tradeNo, update_time: paid.now })
-        .where("order_id", "=", orderId)
+        .set({ status: PayOrderStatus.PAYED, pay_time: byOrder((p) => p.payTime), trade_no: byOrder((p) => p.tradeNo), update_time: now })
+        .where("order_id", "in", paid.map((p) => p.orderId))
         .where("status", "in", [PayOrderStatus.WAITING_PAY, PayOrderStatus.PAYING])
         .executeTakeFirst();
-      return affected(r) === 1;
+      if (affected(r) !== paid.length) throw new Error(`marking ${paid.length} orders paid changed ${affected(r)}: they were not locked payable`);
     },
 
     // ---- sandbox deliveries ----

@@ -1,7 +1,7 @@
 // The transactional outbox (ARCHITECTURE.md, "Events after commit").
 //
 // Contract: an event that must follow a database change is written with
-// `enqueueInTx` inside the transaction that makes the change. It therefore
+// `enqueueInTx` (or `enqueueManyInTx`) inside the transaction that makes the change. It therefore
 // exists if and only if the change committed. The relay (relay.ts) later
 // moves it to the event log. Every event carries a business-derived
 // `eventId`, unique in the outbox (so it can never be enqueued twice) and
@@ -18,17 +18,27 @@ export interface OutboxEvent {
   payload: { eventId: string } & Record<string, unknown>;
 }
 
-export async function enqueueInTx(trx: Db, event: OutboxEvent, now = Date.now()): Promise<void> {
-  if (event.payload.eventId !== event.eventId) throw new Error(`outbox event ${event.eventId}: payload carries another eventId`);
+export function enqueueInTx(trx: Db, event: OutboxEvent, now = Date.now()): Promise<void> {
+  return enqueueManyInTx(trx, [event], now);
+}
+
+/** enqueueInTx for many events: one multi-row INSERT. */
+export async function enqueueManyInTx(trx: Db, events: OutboxEvent[], now = Date.now()): Promise<void> {
+  if (events.length === 0) return;
+  for (const e of events) {
+    if (e.payload.eventId !== e.eventId) throw new Error(`outbox event ${e.eventId}: payload carries another eventId`);
+  }
   await trx
     .insertInto("outbox")
-    .values({
-      event_id: event.eventId,
-      topic: event.topic,
-      msg_key: event.key,
-      payload: JSON.stringify(event.payload),
-      create_time: now,
-      published_time: null,
-    })
+    .values(
+      events.map((e) => ({
+        event_id: e.eventId,
+        topic: e.topic,
+        msg_key: e.key,
+        payload: JSON.stringify(e.payload),
+        create_time: now,
+        published_time: null,
+      })),
+    )
     .execute();
 }

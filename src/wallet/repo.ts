@@ -44,8 +44,16 @@ export function createWalletRepo(store: Store) {
      * deadlocking; SQLite serializes writers anyway.
      */
     async ensureAccount(db: Db, userId: number): Promise<void> {
+      await this.ensureAccounts(db, [userId]);
+    },
+
+    /** ensureAccount for many users: one multi-row insert, in user-id order (the order MySQL locks them in). */
+    async ensureAccounts(db: Db, userIds: number[]): Promise<void> {
+      if (userIds.length === 0) return;
       const now = Date.now();
-      const values = { user_id: userId, current_balance: 0, total_charged: 0, status: AccountStatus.ACTIVE, version: 0, credit_version: 0, create_time: now, update_time: now };
+      const values = [...new Set(userIds)]
+        .sort((a, b) => a - b)
+        .map((userId) => ({ user_id: userId, current_balance: 0, total_charged: 0, status: AccountStatus.ACTIVE, version: 0, credit_version: 0, create_time: now, update_time: now }));
       if (store.dialect === "mysql") {
         await db.insertInto("currency_account").values(values).onDuplicateKeyUpdate({ user_id: sql`user_id` }).execute();
       } else {
@@ -97,23 +105,32 @@ export function createWalletRepo(store: Store) {
      */
     async credit(db: Db, c: { userId: number; amount: number; type: TradeType; bizId: string; charged?: boolean }): Promise<Account> {
       const now = Date.now();
+      await this.addBalance(db, c.userId, c.amount, c.charged ? c.amount : 0, now);
+      await this.insertLedgerRows(db, [{ userId: c.userId, num: c.amount, type: c.type, bizId: c.bizId, now }]);
+      const acc = await this.getAccount(db, c.userId);
+      if (!acc) throw new Error(`account ${c.userId} vanished inside a credit`);
+      return acc;
+    },
+
+    /**
+     * Adds `amount` (> 0) to the balance and `charged` to total_charged in
+     * ONE update that raises `version` and `credit_version` by one (however
+     * many credits `amount` sums). The ledger rows go in with insertLedgerRows.
+     */
+    async addBalance(db: Db, userId: number, amount: number, charged: number, now: number): Promise<void> {
       await db
         .updateTable("currency_account")
         .set({
           // Before `version`: MySQL assigns left to right with new values,
           // SQLite with old ones; in this order both store the new version.
           credit_version: sql`version + 1`,
-          current_balance: sql`current_balance + ${c.amount}`,
-          total_charged: c.charged ? sql`total_charged + ${c.amount}` : sql`total_charged`,
+          current_balance: sql`current_balance + ${amount}`,
+          total_charged: sql`total_charged + ${charged}`,
           version: sql`version + 1`,
           update_time: now,
         })
-        .where("user_id", "=", c.userId)
+        .where("user_id", "=", userId)
         .execute();
-      await db.insertInto("currency_trade").values({ user_id: c.userId, num: c.amount, type: c.type, status: 0, biz_id: c.bizId, create_time: now }).execute();
-      const acc = await this.getAccount(db, c.userId);
-      if (!acc) throw new Error(`account ${c.userId} vanished inside a credit`);
-      return acc;
     },
 
     /**

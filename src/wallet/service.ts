@@ -73,6 +73,52 @@ export function createWalletService(deps: { store: Store; hot: Hot; log: Logger 
     },
 
     /**
+     * creditInTx for a batch, inside the caller's transaction: the accounts
+     * created at first touch and locked (user-id order), ONE balance update
+     * per user for the sum of its credits, ONE multi-row INSERT of the ledger
+     * rows. Returns each credited user's account after its credits (a user's
+     * credits in one call raise its version once: hand that version and the
+     * user's sum to applyCreditToHot after the commit), or null — nothing
+     * changed — when any business id was already credited. Business ids must
+     * be distinct; a concurrent duplicate fails on the ledger's unique key.
+     */
+    async creditManyInTx(
+      trx: Db,
+      credits: { userId: number; amount: number; type: TradeType; bizId: string; charged?: boolean }[],
+      now: number,
+    ): Promise<Map<number, { account: Account; amount: number }> | null> {
+      const credited = new Map<number, { account: Account; amount: number }>();
+      if (credits.length === 0) return credited;
+      if ((await repo.ledgerTimes(trx, credits.map((c) => c.bizId))).size > 0) return null;
+      const userIds = credits.map((c) => c.userId);
+      await repo.ensureAccounts(trx, userIds);
+      const locked = await repo.lockAccounts(trx, userIds);
+      const sums = new Map<number, { amount: number; charged: number }>();
+      for (const c of credits) {
+        const s = sums.get(c.userId) ?? { amount: 0, charged: 0 };
+        s.amount += c.amount;
+        if (c.charged) s.charged += c.amount;
+        sums.set(c.userId, s);
+      }
+      for (const [userId, s] of sums) {
+        const acc = locked.get(userId);
+        if (!acc) throw new Error(`account ${userId} vanished inside a credit`);
+        await repo.addBalance(trx, userId, s.amount, s.charged, now);
+        // Locked (MySQL) or the only writer (SQLite): the row moved exactly by this update.
+        const version = acc.version + 1;
+        credited.set(userId, {
+          account: { ...acc, balance: acc.balance + s.amount, totalCharged: acc.totalCharged + s.charged, version, creditVersion: version },
+          amount: s.amount,
+        });
+      }
+      await repo.insertLedgerRows(
+        trx,
+        credits.map((c) => ({ userId: c.userId, num: c.amount, type: c.type, bizId: c.bizId, now })),
+      );
+      return credited;
+    },
+
+    /**
      * The debit of an admitted amount inside the caller's transaction: the
      * conditional debit and its ledger row. Refused (nothing changes) when the
      * account is frozen or holds less than `amount`. The caller checked that

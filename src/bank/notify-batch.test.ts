@@ -1,0 +1,116 @@
+// Notifications decided together (notify.ts, "Batching"): concurrent
+// notifications mixing repeats of one order, an order already paid, a
+// refusal, several orders of one user and an order whose credit cannot be
+// written each get their own answer, and the money comes out exact.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { checkInvariants } from "../../scripts/check-invariants.ts";
+import { createDeployment, eventually, type Deployment } from "../../test/harness.ts";
+import { notificationBody } from "../../test/recharge.ts";
+import { profilesUnderTest } from "../../test/services.ts";
+import type { Deps } from "../deps.ts";
+import { TradeType } from "../wallet/types.ts";
+import { seedRechargeCatalogue } from "./seed.ts";
+import { signedHeaders } from "./signature.ts";
+import { PayChannel, PaySource, rechargeBizId } from "./types.ts";
+
+describe.each(profilesUnderTest())("batched recharge notifications on the %s profile", (profile) => {
+  let deployment: Deployment;
+  let deps: Deps;
+  let secret: string;
+
+  beforeAll(async () => {
+    deployment = await createDeployment(profile);
+    [deps, secret] = [await deployment.spawn({ consumers: false, sandboxWorker: false }), deployment.config.paySecret];
+    await seedRechargeCatalogue(deps.store);
+  });
+  afterAll(() => deployment.destroy());
+
+  /** A pay order of `userId` for the product, PAYING. */
+  const createOrder = (userId: number, productId: number) => deps.bank.orders.create(userId, { productId, paySource: PaySource.USER_CENTER, payChannel: PayChannel.ALIPAY });
+
+  /** Calls the handler in-process: calls made in one tick meet in one batch. */
+  const handle = (body: string, headers = signedHeaders(secret, body)) =>
+    deps.bank.notify.handle({ channel: "alipay", timestamp: headers["X-Pay-Timestamp"], signature: headers["X-Pay-Signature"], rawBody: body });
+
+  const balance = async (userId: number) =>
+    deps.store.db.selectFrom("currency_account").select(["current_balance", "total_charged"]).where("user_id", "=", userId).executeTakeFirst();
+
+  test("a batch with repeats, an already paid order, refusals and one user's several orders: each answered, money exact", async () => {
+    const [u1, u2, u3] = [5101, 5102, 5103];
+    const a = await createOrder(u1, 6); // 300 coins
+    const b = await createOrder(u1, 9); // 500 coins, same user as a
+    const c = await createOrder(u2, 10); // 1000 coins
+    const paid = await createOrder(u3, 7); // 350 coins, paid before the batch
+    const refused = await createOrder(u3, 8); // 400 coins, notified with a wrong amount
+    expect((await handle(notificationBody(paid.orderId, paid.amount))).reason).toBe("paid");
+    const versionBefore = Number((await deps.store.db.selectFrom("currency_account").select("version").where("user_id", "=", u1).executeTakeFirst())?.version ?? 0);
+
+    const answers = await Promise.all([
+      handle(notificationBody(a.orderId, a.amount)),
+      handle(notificationBody(b.orderId, b.amount)),
+      handle(notificationBody(a.orderId, a.amount, { tradeNo: "second-payment" })),
+      handle(notificationBody(c.orderId, c.amount)),
+      handle(notificationBody(paid.orderId, paid.amount)),
+      handle(notificationBody(refused.orderId, refused.amount + 1)),
+      handle(notificationBody(c.orderId, c.amount)),
+      handle(notificationBody(b.orderId, b.amount), signedHeaders("not-the-secret", notificationBody(b.orderId, b.amount))),
+    ]);
+    const codes = answers.map((r) => [r.status, r.text]);
+    expect(codes).toEqual([
+      [200, "success"],
+      [200, "success"],
+      [200, "success"],
+      [200, "success"],
+      [200, "success"],
+      [400, "fail"],
+      [200, "success"],
+      [401, "fail"],
+    ]);
+    // Exactly one of the two notifications of a and of c paid it; the other is a repeat.
+    expect([answers[0]!.reason, answers[2]!.reason].sort()).toEqual(["already paid", "paid"]);
+    expect([answers[3]!.reason, answers[6]!.reason].sort()).toEqual(["already paid", "paid"]);
+    expect(answers[1]!.reason).toBe("paid");
+    expect(answers[4]!.reason).toBe("already paid");
+
+    expect(await balance(u1)).toEqual({ current_balance: 800, total_charged: 800 });
+    // Calls made in one tick are decided in one transaction: u1's two credits
+    // went in with ONE balance update (one version step).
+    const versionAfter = Number((await deps.store.db.selectFrom("currency_account").select("version").where("user_id", "=", u1).executeTakeFirst())!.version);
+    expect(versionAfter).toBe(versionBefore + 1);
+    expect(await balance(u2)).toEqual({ current_balance: 1000, total_charged: 1000 });
+    expect(await balance(u3)).toEqual({ current_balance: 350, total_charged: 350 });
+    const orders = await deps.store.db.selectFrom("pay_order").select(["order_id", "status"]).where("user_id", "in", [u1, u2, u3]).orderBy("order_id").execute();
+    expect(Object.fromEntries(orders.map((o) => [o.order_id, Number(o.status)]))).toEqual({ [a.orderId]: 2, [b.orderId]: 2, [c.orderId]: 2, [paid.orderId]: 2, [refused.orderId]: 1 });
+    const events = await deps.store.db.selectFrom("outbox").select("event_id").where("event_id", "like", "recharge-paid:%").execute();
+    expect(events.map((e) => e.event_id).sort()).toEqual([a, b, c, paid].map((o) => `recharge-paid:${o.orderId}`).sort());
+    // The hot store learned each user's credits (or holds no wallet to reload from the truth).
+    expect(await deps.wallet.hotAvailable(u1)).toSatisfy((v) => v === null || v === 800);
+    await eventually(async () => (await checkInvariants(deps.store, deps.hot, { quiescent: true })).length === 0);
+  });
+
+  test("one notification whose credit cannot be written fails alone: the others of its batch are paid", async () => {
+    const [u1, u2] = [5201, 5202];
+    const good1 = await createOrder(u1, 6);
+    const broken = await createOrder(u1, 8);
+    const good2 = await createOrder(u2, 9);
+    // The ledger already holds the broken order's credit while the order is unpaid:
+    // paying it must change nothing (its transaction fails), and only it.
+    await deps.store.transact((trx) =>
+      deps.wallet.creditInTx(trx, { userId: 5299, amount: 1, type: TradeType.RECHARGE, bizId: rechargeBizId(broken.orderId), charged: true }),
+    );
+
+    // The route answers a thrown notification 500 fail (the provider retries).
+    const answers = await Promise.allSettled([good1, broken, good2].map((o) => handle(notificationBody(o.orderId, o.amount))));
+    expect(answers.map((r) => (r.status === "fulfilled" ? r.value.reason : String(r.reason)))).toEqual([
+      "paid",
+      expect.stringContaining("a ledger row exists for an order that was not PAYED"),
+      "paid",
+    ]);
+    expect(await balance(u1)).toEqual({ current_balance: 300, total_charged: 300 });
+    expect(await balance(u2)).toEqual({ current_balance: 500, total_charged: 500 });
+    const status = await deps.store.db.selectFrom("pay_order").select("status").where("order_id", "=", broken.orderId).executeTakeFirst();
+    expect(Number(status!.status)).toBe(1);
+    const events = await deps.store.db.selectFrom("outbox").select("event_id").where("event_id", "=", `recharge-paid:${broken.orderId}`).execute();
+    expect(events).toEqual([]);
+  });
+});

@@ -31,7 +31,7 @@ export interface WrkOptions {
   connections: number;
   durationSec: number;
   /** File name under scripts/load/wrk/. */
-  script: "report.lua" | "fixed-sends.lua";
+  script: "report.lua" | "fixed-sends.lua" | "fixed-requests.lua";
   scriptArgs?: string[];
   /** Seconds before wrk gives up on a request (its outcome is then unknown). */
   timeoutSec?: number;
@@ -103,45 +103,86 @@ export interface FixedSendsOptions {
  * Exactly `total` POSTs through fixed-sends.lua, every one answered or timed
  * out (60 s) before it returns; the totals are summed over wrk's threads.
  */
-export async function runFixedSends(o: FixedSendsOptions): Promise<WrkResult & { answered: number; accepted: number; statuses: Record<string, number> }> {
+export async function runFixedSends(o: FixedSendsOptions): Promise<FixedCountResult> {
   const dir = mkdtempSync(join(tmpdir(), "ovation-wrk-"));
   try {
     const tokensFile = join(dir, "tokens.txt");
     writeFileSync(tokensFile, o.tokens.join("\n") + "\n");
-    const answeredBy = new Map<number, number>();
-    const acceptedBy = new Map<number, number>();
-    const sum = (m: Map<number, number>) => [...m.values()].reduce((a, b) => a + b, 0);
-    const r = await runWrk({
-      url: o.url,
-      threads: o.threads,
-      connections: o.connections,
-      durationSec: 3600,
-      timeoutSec: 60,
-      script: "fixed-sends.lua",
-      scriptArgs: [tokensFile, o.path, String(o.acceptedStatus), o.bodyPrefix, o.bodySuffix, String(o.total), String(o.threads)],
-      untilThreadsDone: true,
-      onProgress(t, answered, accepted) {
-        answeredBy.set(t, answered);
-        acceptedBy.set(t, accepted);
-        o.onProgress(sum(answeredBy), sum(acceptedBy));
-      },
-    });
-    const statuses: Record<string, number> = {};
-    for (const t of r.threads) {
-      for (const part of t.statuses.split(",").filter(Boolean)) {
-        const [status, n] = part.split(":");
-        statuses[status!] = (statuses[status!] ?? 0) + Number(n);
-      }
-    }
-    return {
-      ...r,
-      answered: r.threads.reduce((a, t) => a + t.answered, 0),
-      accepted: r.threads.reduce((a, t) => a + t.accepted, 0),
-      statuses,
-    };
+    return await runFixedCount(o, "fixed-sends.lua", [tokensFile, o.path, String(o.acceptedStatus), o.bodyPrefix, o.bodySuffix, String(o.total), String(o.threads)]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A request prepared in full: a signed payment notification. */
+export interface PreparedRequest {
+  path: string;
+  timestamp: string;
+  signature: string;
+  body: string;
+}
+
+/**
+ * Exactly these POSTs, in this order, through fixed-requests.lua; like
+ * runFixedSends, every one answered or timed out before it returns.
+ */
+export async function runFixedRequests(o: {
+  url: string;
+  threads: number;
+  connections: number;
+  requests: PreparedRequest[];
+  acceptedStatus: number;
+  onProgress(answered: number, accepted: number): void;
+}): Promise<FixedCountResult> {
+  const dir = mkdtempSync(join(tmpdir(), "ovation-wrk-"));
+  try {
+    const file = join(dir, "requests.tsv");
+    writeFileSync(file, o.requests.map((r) => [r.path, r.timestamp, r.signature, r.body].join("\t")).join("\n") + "\n");
+    return await runFixedCount(o, "fixed-requests.lua", [file, String(o.acceptedStatus), String(o.threads)]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export type FixedCountResult = WrkResult & { answered: number; accepted: number; statuses: Record<string, number> };
+
+/** A fixed-count script run to its end, its threads' counters summed. */
+async function runFixedCount(
+  o: { url: string; threads: number; connections: number; onProgress(answered: number, accepted: number): void },
+  script: "fixed-sends.lua" | "fixed-requests.lua",
+  scriptArgs: string[],
+): Promise<FixedCountResult> {
+  const answeredBy = new Map<number, number>();
+  const acceptedBy = new Map<number, number>();
+  const sum = (m: Map<number, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+  const r = await runWrk({
+    url: o.url,
+    threads: o.threads,
+    connections: o.connections,
+    durationSec: 3600,
+    timeoutSec: 60,
+    script,
+    scriptArgs,
+    untilThreadsDone: true,
+    onProgress(t, answered, accepted) {
+      answeredBy.set(t, answered);
+      acceptedBy.set(t, accepted);
+      o.onProgress(sum(answeredBy), sum(acceptedBy));
+    },
+  });
+  const statuses: Record<string, number> = {};
+  for (const t of r.threads) {
+    for (const part of t.statuses.split(",").filter(Boolean)) {
+      const [status, n] = part.split(":");
+      statuses[status!] = (statuses[status!] ?? 0) + Number(n);
+    }
+  }
+  return {
+    ...r,
+    answered: r.threads.reduce((a, t) => a + t.answered, 0),
+    accepted: r.threads.reduce((a, t) => a + t.accepted, 0),
+    statuses,
+  };
 }
 
 /** wrk's latency figures in ms, as every result file reports them, with its errors and CPU. */

@@ -1,6 +1,7 @@
 // A recharge burst: the payment provider reports N paid orders at once. Setup
 // (untimed): fresh users create N pay orders (10 per user, under the order
-// rate limit) for the cheapest product; every notification is signed with the
+// rate limit; order k is user k mod N/10's, so neighbouring notifications are
+// different users') for the cheapest product; every notification is signed with the
 // deployment's pay secret just before the burst. The timed part is the notify
 // endpoint only: each order's notification is sent 1 + R times back to back
 // (R repeats, as a provider retrying would), through wrk at C connections.
@@ -60,7 +61,7 @@ await runSession(opts, "r", async ({ target, api, line, freshUsers }) => {
   const product = products.at(-1);
   if (!product) throw new Error("the deployment has no recharge product of type 0");
   const orders = await mapConcurrent(Array.from({ length: orderCount }, (_, k) => k), SETUP_CONCURRENCY, async (k) => {
-    const user = Math.floor(k / ORDERS_PER_USER);
+    const user = k % userIds.length;
     const o = await api.must<{ orderId: string; amount: number }>("POST", "/api/bank/orders", tokens[user], { productId: product.id, paySource: 2, payChannel: "alipay" });
     if (k % 200 === 0) line.update(`setup: ${k}/${orderCount} orders`);
     return { ...o, user };

@@ -105,7 +105,7 @@ export function createWalletRepo(store: Store) {
      */
     async credit(db: Db, c: { userId: number; amount: number; type: TradeType; bizId: string; charged?: boolean }): Promise<Account> {
       const now = Date.now();
-      await this.addBalance(db, c.userId, c.amount, c.charged ? c.amount : 0, now);
+      await this.addBalances(db, [{ userId: c.userId, amount: c.amount, charged: c.charged ? c.amount : 0 }], now);
       await this.insertLedgerRows(db, [{ userId: c.userId, num: c.amount, type: c.type, bizId: c.bizId, now }]);
       const acc = await this.getAccount(db, c.userId);
       if (!acc) throw new Error(`account ${c.userId} vanished inside a credit`);
@@ -113,23 +113,27 @@ export function createWalletRepo(store: Store) {
     },
 
     /**
-     * Adds `amount` (> 0) to the balance and `charged` to total_charged in
-     * ONE update that raises `version` and `credit_version` by one (however
-     * many credits `amount` sums). The ledger rows go in with insertLedgerRows.
+     * Adds to each user's balance its `amount` (> 0) and to its total_charged
+     * its `charged`, in ONE update that raises each row's `version` and
+     * `credit_version` by one (however many credits `amount` sums). The
+     * ledger rows go in with insertLedgerRows.
      */
-    async addBalance(db: Db, userId: number, amount: number, charged: number, now: number): Promise<void> {
+    async addBalances(db: Db, adds: { userId: number; amount: number; charged: number }[], now: number): Promise<void> {
+      if (adds.length === 0) return;
+      const byUser = (value: (a: (typeof adds)[number]) => number) =>
+        sql<number>`CASE ${sql.ref("user_id")} ${sql.join(adds.map((a) => sql`WHEN ${a.userId} THEN ${value(a)}`), sql` `)} END`;
       await db
         .updateTable("currency_account")
         .set({
           // Before `version`: MySQL assigns left to right with new values,
           // SQLite with old ones; in this order both store the new version.
           credit_version: sql`version + 1`,
-          current_balance: sql`current_balance + ${amount}`,
-          total_charged: sql`total_charged + ${charged}`,
+          current_balance: sql`current_balance + ${byUser((a) => a.amount)}`,
+          total_charged: sql`total_charged + ${byUser((a) => a.charged)}`,
           version: sql`version + 1`,
           update_time: now,
         })
-        .where("user_id", "=", userId)
+        .where("user_id", "in", adds.map((a) => a.userId))
         .execute();
     },
 

@@ -75,11 +75,12 @@ export function createWalletService(deps: { store: Store; hot: Hot; log: Logger 
     /**
      * creditInTx for a batch, inside the caller's transaction: the accounts
      * created at first touch and locked (user-id order), ONE balance update
-     * per user for the sum of its credits, ONE multi-row INSERT of the ledger
-     * rows. Returns each credited user's account after its credits (a user's
-     * credits in one call raise its version once: hand that version and the
-     * user's sum to applyCreditToHot after the commit), or null — nothing
-     * changed — when any business id was already credited. Business ids must
+     * for all of them (each user's row raised by the sum of its credits), ONE
+     * multi-row INSERT of the ledger rows. Returns each credited user's
+     * account after its credits (a user's credits in one call raise its
+     * version once: hand that version and the user's sum to applyCreditToHot
+     * after the commit), or null — nothing changed — when any business id was
+     * already credited. Business ids must
      * be distinct; a concurrent duplicate fails on the ledger's unique key.
      */
     async creditManyInTx(
@@ -103,14 +104,14 @@ export function createWalletService(deps: { store: Store; hot: Hot; log: Logger 
       for (const [userId, s] of sums) {
         const acc = locked.get(userId);
         if (!acc) throw new Error(`account ${userId} vanished inside a credit`);
-        await repo.addBalance(trx, userId, s.amount, s.charged, now);
-        // Locked (MySQL) or the only writer (SQLite): the row moved exactly by this update.
+        // Locked (MySQL) or the only writer (SQLite): the row moves exactly by the update below.
         const version = acc.version + 1;
         credited.set(userId, {
           account: { ...acc, balance: acc.balance + s.amount, totalCharged: acc.totalCharged + s.charged, version, creditVersion: version },
           amount: s.amount,
         });
       }
+      await repo.addBalances(trx, [...sums].map(([userId, s]) => ({ userId, ...s })), now);
       await repo.insertLedgerRows(
         trx,
         credits.map((c) => ({ userId: c.userId, num: c.amount, type: c.type, bizId: c.bizId, now })),

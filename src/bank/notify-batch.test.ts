@@ -3,11 +3,13 @@
 // refusal, several orders of one user and an order whose credit cannot be
 // written each get their own answer, and the money comes out exact.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { sql } from "kysely";
 import { checkInvariants } from "../../scripts/check-invariants.ts";
 import { createDeployment, eventually, type Deployment } from "../../test/harness.ts";
 import { notificationBody } from "../../test/recharge.ts";
-import { profilesUnderTest } from "../../test/services.ts";
+import { clusterAvailable, profilesUnderTest } from "../../test/services.ts";
 import type { Deps } from "../deps.ts";
+import { openMysqlStore } from "../store/store.ts";
 import { TradeType } from "../wallet/types.ts";
 import { seedRechargeCatalogue } from "./seed.ts";
 import { signedHeaders } from "./signature.ts";
@@ -112,5 +114,75 @@ describe.each(profilesUnderTest())("batched recharge notifications on the %s pro
     expect(Number(status!.status)).toBe(1);
     const events = await deps.store.db.selectFrom("outbox").select("event_id").where("event_id", "=", `recharge-paid:${broken.orderId}`).execute();
     expect(events).toEqual([]);
+  });
+});
+
+// A batch whose database session dies half built (the order rows already
+// marked PAYED, the credit not yet written) — what a process killed
+// mid-batch leaves to MySQL: its transaction is rolled back, so nothing of
+// the batch exists; the notifications are decided again and paid once.
+describe.skipIf(!clusterAvailable())("a batched notification session killed half way (cluster profile)", () => {
+  let deployment: Deployment;
+  let deps: Deps;
+
+  beforeAll(async () => {
+    deployment = await createDeployment("cluster");
+    deps = await deployment.spawn({ consumers: false, sandboxWorker: false });
+    await seedRechargeCatalogue(deps.store);
+  });
+  afterAll(() => deployment.destroy());
+
+  test("the killed batch leaves nothing; its notifications are paid exactly once", async () => {
+    const secret = deployment.config.paySecret;
+    const side = openMysqlStore(deployment.config.mysqlUrl!, 2);
+    try {
+      const users = [5301, 5302, 5303];
+      const orders = await Promise.all(users.map((u) => deps.bank.orders.create(u, { productId: 6, paySource: PaySource.USER_CENTER, payChannel: PayChannel.ALIPAY })));
+      await Promise.all(users.map((u) => deps.wallet.account(u)));
+      // Another session holds user 5302's account row, so the batch stops
+      // at the account upsert: its orders marked PAYED, nothing committed.
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      let held!: () => void;
+      const holding = new Promise<void>((r) => (held = r));
+      const holder = side.db.transaction().execute(async (trx) => {
+        await sql`SELECT user_id FROM currency_account WHERE user_id = ${5302} FOR UPDATE`.execute(trx);
+        held();
+        await released;
+      });
+      await holding;
+
+      const answers = Promise.all(orders.map((o) => {
+        const body = notificationBody(o.orderId, o.amount);
+        const h = signedHeaders(secret, body);
+        return deps.bank.notify.handle({ channel: "alipay", timestamp: h["X-Pay-Timestamp"], signature: h["X-Pay-Signature"], rawBody: body });
+      }));
+      const waiting = await eventually(async () => {
+        const r = await sql<{ id: number; info: string }>`SELECT id, info FROM information_schema.processlist WHERE db = DATABASE() AND info LIKE 'insert into \`currency_account\`%'`.execute(side.db);
+        return r.rows[0];
+      });
+      // It is the batch of all three: its account upsert carries three rows.
+      expect(waiting.info).toContain("on duplicate key update");
+      expect(waiting.info.split("), (").length).toBe(3);
+      await sql`KILL ${sql.raw(String(Number(waiting.id)))}`.execute(side.db);
+      release();
+      await holder;
+
+      // The batch failed as a whole; each notification was decided again on its own.
+      expect((await answers).map((a) => [a.status, a.reason])).toEqual([
+        [200, "paid"],
+        [200, "paid"],
+        [200, "paid"],
+      ]);
+      for (const u of users) {
+        const acc = await deps.store.db.selectFrom("currency_account").select(["current_balance", "total_charged"]).where("user_id", "=", u).executeTakeFirst();
+        expect({ u, ...acc }).toEqual({ u, current_balance: 300, total_charged: 300 });
+      }
+      const ledger = await deps.store.db.selectFrom("currency_trade").select("biz_id").where("biz_id", "in", orders.map((o) => rechargeBizId(o.orderId))).execute();
+      expect(ledger.length).toBe(3);
+      await eventually(async () => (await checkInvariants(deps.store, deps.hot, { quiescent: true })).length === 0);
+    } finally {
+      await side.close();
+    }
   });
 });

@@ -77,10 +77,10 @@ export function createWalletService(deps: { store: Store; hot: Hot; log: Logger 
      * created at first touch and locked (user-id order), ONE balance update
      * for all of them (each user's row raised by the sum of its credits), ONE
      * multi-row INSERT of the ledger rows. Returns each credited user's
-     * account after its credits (a user's credits in one call raise its
-     * version once: hand that version and the user's sum to applyCreditToHot
-     * after the commit), or null — nothing changed — when any business id was
-     * already credited. Business ids must
+     * account after its credits, exact because its row is locked (a user's
+     * credits in one call raise its version once: hand that account and the
+     * user's sum to applyCreditToHot after the commit), or null — nothing
+     * changed — when any business id was already credited. Business ids must
      * be distinct; a concurrent duplicate fails on the ledger's unique key.
      */
     async creditManyInTx(

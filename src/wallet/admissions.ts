@@ -36,8 +36,10 @@
 //     loaded meanwhile (that one wins), or a credit newer than the row was
 //     seen (`stale`: read again). A read older than MAX_LOAD_READ_AGE_MS is
 //     discarded, so it is always far younger than the hot store's version
-//     markers. A committed credit loads a missing wallet from its own row
-//     (applyCreditToHot), so a send after a recharge finds it warm;
+//     markers. A committed credit loads a wallet that was never loaded (no
+//     marker) from its own row (applyCreditToHot), so a send after a
+//     recharge finds it warm; a dropped wallet's marker stops that load, as
+//     debits admitted before the drop may commit after the credit's read;
 //   - a credit committed but never applied (its process died between the
 //     commit and applyCreditToHot): found at the next refusal by comparing
 //     the account's credit_version with what the wallet reflects → rebuilt;

@@ -316,6 +316,18 @@ describeHotContract("HotCoins contract", (ctx) => {
       expect(await coins.getAvailable(u)).toBe(40);
     });
 
+    test("a credit does not load a dropped wallet: a debit admitted before the drop may commit after the credit's read", async () => {
+      const u = newUser();
+      await coins.loadAvailable(u, 100, 10);
+      expect(await coins.admitDebit({ userId: u, admissionId: "all", amount: 100, fingerprint: "f", payload: "e" })).toEqual({ kind: "admitted", available: 0 });
+      await coins.dropWallet(u); // remembers version 10
+      // A recharge of 50 committed at version 11 (its row: 150), then the send's debit at 12 (50); the credit's hot apply comes last.
+      await coins.creditAvailable(u, 50, { balance: 150, version: 11 });
+      expect(await coins.getAvailable(u)).toBeNull(); // loading its row would say 150 against a truth of 50
+      expect(await coins.loadAvailable(u, 50, 12)).toBe("loaded"); // the next admission reads the row afresh
+      expect(await coins.getAvailable(u)).toBe(50);
+    });
+
     test("a credit told not to load leaves a missing wallet missing, remembering its version", async () => {
       const u = newUser();
       await coins.creditAvailable(u, 10, { balance: 25, version: 5 }, { load: false });

@@ -243,11 +243,13 @@ export class LocalCoins extends InProcessAdapter implements HotCoins {
     const { version } = after;
     const wallet = live(this.wallets, userId);
     if (wallet?.a === undefined) {
-      // Missing: load it from the credit's own row (creditAvailable-1.lua),
-      // unless a newer credit was seen; either way it expires unless debited.
+      // Missing: load it from the credit's own row (creditAvailable-1.lua)
+      // only when no marker is left — a dropped wallet's debits may have
+      // reached the database after this credit read its row; either way it
+      // expires unless debited.
       const expiresAt = now() + WALLET_MARKER_TTL_SEC * 1000;
       const cv = Math.max(wallet?.cv ?? -1, version);
-      if ((wallet && wallet.cv > version) || opts.load === false) this.wallets.set(userId, { lv: -1, g: 0, cv, expiresAt });
+      if (wallet || opts.load === false) this.wallets.set(userId, { lv: -1, g: 0, cv, expiresAt });
       else this.load(userId, after, cv, expiresAt);
       return;
     }

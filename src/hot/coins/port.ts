@@ -171,9 +171,11 @@ export interface HotCoins {
   loadAvailable(userId: number, balance: number, version: number): Promise<LoadResult>;
   /**
    * After a committed credit of `amount` that left the account at `balance`
-   * and `version`. A missing wallet is loaded from them (unless a newer credit
-   * was seen, or `load` is false: the row is too old to load from) and
-   * expires after WALLET_MARKER_TTL_SEC unless debited first.
+   * and `version`. A missing wallet that left no marker (never loaded, or
+   * expired undebited) is loaded from them, unless `load` is false (the row
+   * is too old to load from), and expires after WALLET_MARKER_TTL_SEC unless
+   * debited first. A dropped wallet's marker stops the load: debits admitted
+   * before the drop may reach the database after this credit read its row.
    */
   creditAvailable(userId: number, amount: number, after: AccountSnapshot, opts?: { load?: boolean }): Promise<void>;
   /** null when the wallet is not loaded. */

@@ -20,11 +20,14 @@
      1                      applied: version > load version, amount added
     -8                      already counted: version <= load version (the load
                             read a row that includes this credit); nothing added
-    -4                      unloaded: no wallet, and a newer credit was already
-                            seen (cv > version, so this balance is outdated) or
-                            no balance given; nothing loaded, the marker keeps
+    -4                      unloaded: no wallet, and either a marker (the
+                            wallet was loaded before and dropped: debits may
+                            have reached the database since this credit read
+                            its row, and nothing here would show them) or no
+                            balance given; nothing loaded, the marker keeps
                             the newest version
-     3                      loaded: no wallet; loaded from `balance` at `version`
+     3                      loaded: no wallet and no marker (never loaded, or
+                            expired without a debit); loaded from `balance` at `version`
                             (lv = cv = version), expiring after markerTtlSec
                             unless admitDebit-4.lua debits it first
     -99                     bad argument
@@ -49,7 +52,7 @@ if not w[3] or tonumber(w[3]) < version then
 end
 if not w[1] then
   redis.call("EXPIRE", KEYS[1], ARGV[3])
-  if ARGV[4] == "" or (w[3] and tonumber(w[3]) > version) then
+  if ARGV[4] == "" or w[3] then
     return -4
   end
   redis.call("HSET", KEYS[1], "a", ARGV[4], "lv", ARGV[2], "g", ARGV[5])

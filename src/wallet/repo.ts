@@ -120,21 +120,24 @@ export function createWalletRepo(store: Store) {
      */
     async addBalances(db: Db, adds: { userId: number; amount: number; charged: number }[], now: number): Promise<void> {
       if (adds.length === 0) return;
-      const byUser = (value: (a: (typeof adds)[number]) => number) =>
-        sql<number>`CASE ${sql.ref("user_id")} ${sql.join(adds.map((a) => sql`WHEN ${a.userId} THEN ${value(a)}`), sql` `)} END`;
-      await db
-        .updateTable("currency_account")
-        .set({
-          // Before `version`: MySQL assigns left to right with new values,
-          // SQLite with old ones; in this order both store the new version.
-          credit_version: sql`version + 1`,
-          current_balance: sql`current_balance + ${byUser((a) => a.amount)}`,
-          total_charged: sql`total_charged + ${byUser((a) => a.charged)}`,
-          version: sql`version + 1`,
-          update_time: now,
-        })
-        .where("user_id", "in", adds.map((a) => a.userId))
-        .execute();
+      const mysql = store.dialect === "mysql";
+      const text = statementFor(`addBalances.${store.dialect}`, adds.length, (n) => {
+        const cases = `case user_id ${Array.from({ length: n }, () => "when ? then ?").join(" ")} end`;
+        // credit_version before version: MySQL assigns left to right with new
+        // values, SQLite with old ones; in this order both store the new version.
+        return (
+          `update currency_account${mysql ? BY_PRIMARY_KEY : ""}` +
+          ` set credit_version = version + 1, current_balance = current_balance + ${cases},` +
+          ` total_charged = total_charged + ${cases}, version = version + 1, update_time = ?` +
+          ` where user_id in (${placeholders(n)})`
+        );
+      });
+      await runRaw(db, text, [
+        ...adds.flatMap((a) => [a.userId, a.amount]),
+        ...adds.flatMap((a) => [a.userId, a.charged]),
+        now,
+        ...adds.map((a) => a.userId),
+      ]);
     },
 
     /**

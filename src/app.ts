@@ -20,6 +20,8 @@ function routeOf(c: Context<AppEnv>): string {
 }
 
 export const MAX_BODY_BYTES = 64 * 1024;
+/** A Content-Length value that is a plain decimal count (the only kind the fast path trusts). */
+const DIGITS = /^\d+$/;
 
 export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ router: new MemoRouter() });
@@ -67,7 +69,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
     // (what bodyLimit decides too, after opening the body's stream).
     const headers = c.req.raw.headers;
     const length = headers.get("content-length");
-    if (length !== null && !(parseInt(length, 10) > MAX_BODY_BYTES) && !headers.has("transfer-encoding")) return next();
+    if (length !== null && DIGITS.test(length) && Number(length) <= MAX_BODY_BYTES && !headers.has("transfer-encoding")) return next();
     return limitBody(c, next);
   });
 

@@ -69,6 +69,8 @@ export function groupCommit<I, R>(run: BatchRun<I, R>, opts: GroupCommitOptions,
   let lingering: ReturnType<typeof setTimeout> | null = null;
   let closed = false;
   let drained: (() => void) | null = null;
+  /** The first close()'s promise, which every later call answers too. */
+  let closing: Promise<void> | null = null;
 
   const settle = (w: Waiter<I, R>, outcome: PromiseSettledResult<R>) => {
     if (w.settled) return;
@@ -151,11 +153,12 @@ export function groupCommit<I, R>(run: BatchRun<I, R>, opts: GroupCommitOptions,
       });
     },
     close() {
+      if (closing) return closing;
       closed = true;
-      if (idle()) return Promise.resolve();
-      const done = new Promise<void>((resolve) => (drained = resolve));
+      if (idle()) return (closing = Promise.resolve());
+      closing = new Promise<void>((resolve) => (drained = resolve));
       schedule();
-      return done;
+      return closing;
     },
   };
 }

@@ -87,6 +87,8 @@ export function createShopStock(deps: { hot: Hot; repo: OrdersRepo; skus: SkuCat
 
   async function releaseLines(orderId: string, skuIds: number[], roomId?: number): Promise<void> {
     for (const skuId of skuIds) {
+      // Whatever the release answers, this process no longer knows the SKU sold out.
+      soldOut.delete(skuId);
       const r = await hot.stock.release(skuId, orderId);
       if (r.kind === "released") await unitsBack(skuId, r.available, roomId);
     }

@@ -2,9 +2,9 @@
 //
 // Per batch (up to maxBatch records, deduplicated by business id):
 // 1. The batch's admissions are CLAIMED through the wallet, in one pipelined
-//    round: pending → claimed, so a sender whose produce timed out although
-//    the record landed can no longer cancel it (its cancel is refused and it
-//    answers 202); each claim answers the admission's state. The claim runs
+//    round (a hot-store call per pending bucket): pending → claimed, so a
+//    sender whose produce timed out although the record landed can no
+//    longer cancel it (its cancel is refused and it answers 202); each claim answers the admission's state. The claim runs
 //    while the transaction of step 2 reads, and is finished before step 2
 //    decides anything.
 // 2. ONE database transaction: one IN query each for the business ids that
@@ -18,7 +18,8 @@
 //    rows); then one multi-row INSERT of gift records and one of failure
 //    rows. Commit. The batch's statements are hand-written SQL cached per
 //    row count (src/store/raw.ts), not compiled per batch.
-// 3. Pipelined: settle each success, refund each failure (both idempotent).
+// 3. Pipelined: settle the successes (one settleMany: a hot-store call per
+//    pending bucket, not per send), refund each failure (both idempotent).
 //    The late-retry rule: a seen success whose event was accepted more than
 //    LATE_RETRY_MARGIN_MS after its ledger row was written is a second hold
 //    (a client retry that came after its admission record expired and was
@@ -156,12 +157,21 @@ export function createGiftConsumer(deps: {
     });
   }
 
-  /** Step 3: the wallet settles or refunds the send's admission; see src/wallet/admissions.ts for when it rebuilds. */
-  async function finish(o: GiftOutcome): Promise<void> {
-    const { senderId, requestId } = o.event;
-    if (o.ok && o.lateRetry) await wallet.refund(senderId, requestId);
-    else if (o.ok) await wallet.settle(senderId, requestId, { debitedNow: o.fresh });
-    else await wallet.refund(senderId, requestId, { overAdmitted: o.fresh && o.reason === "insufficient_balance" });
+  /**
+   * Step 3: the wallet settles the successes' admissions (in one settleMany:
+   * a hot-store call per pending bucket, not per send) and refunds each
+   * failure's; see src/wallet/admissions.ts for when it rebuilds.
+   */
+  async function finish(outcomes: GiftOutcome[]): Promise<void> {
+    const settles = outcomes.flatMap((o) => (o.ok && !o.lateRetry ? [{ userId: o.event.senderId, admissionId: o.event.requestId, debitedNow: o.fresh }] : []));
+    await Promise.all([
+      wallet.settleMany(settles),
+      ...outcomes.map(async (o) => {
+        const { senderId, requestId } = o.event;
+        if (o.ok && o.lateRetry) await wallet.refund(senderId, requestId);
+        else if (!o.ok) await wallet.refund(senderId, requestId, { overAdmitted: o.fresh && o.reason === "insufficient_balance" });
+      }),
+    ]);
   }
 
   /** Step 4: one publish per room for the batch's gifts; each failure to its sender. */
@@ -204,7 +214,7 @@ export function createGiftConsumer(deps: {
       for (const o of outcomes) {
         if (o.fresh) metrics.giftSends.inc({ outcome: o.ok ? "success" : "failed" });
       }
-      await Promise.all(outcomes.map((o) => finish(o)));
+      await finish(outcomes);
       await announce(outcomes);
     },
   };

@@ -154,8 +154,14 @@ export function createCoinAdmissions(deps: {
      * expired), hot `available` no longer matches the truth: drop it.
      */
     async settle(userId: number, admissionId: string, opts: { debitedNow: boolean }): Promise<void> {
-      const settled = await coins.settleDebit(userId, admissionId);
-      if (!settled && opts.debitedNow) await dropHot(userId);
+      await this.settleMany([{ userId, admissionId, debitedNow: opts.debitedNow }]);
+    },
+
+    /** settle for a batch's admissions at once (one hot-store call per pending bucket: HotCoins.settleDebits). */
+    async settleMany(items: { userId: number; admissionId: string; debitedNow: boolean }[]): Promise<void> {
+      if (items.length === 0) return;
+      const settled = await coins.settleDebits(items);
+      await Promise.all(items.flatMap((s, i) => (!settled[i] && s.debitedNow ? [dropHot(s.userId)] : [])));
     },
 
     /**
@@ -185,11 +191,12 @@ export function createCoinAdmissions(deps: {
 
     /**
      * Claims each admission before the caller's transaction, in one pipelined
-     * round: pending → claimed (HotCoins.claimAdmission). Each entry is the
-     * state after the claim, null when unknown or expired.
+     * round of one call per pending bucket: pending → claimed
+     * (HotCoins.claimAdmissions). Each entry is the state after the claim,
+     * null when unknown or expired.
      */
     async claim(refs: { userId: number; admissionId: string }[]): Promise<(AdmissionState | null)[]> {
-      return Promise.all(refs.map((r) => coins.claimAdmission(r.userId, r.admissionId)));
+      return coins.claimAdmissions(refs);
     },
 
     /** Where an admission stands; null when unknown or expired. */

@@ -193,6 +193,38 @@ describeHotContract("HotCoins contract", (ctx) => {
       expect(await coins.claimAdmission(u, "s")).toBe("settled");
     });
 
+    test("batched claim and settle over several buckets: a result per ref in order, each admission finished exactly once", async () => {
+      const [a, b, c] = [newUser(), newUser(), newUser()];
+      expect(new Set([a, b, c].map(pendingBucket)).size).toBe(3);
+      for (const u of [a, b, c]) await coins.loadAvailable(u, 100, 1);
+      const admit = (u: number, id: string) => coins.admitDebit({ userId: u, admissionId: id, amount: 10, fingerprint: "f", payload: "e" });
+      for (const [u, id] of [[a, "p"], [a, "c"], [a, "s"], [b, "p"], [c, "r"]] as const) await admit(u, id);
+      await coins.claimAdmission(a, "c");
+      await coins.settleDebit(a, "s");
+      await coins.refundDebit(c, "r");
+      const refs = [
+        { userId: b, admissionId: "p" },
+        { userId: a, admissionId: "s" },
+        { userId: a, admissionId: "x" },
+        { userId: c, admissionId: "r" },
+        { userId: a, admissionId: "c" },
+        { userId: a, admissionId: "p" },
+      ];
+      expect(await coins.claimAdmissions(refs)).toEqual(["claimed", "settled", null, "refunded", "claimed", "claimed"]);
+      expect(await coins.claimAdmissions([])).toEqual([]);
+      const before = await coins.countPending();
+      const rounds = await Promise.all(range(5).map(() => coins.settleDebits(refs)));
+      // Each of the three unfinished admissions (b/p, a/c, a/p) settled by exactly one round.
+      expect(refs.map((_, i) => rounds.filter((r) => r[i]).length)).toEqual([1, 0, 0, 0, 1, 1]);
+      for (const r of rounds) expect(r.length).toBe(refs.length);
+      for (const [u, id] of [[b, "p"], [a, "c"], [a, "p"], [a, "s"]] as const) expect(await coins.getAdmission(u, id)).toEqual({ state: "settled", fingerprint: "f" });
+      expect(await coins.getAdmission(c, "r")).toEqual({ state: "refunded", fingerprint: "f" });
+      expect(await coins.getAdmission(a, "x")).toBeNull();
+      expect(await coins.countPending()).toBe(before - 3);
+      expect([await coins.getAvailable(a), await coins.getAvailable(b), await coins.getAvailable(c)]).toEqual([70, 90, 100]);
+      expect(await coins.settleDebits([])).toEqual([]);
+    });
+
     test("unknown admissions: settle and refund answer false, getAdmission null", async () => {
       const u = newUser();
       await coins.loadAvailable(u, 10, 1);

@@ -10,6 +10,7 @@ import {
   pendingBucket,
   type AccountSnapshot,
   type Admission,
+  type AdmissionRef,
   type AdmissionState,
   type AdmitInput,
   type AdmitResult,
@@ -132,7 +133,7 @@ export class LocalCoins extends InProcessAdapter implements HotCoins {
   }
 
   /**
-   * Leaves the pending or claimed state (settleDebit-2.lua, refundDebit-3.lua):
+   * Leaves the pending or claimed state (settleDebits-1.lua, refundDebit-3.lua):
    * the index entry goes in every case but a refused `onlyPending` refund of a
    * claimed record; a finished record becomes {state, fingerprint} for the
    * retry window. Returns what it was while unfinished, or undefined.
@@ -159,6 +160,11 @@ export class LocalCoins extends InProcessAdapter implements HotCoins {
     return this.finish(userId, admissionId, "settled") !== undefined;
   }
 
+  async settleDebits(refs: AdmissionRef[]): Promise<boolean[]> {
+    this.open();
+    return refs.map((r) => this.finish(r.userId, r.admissionId, "settled") !== undefined);
+  }
+
   async refundDebit(userId: number, admissionId: string, opts: RefundOptions = {}): Promise<boolean> {
     this.open();
     const was = this.finish(userId, admissionId, "refunded", opts);
@@ -171,12 +177,18 @@ export class LocalCoins extends InProcessAdapter implements HotCoins {
   }
 
   async claimAdmission(userId: number, admissionId: string): Promise<AdmissionState | null> {
+    return (await this.claimAdmissions([{ userId, admissionId }]))[0]!;
+  }
+
+  async claimAdmissions(refs: AdmissionRef[]): Promise<(AdmissionState | null)[]> {
     this.open();
-    checkAdmissionRef(userId, admissionId);
-    const record = live(this.admissions, admissionKey(userId, admissionId));
-    if (!record) return null;
-    if (record.state === "pending") record.state = "claimed";
-    return record.state;
+    return refs.map(({ userId, admissionId }) => {
+      checkAdmissionRef(userId, admissionId);
+      const record = live(this.admissions, admissionKey(userId, admissionId));
+      if (!record) return null;
+      if (record.state === "pending") record.state = "claimed";
+      return record.state;
+    });
   }
 
   async claimStalePending(bucket: number, olderThanMs: number, limit: number): Promise<PendingAdmission[]> {

@@ -138,11 +138,19 @@ export interface AccountSnapshot {
   version: number;
 }
 
+/** One admission: its user and its id. */
+export interface AdmissionRef {
+  userId: number;
+  admissionId: string;
+}
+
 export interface HotCoins {
   /** Rate limit, then (loading a missing wallet from `load`) debit `amount` from `available` if it suffices; idempotent on (userId, admissionId); a new admission enters the pending index. */
   admitDebit(input: AdmitInput): Promise<AdmitResult>;
   /** pending or claimed → settled. Returns false otherwise (already settled/refunded, or unknown). Removes the index entry either way. */
   settleDebit(userId: number, admissionId: string): Promise<boolean>;
+  /** settleDebit for many admissions at once (a consumer batch; one script call per pending bucket on Redis); a result per ref, in order. */
+  settleDebits(refs: AdmissionRef[]): Promise<boolean[]>;
   /**
    * pending or claimed (only pending with `onlyPending`) → refunded and its
    * amount back to `available` (see the header for a rebuilt wallet). False
@@ -155,6 +163,8 @@ export interface HotCoins {
    * transaction so the sender's cancel can no longer take the admission.
    */
   claimAdmission(userId: number, admissionId: string): Promise<AdmissionState | null>;
+  /** claimAdmission for many admissions at once (one script call per pending bucket on Redis); a state per ref, in order. */
+  claimAdmissions(refs: AdmissionRef[]): Promise<(AdmissionState | null)[]>;
   /**
    * The re-drive sweeper's claim: up to `limit` admissions of `bucket` whose
    * index entry is at least `olderThanMs` old (admitted, or last claimed, then),

@@ -17,6 +17,7 @@ import {
   pendingBucket,
   type AccountSnapshot,
   type Admission,
+  type AdmissionRef,
   type AdmissionState,
   type AdmitInput,
   type AdmitResult,
@@ -84,9 +85,9 @@ declare module "ioredis" {
       loadVersion: string,
       generation: string,
     ): Result<[number, (number | string)?, (number | string | null)?], Context>;
-    hotSettleDebit(admission: string, pending: string, member: string, retryWindowSec: string): Result<number, Context>;
+    hotSettleDebits(pending: string, retryWindowSec: string, ...admissionsAndMembers: string[]): Result<number[] | number, Context>;
     hotRefundDebit(wallet: string, admission: string, pending: string, member: string, retryWindowSec: string, onlyPending: string): Result<number, Context>;
-    hotClaimAdmission(admission: string): Result<string | null, Context>;
+    hotClaimAdmissions(pending: string, ...admissions: string[]): Result<string[], Context>;
     hotClaimPending(pending: string, cutoffMs: string, nowMs: string, limit: string): Result<(string | number)[], Context>;
     hotLoadAvailable(wallet: string, balance: string, version: string, generation: string): Result<number, Context>;
     hotCreditAvailable(wallet: string, amount: string, version: string, markerTtlSec: string, balance: string, generation: string): Result<number, Context>;
@@ -97,10 +98,10 @@ declare module "ioredis" {
 /** Script files by command name; the key count is part of the file name. */
 const SCRIPTS = {
   hotAdmitDebit: "admitDebit-4.lua",
-  hotSettleDebit: "settleDebit-2.lua",
+  hotSettleDebits: "settleDebits-1.lua",
   hotRefundDebit: "refundDebit-3.lua",
   hotClaimPending: "claimPending-1.lua",
-  hotClaimAdmission: "claimAdmission-1.lua",
+  hotClaimAdmissions: "claimAdmissions-1.lua",
   hotLoadAvailable: "loadAvailable-1.lua",
   hotCreditAvailable: "creditAvailable-1.lua",
   hotDropWallet: "dropWallet-1.lua",
@@ -133,6 +134,19 @@ const STATES: readonly AdmissionState[] = ["pending", "claimed", "settled", "ref
 function asState(value: unknown, script: string): AdmissionState {
   if (STATES.includes(value as AdmissionState)) return value as AdmissionState;
   throw unexpectedReply(script, value);
+}
+
+/** The indexes of `refs` grouped by pending bucket (one slot per group), each checked. */
+function byBucket(refs: AdmissionRef[]): number[][] {
+  const groups = new Map<number, number[]>();
+  refs.forEach((r, i) => {
+    checkAdmissionRef(r.userId, r.admissionId);
+    const bucket = pendingBucket(r.userId);
+    const group = groups.get(bucket);
+    if (group) group.push(i);
+    else groups.set(bucket, [i]);
+  });
+  return [...groups.values()];
 }
 
 /** The coins on an open connection whose scripts `defineCoinScripts` registered. */
@@ -198,16 +212,26 @@ export class RedisCoins implements HotCoins {
   }
 
   async settleDebit(userId: number, admissionId: string): Promise<boolean> {
-    checkAdmissionRef(userId, admissionId);
-    const code = await this.client.hotSettleDebit(
-      this.keys.admission(userId, admissionId),
-      this.keys.pending(pendingBucket(userId)),
-      pendingMember(userId, admissionId),
-      this.retryWindowSec,
+    return (await this.settleDebits([{ userId, admissionId }]))[0]!;
+  }
+
+  /** One settleDebits-1.lua call per pending bucket (one slot each), pipelined. */
+  async settleDebits(refs: AdmissionRef[]): Promise<boolean[]> {
+    const settled: boolean[] = new Array(refs.length);
+    await Promise.all(
+      byBucket(refs).map(async (group) => {
+        const bucket = pendingBucket(refs[group[0]!]!.userId);
+        const args = group.flatMap((i) => [this.keys.admission(refs[i]!.userId, refs[i]!.admissionId), pendingMember(refs[i]!.userId, refs[i]!.admissionId)]);
+        const codes = await this.client.hotSettleDebits(this.keys.pending(bucket), this.retryWindowSec, ...args);
+        if (!Array.isArray(codes) || codes.length !== group.length) throw unexpectedReply("settleDebits", codes);
+        group.forEach((i, k) => {
+          if (codes[k] === CoinReply.Ok) settled[i] = true;
+          else if (codes[k] === CoinReply.NotPending) settled[i] = false;
+          else throw unexpectedReply("settleDebits", codes);
+        });
+      }),
     );
-    if (code === CoinReply.Ok) return true;
-    if (code === CoinReply.NotPending) return false;
-    throw unexpectedReply("settleDebit", code);
+    return settled;
   }
 
   async refundDebit(userId: number, admissionId: string, opts: RefundOptions = {}): Promise<boolean> {
@@ -226,9 +250,23 @@ export class RedisCoins implements HotCoins {
   }
 
   async claimAdmission(userId: number, admissionId: string): Promise<AdmissionState | null> {
-    checkAdmissionRef(userId, admissionId);
-    const state = await this.client.hotClaimAdmission(this.keys.admission(userId, admissionId));
-    return state == null ? null : asState(state, "claimAdmission");
+    return (await this.claimAdmissions([{ userId, admissionId }]))[0]!;
+  }
+
+  /** One claimAdmissions-1.lua call per pending bucket (one slot each), pipelined. */
+  async claimAdmissions(refs: AdmissionRef[]): Promise<(AdmissionState | null)[]> {
+    const states: (AdmissionState | null)[] = new Array(refs.length);
+    await Promise.all(
+      byBucket(refs).map(async (group) => {
+        const admissions = group.map((i) => this.keys.admission(refs[i]!.userId, refs[i]!.admissionId));
+        const replies = await this.client.hotClaimAdmissions(this.keys.pending(pendingBucket(refs[group[0]!]!.userId)), ...admissions);
+        if (!Array.isArray(replies) || replies.length !== group.length) throw unexpectedReply("claimAdmissions", replies);
+        group.forEach((i, k) => {
+          states[i] = replies[k] === "" ? null : asState(replies[k], "claimAdmissions");
+        });
+      }),
+    );
+    return states;
   }
 
   async getAdmission(userId: number, admissionId: string): Promise<Admission | null> {

@@ -2,7 +2,7 @@
   refundDebit: an admission's debit will never be persisted; pending (or
   claimed) → refunded and its amount goes back to `available`, exactly once.
   The sender's cancel passes onlyPending: once the consumer has claimed the
-  admission (claimAdmission-1.lua) it will debit the send, so the cancel is
+  admission (claimAdmissions-1.lua) it will debit the send, so the cancel is
   refused and the sender answers 202 instead of 503.
 
   Input:

@@ -3,7 +3,7 @@
 // share of samples by category (a sample counts for every category on its
 // stack) and by the innermost frame in our own src/. Only the burst window is
 // read: from the first sample in the gift send path after the setup grants
-// (wallet ensureAccount/credit/findTrade) to the last one.
+// (wallet ensureAccounts/addBalances/findTrade) to the last one.
 //   bun run scripts/load/profile-breakdown.ts <file.cpuprofile> [top=30]
 export {};
 const p = JSON.parse(await Bun.file(process.argv[2]!).text());
@@ -30,9 +30,9 @@ let samples: number[] = p.samples;
 // Window: the burst = first..last sample whose stack is in the gift send path.
 const times: number[] = []; { let t = p.startTime; for (const d of p.timeDeltas) { t += d; times.push(t); } }
 const inSend = (id: number) => { let cur: number | undefined = id; while (cur !== undefined) { const u = byId.get(cur).callFrame.url; if (/src\/gifts\/(send|routes)/.test(u)) return true; cur = parent.get(cur); } return false; };
-const inSetup = (id: number) => { let cur: number | undefined = id; while (cur !== undefined) { const cf = byId.get(cur).callFrame; if (/src\/wallet\/repo/.test(cf.url) && /ensureAccount|findTrade|credit/.test(cf.functionName)) return true; cur = parent.get(cur); } return false; };
+const inSetup = (id: number) => { let cur: number | undefined = id; while (cur !== undefined) { const cf = byId.get(cur).callFrame; if (/src\/wallet\/repo/.test(cf.url) && /ensureAccount|findTrade|addBalances/.test(cf.functionName)) return true; cur = parent.get(cur); } return false; };
 let lo = -1, hi = -1, lastSetup = -1; samples.forEach((s, i) => { if (inSetup(s)) lastSetup = i; if (inSend(s)) { if (lo < 0) lo = i; hi = i; } });
-// The setup grants (ensureAccount/credit/findTrade) end before the burst: start after the last one.
+// The setup grants (ensureAccounts/addBalances/findTrade) end before the burst: start after the last one.
 lo = Math.max(lo, lastSetup + 1);
 console.log(`burst window ${((times[hi]! - times[lo]!) / 1e6).toFixed(2)} s, ${hi - lo + 1} samples of ${((p.endTime - p.startTime) / 1e6).toFixed(2)} s`);
 samples = samples.slice(lo, hi + 1);

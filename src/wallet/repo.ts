@@ -99,20 +99,6 @@ export function createWalletRepo(store: Store) {
     },
 
     /**
-     * Adds `amount` (> 0) with its ledger row. The caller checked that `bizId`
-     * is new inside the same transaction; a concurrent duplicate fails on the
-     * unique key and rolls the transaction back. Returns the new version.
-     */
-    async credit(db: Db, c: { userId: number; amount: number; type: TradeType; bizId: string; charged?: boolean }): Promise<Account> {
-      const now = Date.now();
-      await this.addBalances(db, [{ userId: c.userId, amount: c.amount, charged: c.charged ? c.amount : 0 }], now);
-      await this.insertLedgerRows(db, [{ userId: c.userId, num: c.amount, type: c.type, bizId: c.bizId, now }]);
-      const acc = await this.getAccount(db, c.userId);
-      if (!acc) throw new Error(`account ${c.userId} vanished inside a credit`);
-      return acc;
-    },
-
-    /**
      * Adds to each user's balance its `amount` (> 0) and to its total_charged
      * its `charged`, in ONE update that raises each row's `version` and
      * `credit_version` by one (however many credits `amount` sums). The

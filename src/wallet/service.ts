@@ -66,10 +66,9 @@ export function createWalletService(deps: { store: Store; hot: Hot; log: Logger 
      * already credited (nothing changes). After the commit the caller hands
      * the returned account to applyCreditToHot.
      */
-    async creditInTx(trx: Db, c: { userId: number; amount: number; type: TradeType; bizId: string; charged?: boolean }) {
-      await repo.ensureAccount(trx, c.userId);
-      if (await repo.findTrade(trx, c.bizId)) return null;
-      return repo.credit(trx, c);
+    async creditInTx(trx: Db, c: { userId: number; amount: number; type: TradeType; bizId: string; charged?: boolean }): Promise<Account | null> {
+      const credited = await this.creditManyInTx(trx, [c], Date.now());
+      return credited ? credited.get(c.userId)!.account : null;
     },
 
     /**

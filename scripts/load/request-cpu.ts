@@ -98,8 +98,8 @@ async function must<T>(method: string, path: string, token?: string, body?: unkn
 let nextUser = freshUserBase();
 const freshUsers = (k: number) => Array.from({ length: k }, () => nextUser++);
 const [adminId, anchorId] = freshUsers(2) as [number, number];
-const adminToken = await signToken(SECRET, { userId: adminId, role: "admin" });
-const anchorToken = await signToken(SECRET, { userId: anchorId, role: "anchor" });
+const adminToken = signToken(SECRET, { userId: adminId, role: "admin" });
+const anchorToken = signToken(SECRET, { userId: anchorId, role: "anchor" });
 const { roomId } = await must<{ roomId: number }>("POST", "/api/rooms", anchorToken, { title: "cpu room", type: 0 });
 
 // Up to 1,000 users take turns (the send rate limit is per user and second).
@@ -107,12 +107,11 @@ const users = freshUsers(opts.kind === "order" ? n : Math.min(n, 1000));
 let ttl = 3600;
 /** A token for user `i`: the same one each time, or a new one (another exp) with --fresh-tokens. */
 const tokenOf = (() => {
-  // The first signing is kept (as a promise: requests are built concurrently).
-  const cached = new Map<number, Promise<string>>();
-  return (i: number, role: Role = "viewer"): Promise<string> => {
-    if (opts["fresh-tokens"]) return Promise.resolve(signToken(SECRET, { userId: users[i]!, role }, ttl++));
+  const cached = new Map<number, string>();
+  return (i: number, role: Role = "viewer"): string => {
+    if (opts["fresh-tokens"]) return signToken(SECRET, { userId: users[i]!, role }, ttl++);
     let t = cached.get(i);
-    if (!t) cached.set(i, (t = Promise.resolve(signToken(SECRET, { userId: users[i]!, role }))));
+    if (t === undefined) cached.set(i, (t = signToken(SECRET, { userId: users[i]!, role })));
     return t;
   };
 })();
@@ -132,16 +131,16 @@ if (opts.kind === "hello") {
   make = async () => ({ req: request("GET", `/api/gifts/${GIFT_ID}`), expect: [200] });
 } else if (opts.kind === "refused") {
   const body = JSON.stringify({ giftId: GIFT_ID, roomId, receiverId: String(anchorId) });
-  make = async (k) => ({ req: request("POST", "/api/gifts/send", await tokenOf(k % users.length), body), expect: [400] });
+  make = async (k) => ({ req: request("POST", "/api/gifts/send", tokenOf(k % users.length), body), expect: [400] });
 } else if (opts.kind === "send") {
   await mapConcurrent(users, 32, (userId, i) => must("POST", "/api/admin/wallet/grant", adminToken, { userId, amount: n, requestId: `cpu-grant-${i}` }));
   const runId = `cpu${Date.now().toString(36)}`;
   make = async (k) => ({
-    req: request("POST", "/api/gifts/send", await tokenOf(k % users.length), `{"giftId":${GIFT_ID},"roomId":${roomId},"receiverId":${anchorId},"requestId":"${runId}-${k}"}`),
+    req: request("POST", "/api/gifts/send", tokenOf(k % users.length), `{"giftId":${GIFT_ID},"roomId":${roomId},"receiverId":${anchorId},"requestId":"${runId}-${k}"}`),
     expect: [202],
   });
 } else if (opts.kind === "wallet") {
-  make = async (k) => ({ req: request("GET", "/api/wallet", await tokenOf(k % users.length)), expect: [200] });
+  make = async (k) => ({ req: request("GET", "/api/wallet", tokenOf(k % users.length)), expect: [200] });
 } else {
   let parentId: number | null = null;
   for (const level of [1, 2, 3]) parentId = (await must<{ categoryId: number }>("POST", "/api/admin/categories", adminToken, { categoryName: `cpu ${level}`, level, parentId })).categoryId;
@@ -149,9 +148,9 @@ if (opts.kind === "hello") {
   await must("PUT", `/api/admin/skus/${skuId}/stock`, adminToken, { stockNum: Math.ceil(n / 10) });
   await must("PUT", `/api/admin/anchors/${anchorId}/skus`, adminToken, { skuIds: [skuId] });
   await must("POST", `/api/shop/anchors/${anchorId}/stock/preheat`, anchorToken);
-  await mapConcurrent(users, 32, async (_, i) => must("POST", `/api/shop/rooms/${roomId}/cart/items`, await tokenOf(i), { skuId, count: 1 }));
+  await mapConcurrent(users, 32, async (_, i) => must("POST", `/api/shop/rooms/${roomId}/cart/items`, tokenOf(i), { skuId, count: 1 }));
   const body = JSON.stringify({ address: ADDRESS });
-  make = async (k) => ({ req: request("POST", `/api/shop/rooms/${roomId}/orders`, await tokenOf(k), body), expect: [201, 409] });
+  make = async (k) => ({ req: request("POST", `/api/shop/rooms/${roomId}/orders`, tokenOf(k), body), expect: [201, 409] });
 }
 
 // Requests are built before the clock starts (signing fresh tokens is the client's work).

@@ -103,15 +103,10 @@ export interface FixedSendsOptions {
  * Exactly `total` POSTs through fixed-sends.lua, every one answered or timed
  * out (60 s) before it returns; the totals are summed over wrk's threads.
  */
-export async function runFixedSends(o: FixedSendsOptions): Promise<FixedCountResult> {
-  const dir = mkdtempSync(join(tmpdir(), "ovation-wrk-"));
-  try {
-    const tokensFile = join(dir, "tokens.txt");
-    writeFileSync(tokensFile, o.tokens.join("\n") + "\n");
-    return await runFixedCount(o, "fixed-sends.lua", [tokensFile, o.path, String(o.acceptedStatus), o.bodyPrefix, o.bodySuffix, String(o.total), String(o.threads)]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+export function runFixedSends(o: FixedSendsOptions): Promise<FixedCountResult> {
+  return withLinesFile(o.tokens, (tokensFile) =>
+    runFixedCount(o, "fixed-sends.lua", [tokensFile, o.path, String(o.acceptedStatus), o.bodyPrefix, o.bodySuffix, String(o.total), String(o.threads)]),
+  );
 }
 
 /** A request prepared in full: a signed payment notification. */
@@ -134,17 +129,23 @@ export async function runFixedRequests(o: {
   acceptedStatus: number;
   onProgress(answered: number, accepted: number): void;
 }): Promise<FixedCountResult> {
+  const lines = o.requests.map((r) => [r.path, r.timestamp, r.signature, r.body].join("\t"));
+  return withLinesFile(lines, (file) => runFixedCount(o, "fixed-requests.lua", [file, String(o.acceptedStatus), String(o.threads)]));
+}
+
+export type FixedCountResult = WrkResult & { answered: number; accepted: number; statuses: Record<string, number> };
+
+/** `lines` in a temporary file (removed once `use` settles), for a wrk script to read. */
+async function withLinesFile<T>(lines: string[], use: (file: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), "ovation-wrk-"));
   try {
-    const file = join(dir, "requests.tsv");
-    writeFileSync(file, o.requests.map((r) => [r.path, r.timestamp, r.signature, r.body].join("\t")).join("\n") + "\n");
-    return await runFixedCount(o, "fixed-requests.lua", [file, String(o.acceptedStatus), String(o.threads)]);
+    const file = join(dir, "input.txt");
+    writeFileSync(file, lines.join("\n") + "\n");
+    return await use(file);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-export type FixedCountResult = WrkResult & { answered: number; accepted: number; statuses: Record<string, number> };
 
 /** A fixed-count script run to its end, its threads' counters summed. */
 async function runFixedCount(

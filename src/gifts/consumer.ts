@@ -166,11 +166,9 @@ export function createGiftConsumer(deps: {
     const settles = outcomes.flatMap((o) => (o.ok && !o.lateRetry ? [{ userId: o.event.senderId, admissionId: o.event.requestId, debitedNow: o.fresh }] : []));
     await Promise.all([
       wallet.settleMany(settles),
-      ...outcomes.map(async (o) => {
-        const { senderId, requestId } = o.event;
-        if (o.ok && o.lateRetry) await wallet.refund(senderId, requestId);
-        else if (!o.ok) await wallet.refund(senderId, requestId, { overAdmitted: o.fresh && o.reason === "insufficient_balance" });
-      }),
+      ...outcomes
+        .filter((o) => !o.ok || o.lateRetry)
+        .map((o) => wallet.refund(o.event.senderId, o.event.requestId, o.ok ? undefined : { overAdmitted: o.fresh && o.reason === "insufficient_balance" })),
     ]);
   }
 

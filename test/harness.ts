@@ -133,3 +133,13 @@ export async function eventually<T>(f: () => Promise<T> | T, timeoutMs = 15000, 
     await Bun.sleep(stepMs);
   }
 }
+
+/**
+ * Loads the user's hot wallet from the database row as it is now (tests that
+ * plant drift: load while the row holds one balance, then change the row).
+ */
+export async function loadHotWallet(deps: Deps, userId: number): Promise<void> {
+  const acc = await deps.wallet.account(userId);
+  const loaded = await deps.hot.coins.loadAvailable(userId, acc.balance, acc.version);
+  if (loaded === "stale") throw new Error(`user ${userId}: the hot store saw a credit newer than the row`);
+}

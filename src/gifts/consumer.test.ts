@@ -10,7 +10,7 @@ import type { LogMessage } from "../eventlog/port.ts";
 import { TOPICS } from "../eventlog/topics.ts";
 import { AccountStatus, TradeType } from "../wallet/types.ts";
 import { PUSH_CHANNEL, type PushEnvelope } from "../ws/push.ts";
-import { createDeployment, eventually, type Deployment } from "../../test/harness.ts";
+import { createDeployment, eventually, loadHotWallet, type Deployment } from "../../test/harness.ts";
 import { profilesUnderTest } from "../../test/services.ts";
 import { GIFT_PUSH, LATE_RETRY_MARGIN_MS, NOT_DELIVERED } from "./consumer.ts";
 import { giftBizId, type GiftSendEvent } from "./send.ts";
@@ -73,7 +73,7 @@ describe.each(profilesUnderTest())("the batched gift consumer on the %s profile"
     const setBalance = (coins: number) => db().updateTable("currency_account").set({ current_balance: coins }).where("user_id", "=", userId).execute();
     await deps.wallet.dropHot(userId);
     await setBalance(hot);
-    await deps.wallet.loadIntoHot(userId);
+    await loadHotWallet(deps, userId);
     await setBalance(truth);
   }
 

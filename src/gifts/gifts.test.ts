@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { checkInvariants } from "../../scripts/check-invariants.ts";
 import type { Deps } from "../deps.ts";
 import { TradeType } from "../wallet/types.ts";
-import { createDeployment, eventually, serve, wsClient, type Client, type Deployment } from "../../test/harness.ts";
+import { createDeployment, eventually, loadHotWallet, serve, wsClient, type Client, type Deployment } from "../../test/harness.ts";
 import { profilesUnderTest } from "../../test/services.ts";
 
 const ADMIN = { userId: 1, role: "admin" as const };
@@ -192,7 +192,7 @@ describe.each(profilesUnderTest())("gifts on the %s profile", (profile) => {
     const setBalance = (coins: number) => front.store.db.updateTable("currency_account").set({ current_balance: coins }).where("user_id", "=", viewer.userId).execute();
     await front.wallet.dropHot(viewer.userId);
     await setBalance(1000);
-    await front.wallet.loadIntoHot(viewer.userId);
+    await loadHotWallet(front, viewer.userId);
     await setBalance(100);
     expect(await front.wallet.hotAvailable(viewer.userId)).toBe(1000);
     const sends = await Promise.all(

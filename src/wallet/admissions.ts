@@ -93,26 +93,12 @@ export function createCoinAdmissions(deps: {
 
   const snapshot = (acc: Account): AccountSnapshot => ({ balance: acc.balance, version: acc.version });
 
-  /**
-   * Rebuilds the user's hot `available` from the database unless it is
-   * loaded; a `stale` answer means a credit committed after our read, so
-   * read again.
-   */
-  async function loadIntoHot(userId: number): Promise<void> {
-    for (let attempt = 0; attempt < LOAD_ATTEMPTS; attempt++) {
-      const acc = await readForLoad(userId);
-      if ((await coins.loadAvailable(userId, acc.balance, acc.version)) !== "stale") return;
-    }
-    throw new AppError("UNAVAILABLE", "wallet is busy, retry shortly");
-  }
-
   /** Forgets the user's hot `available`; the next admission rebuilds it from the database. */
   async function dropHot(userId: number): Promise<void> {
     await coins.dropWallet(userId);
   }
 
   return {
-    loadIntoHot,
     dropHot,
 
     /**
@@ -161,7 +147,8 @@ export function createCoinAdmissions(deps: {
     async settleMany(items: { userId: number; admissionId: string; debitedNow: boolean }[]): Promise<void> {
       if (items.length === 0) return;
       const settled = await coins.settleDebits(items);
-      await Promise.all(items.flatMap((s, i) => (!settled[i] && s.debitedNow ? [dropHot(s.userId)] : [])));
+      const drifted = new Set(items.filter((s, i) => !settled[i] && s.debitedNow).map((s) => s.userId));
+      await Promise.all([...drifted].map(dropHot));
     },
 
     /**

@@ -9,6 +9,10 @@ import { pendingBucket, type HotCoins } from "./port.ts";
 import { namespacedKey } from "../redis/connection.ts";
 import { coinKeys } from "./redis.ts";
 
+/** One admission through the batch calls (what a consumer batch of one does). */
+const settleOne = async (coins: HotCoins, userId: number, admissionId: string) => (await coins.settleDebits([{ userId, admissionId }]))[0]!;
+const claimOne = async (coins: HotCoins, userId: number, admissionId: string) => (await coins.claimAdmissions([{ userId, admissionId }]))[0]!;
+
 describeHotContract("HotCoins contract", (ctx) => {
   const { newUser } = ctx;
   let coins: HotCoins;
@@ -56,7 +60,7 @@ describeHotContract("HotCoins contract", (ctx) => {
       expect(await coins.admitDebit({ ...req, fingerprint: "gift:25:room:7" })).toEqual({ kind: "conflict" });
       expect(await coins.admitDebit({ ...req, amount: 31, fingerprint: "other" })).toEqual({ kind: "conflict" });
       expect(await coins.getAvailable(u)).toBe(70);
-      expect(await coins.settleDebit(u, "req-1")).toBe(true);
+      expect(await settleOne(coins, u, "req-1")).toBe(true);
       expect(await coins.admitDebit(req)).toEqual({ kind: "duplicate", state: "settled" });
       expect(await coins.getAdmission(u, "req-1")).toEqual({ state: "settled", fingerprint: "gift:22:room:7" });
       expect(await coins.getAvailable(u)).toBe(70);
@@ -105,9 +109,9 @@ describeHotContract("HotCoins contract", (ctx) => {
       const u = newUser();
       await coins.loadAvailable(u, 100, 1);
       await coins.admitDebit({ userId: u, admissionId: "s", amount: 40, fingerprint: "f", payload: "e" });
-      const settles = await Promise.all(range(20).map(() => coins.settleDebit(u, "s")));
+      const settles = await Promise.all(range(20).map(() => settleOne(coins, u, "s")));
       expect(settles.filter(Boolean).length).toBe(1);
-      expect(await coins.settleDebit(u, "s")).toBe(false);
+      expect(await settleOne(coins, u, "s")).toBe(false);
       expect(await coins.refundDebit(u, "s")).toBe(false);
       expect(await coins.getAvailable(u)).toBe(60);
       expect((await coins.getAdmission(u, "s"))?.state).toBe("settled");
@@ -122,7 +126,7 @@ describeHotContract("HotCoins contract", (ctx) => {
       expect(refunds.filter(Boolean).length).toBe(1);
       expect(await coins.getAvailable(u)).toBe(100);
       expect(await coins.refundDebit(u, "r")).toBe(false);
-      expect(await coins.settleDebit(u, "r")).toBe(false);
+      expect(await settleOne(coins, u, "r")).toBe(false);
       expect(await coins.getAvailable(u)).toBe(100);
       expect(await coins.getAdmission(u, "r")).toEqual({ state: "refunded", fingerprint: "f" });
     });
@@ -131,7 +135,7 @@ describeHotContract("HotCoins contract", (ctx) => {
       const u = newUser();
       await coins.loadAvailable(u, 100, 1);
       await coins.admitDebit({ userId: u, admissionId: "race", amount: 25, fingerprint: "f", payload: "e" });
-      const outcomes = await Promise.all(range(20).map((i) => (i % 2 ? coins.settleDebit(u, "race") : coins.refundDebit(u, "race"))));
+      const outcomes = await Promise.all(range(20).map((i) => (i % 2 ? settleOne(coins, u, "race") : coins.refundDebit(u, "race"))));
       expect(outcomes.filter(Boolean).length).toBe(1);
       const state = (await coins.getAdmission(u, "race"))?.state;
       expect(await coins.getAvailable(u)).toBe(state === "refunded" ? 100 : 75);
@@ -141,16 +145,16 @@ describeHotContract("HotCoins contract", (ctx) => {
       const u = newUser();
       await coins.loadAvailable(u, 100, 1);
       await coins.admitDebit({ userId: u, admissionId: "c", amount: 30, fingerprint: "f", payload: "e" });
-      const claims = await Promise.all(range(10).map(() => coins.claimAdmission(u, "c")));
+      const claims = await Promise.all(range(10).map(() => claimOne(coins, u, "c")));
       expect(claims).toEqual(range(10).map(() => "claimed"));
       expect(await coins.getAdmission(u, "c")).toEqual({ state: "claimed", amount: 30, fingerprint: "f" });
       expect(await coins.getAvailable(u)).toBe(70);
       // A retried send finds it unfinished, its event still there to re-publish.
       expect(await coins.admitDebit({ userId: u, admissionId: "c", amount: 30, fingerprint: "f", payload: "e" })).toEqual({ kind: "duplicate", state: "claimed", payload: "e" });
       await coins.admitDebit({ userId: u, admissionId: "done", amount: 10, fingerprint: "f", payload: "e" });
-      await coins.settleDebit(u, "done");
-      expect(await coins.claimAdmission(u, "done")).toBe("settled");
-      expect(await coins.claimAdmission(u, "nope")).toBeNull();
+      await settleOne(coins, u, "done");
+      expect(await claimOne(coins, u, "done")).toBe("settled");
+      expect(await claimOne(coins, u, "nope")).toBeNull();
       expect(await coins.getAdmission(u, "nope")).toBeNull();
     });
 
@@ -158,7 +162,7 @@ describeHotContract("HotCoins contract", (ctx) => {
       const u = newUser();
       await coins.loadAvailable(u, 100, 1);
       for (const id of ["p", "c"]) await coins.admitDebit({ userId: u, admissionId: id, amount: 20, fingerprint: "f", payload: "e" });
-      expect(await coins.claimAdmission(u, "c")).toBe("claimed");
+      expect(await claimOne(coins, u, "c")).toBe("claimed");
       const before = await coins.countPending();
       expect(await coins.refundDebit(u, "c", { onlyPending: true })).toBe(false);
       expect(await coins.getAdmission(u, "c")).toEqual({ state: "claimed", amount: 20, fingerprint: "f" });
@@ -170,7 +174,7 @@ describeHotContract("HotCoins contract", (ctx) => {
       expect(await coins.getAvailable(u)).toBe(80);
       expect(await coins.countPending()).toBe(before - 1);
       // A claim after the cancel finds it refunded: the consumer will not debit it.
-      expect(await coins.claimAdmission(u, "p")).toBe("refunded");
+      expect(await claimOne(coins, u, "p")).toBe("refunded");
     });
 
     test("settle and refund finish a claimed admission like a pending one, exactly once", async () => {
@@ -178,10 +182,10 @@ describeHotContract("HotCoins contract", (ctx) => {
       await coins.loadAvailable(u, 100, 1);
       for (const id of ["s", "r"]) {
         await coins.admitDebit({ userId: u, admissionId: id, amount: 25, fingerprint: "f", payload: "e" });
-        await coins.claimAdmission(u, id);
+        await claimOne(coins, u, id);
       }
       const before = await coins.countPending();
-      const settles = await Promise.all(range(10).map(() => coins.settleDebit(u, "s")));
+      const settles = await Promise.all(range(10).map(() => settleOne(coins, u, "s")));
       expect(settles.filter(Boolean).length).toBe(1);
       const refunds = await Promise.all(range(10).map(() => coins.refundDebit(u, "r")));
       expect(refunds.filter(Boolean).length).toBe(1);
@@ -190,7 +194,7 @@ describeHotContract("HotCoins contract", (ctx) => {
       expect(await coins.getAvailable(u)).toBe(75);
       expect(await coins.countPending()).toBe(before - 2);
       expect(await coins.refundDebit(u, "s", { onlyPending: true })).toBe(false);
-      expect(await coins.claimAdmission(u, "s")).toBe("settled");
+      expect(await claimOne(coins, u, "s")).toBe("settled");
     });
 
     test("batched claim and settle over several buckets: a result per ref in order, each admission finished exactly once", async () => {
@@ -199,8 +203,8 @@ describeHotContract("HotCoins contract", (ctx) => {
       for (const u of [a, b, c]) await coins.loadAvailable(u, 100, 1);
       const admit = (u: number, id: string) => coins.admitDebit({ userId: u, admissionId: id, amount: 10, fingerprint: "f", payload: "e" });
       for (const [u, id] of [[a, "p"], [a, "c"], [a, "s"], [b, "p"], [c, "r"]] as const) await admit(u, id);
-      await coins.claimAdmission(a, "c");
-      await coins.settleDebit(a, "s");
+      await claimOne(coins, a, "c");
+      await settleOne(coins, a, "s");
       await coins.refundDebit(c, "r");
       const refs = [
         { userId: b, admissionId: "p" },
@@ -228,7 +232,7 @@ describeHotContract("HotCoins contract", (ctx) => {
     test("unknown admissions: settle and refund answer false, getAdmission null", async () => {
       const u = newUser();
       await coins.loadAvailable(u, 10, 1);
-      expect(await coins.settleDebit(u, "nope")).toBe(false);
+      expect(await settleOne(coins, u, "nope")).toBe(false);
       expect(await coins.refundDebit(u, "nope")).toBe(false);
       expect(await coins.getAdmission(u, "nope")).toBeNull();
       expect(await coins.getAvailable(u)).toBe(10);
@@ -240,7 +244,7 @@ describeHotContract("HotCoins contract", (ctx) => {
         const u = newUser();
         await short.coins.loadAvailable(u, 100, 1);
         for (const id of ["a", "b", "kept"]) await short.coins.admitDebit({ userId: u, admissionId: id, amount: 10, fingerprint: "f", payload: "e" });
-        await short.coins.settleDebit(u, "a");
+        await settleOne(short.coins, u, "a");
         await short.coins.refundDebit(u, "b");
         await sleep(1150);
         expect(await short.coins.getAdmission(u, "a")).toBeNull();
@@ -288,7 +292,7 @@ describeHotContract("HotCoins contract", (ctx) => {
       ]);
       // A claim bumps the entries: the next period does not hand them out again.
       expect(await coins.claimStalePending(bucket, 60_000, 10)).toEqual([]);
-      expect(await coins.settleDebit(u, "p1")).toBe(true);
+      expect(await settleOne(coins, u, "p1")).toBe(true);
       expect(await coins.refundDebit(u, "p2")).toBe(true);
       expect(await coins.countPending()).toBe(before + 1);
       expect((await coins.claimStalePending(bucket, 0, 10)).filter((c) => c.userId === u).map((c) => c.admissionId)).toEqual(["p3"]);
@@ -296,8 +300,8 @@ describeHotContract("HotCoins contract", (ctx) => {
       expect(await coins.admitDebit({ userId: u, admissionId: "p1", amount: 10, fingerprint: "f", payload: "event-p1" })).toEqual({ kind: "duplicate", state: "settled" });
       expect(await coins.admitDebit({ userId: u, admissionId: "p3", amount: 10, fingerprint: "f", payload: "event-p3" })).toEqual({ kind: "duplicate", state: "pending", payload: "event-p3" });
       // An unknown admission's settle still clears nothing else.
-      expect(await coins.settleDebit(u, "p1")).toBe(false);
-      await coins.settleDebit(u, "p3");
+      expect(await settleOne(coins, u, "p1")).toBe(false);
+      await settleOne(coins, u, "p3");
       expect(await coins.countPending()).toBe(before);
     });
 
@@ -310,7 +314,7 @@ describeHotContract("HotCoins contract", (ctx) => {
       expect(await coins.countPending()).toBe(before);
       expect(await coins.admitDebit(req)).toEqual({ kind: "duplicate", state: "pending" });
       expect((await coins.claimStalePending(pendingBucket(u), 0, 100)).filter((c) => c.userId === u)).toEqual([]);
-      expect(await coins.settleDebit(u, "shop-pay")).toBe(true);
+      expect(await settleOne(coins, u, "shop-pay")).toBe(true);
       await expect(coins.admitDebit({ ...req, admissionId: "empty", payload: "" })).rejects.toThrow(RangeError);
     });
 
@@ -559,7 +563,7 @@ describeHotContract("HotCoins contract", (ctx) => {
         expect(new Set(slots).size).toBe(1);
         expect(raw.nodes("master").length).toBeGreaterThan(1);
       }
-      await coins.settleDebit(u, "slot");
+      await settleOne(coins, u, "slot");
     });
 
     test("a wallet a credit loaded expires unless debited; the first debit keeps it", async () => {
@@ -570,7 +574,7 @@ describeHotContract("HotCoins contract", (ctx) => {
       expect(await raw.ttl(keys.wallet(u))).toBeGreaterThan(0);
       expect((await coins.admitDebit({ userId: u, admissionId: "keep", amount: 1, fingerprint: "f" })).kind).toBe("admitted");
       expect(await raw.ttl(keys.wallet(u))).toBe(-1);
-      await coins.settleDebit(u, "keep");
+      await settleOne(coins, u, "keep");
     });
 
     test("an index entry whose admission vanished is dropped by the claim", async () => {

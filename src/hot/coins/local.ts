@@ -155,11 +155,6 @@ export class LocalCoins extends InProcessAdapter implements HotCoins {
     return was;
   }
 
-  async settleDebit(userId: number, admissionId: string): Promise<boolean> {
-    this.open();
-    return this.finish(userId, admissionId, "settled") !== undefined;
-  }
-
   async settleDebits(refs: AdmissionRef[]): Promise<boolean[]> {
     this.open();
     return refs.map((r) => this.finish(r.userId, r.admissionId, "settled") !== undefined);
@@ -172,12 +167,8 @@ export class LocalCoins extends InProcessAdapter implements HotCoins {
     // Only the wallet generation the debit came from gets the amount back; a
     // rebuilt wallet read a balance that never lost it (refundDebit-3.lua).
     const wallet = live(this.wallets, userId);
-    if (wallet?.a !== undefined && wallet.g === was.g) wallet.a += was.amount;
+    if (isLoaded(wallet) && wallet.g === was.g) wallet.a += was.amount;
     return true;
-  }
-
-  async claimAdmission(userId: number, admissionId: string): Promise<AdmissionState | null> {
-    return (await this.claimAdmissions([{ userId, admissionId }]))[0]!;
   }
 
   async claimAdmissions(refs: AdmissionRef[]): Promise<(AdmissionState | null)[]> {
@@ -241,7 +232,7 @@ export class LocalCoins extends InProcessAdapter implements HotCoins {
     checkPositiveInt("userId", userId);
     checkSnapshot({ balance, version });
     const wallet = live(this.wallets, userId);
-    if (wallet?.a !== undefined) return "present";
+    if (isLoaded(wallet)) return "present";
     if (wallet && wallet.cv > version) return "stale";
     this.load(userId, { balance, version }, wallet?.cv ?? -1, Infinity);
     return "loaded";
@@ -254,7 +245,7 @@ export class LocalCoins extends InProcessAdapter implements HotCoins {
     checkSnapshot(after);
     const { version } = after;
     const wallet = live(this.wallets, userId);
-    if (wallet?.a === undefined) {
+    if (!isLoaded(wallet)) {
       // Missing: load it from the credit's own row (creditAvailable-1.lua)
       // only when no marker is left — a dropped wallet's debits may have
       // reached the database after this credit read its row; either way it
@@ -280,7 +271,7 @@ export class LocalCoins extends InProcessAdapter implements HotCoins {
     this.open();
     checkPositiveInt("userId", userId);
     const wallet = live(this.wallets, userId);
-    if (wallet?.a === undefined) return;
+    if (!isLoaded(wallet)) return;
     // Someone already rebuilt it: dropping again would forget debits admitted since.
     if (opts.ifKnownVersion !== undefined && Math.max(wallet.lv, wallet.cv) !== opts.ifKnownVersion) return;
     // Keep the highest known version so an older in-flight load is `stale`.

@@ -12,7 +12,7 @@
 //              event to re-publish (payload) and has an entry in the PENDING
 //              INDEX of its bucket, which the re-drive sweeper walks
 //   claimed  → a pending admission its consumer took before its database
-//              transaction (claimAdmission). Everything else as pending (the
+//              transaction (claimAdmissions). Everything else as pending (the
 //              index entry stays, the sweeper re-drives it, settle and refund
 //              finish it), except that the sender's cancel — a refund with
 //              onlyPending — is refused: the send will be persisted, so its
@@ -147,9 +147,12 @@ export interface AdmissionRef {
 export interface HotCoins {
   /** Rate limit, then (loading a missing wallet from `load`) debit `amount` from `available` if it suffices; idempotent on (userId, admissionId); a new admission enters the pending index. */
   admitDebit(input: AdmitInput): Promise<AdmitResult>;
-  /** pending or claimed → settled. Returns false otherwise (already settled/refunded, or unknown). Removes the index entry either way. */
-  settleDebit(userId: number, admissionId: string): Promise<boolean>;
-  /** settleDebit for many admissions at once (a consumer batch; one script call per pending bucket on Redis); a result per ref, in order. */
+  /**
+   * Each admission: pending or claimed → settled; false otherwise (already
+   * settled/refunded, or unknown). Removes the index entry either way. A
+   * consumer batch at once (one script call per pending bucket on Redis); a
+   * result per ref, in order.
+   */
   settleDebits(refs: AdmissionRef[]): Promise<boolean[]>;
   /**
    * pending or claimed (only pending with `onlyPending`) → refunded and its
@@ -158,12 +161,12 @@ export interface HotCoins {
    */
   refundDebit(userId: number, admissionId: string, opts?: RefundOptions): Promise<boolean>;
   /**
-   * pending → claimed (claimed stays claimed); returns the state after the
-   * call, null when unknown or expired. The consumer claims before its
-   * transaction so the sender's cancel can no longer take the admission.
+   * Each admission: pending → claimed (claimed stays claimed); the state
+   * after the call, null when unknown or expired. The consumer claims its
+   * batch before deciding it so the sender's cancel can no longer take the
+   * admissions (one script call per pending bucket on Redis); a state per
+   * ref, in order.
    */
-  claimAdmission(userId: number, admissionId: string): Promise<AdmissionState | null>;
-  /** claimAdmission for many admissions at once (one script call per pending bucket on Redis); a state per ref, in order. */
   claimAdmissions(refs: AdmissionRef[]): Promise<(AdmissionState | null)[]>;
   /**
    * The re-drive sweeper's claim: up to `limit` admissions of `bucket` whose

@@ -49,7 +49,7 @@ export const CoinReply = {
   Conflict: -3,
   /** admitDebit: no wallet loaded (and no load given). creditAvailable: no wallet, and a newer credit was seen. */
   Unloaded: -4,
-  /** settleDebit, refundDebit: the admission is not pending or claimed (refundDebit with onlyPending: not pending). */
+  /** settleDebits, refundDebit: the admission is not pending or claimed (refundDebit with onlyPending: not pending). */
   NotPending: -5,
   /** loadAvailable: a wallet is already loaded. */
   Present: -6,
@@ -137,7 +137,7 @@ function asState(value: unknown, script: string): AdmissionState {
 }
 
 /** The indexes of `refs` grouped by pending bucket (one slot per group), each checked. */
-function byBucket(refs: AdmissionRef[]): number[][] {
+function byBucket(refs: AdmissionRef[]): [bucket: number, indexes: number[]][] {
   const groups = new Map<number, number[]>();
   refs.forEach((r, i) => {
     checkAdmissionRef(r.userId, r.admissionId);
@@ -146,7 +146,7 @@ function byBucket(refs: AdmissionRef[]): number[][] {
     if (group) group.push(i);
     else groups.set(bucket, [i]);
   });
-  return [...groups.values()];
+  return [...groups.entries()];
 }
 
 /** The coins on an open connection whose scripts `defineCoinScripts` registered. */
@@ -211,16 +211,11 @@ export class RedisCoins implements HotCoins {
     }
   }
 
-  async settleDebit(userId: number, admissionId: string): Promise<boolean> {
-    return (await this.settleDebits([{ userId, admissionId }]))[0]!;
-  }
-
   /** One settleDebits-1.lua call per pending bucket (one slot each), pipelined. */
   async settleDebits(refs: AdmissionRef[]): Promise<boolean[]> {
     const settled: boolean[] = new Array(refs.length);
     await Promise.all(
-      byBucket(refs).map(async (group) => {
-        const bucket = pendingBucket(refs[group[0]!]!.userId);
+      byBucket(refs).map(async ([bucket, group]) => {
         const args = group.flatMap((i) => [this.keys.admission(refs[i]!.userId, refs[i]!.admissionId), pendingMember(refs[i]!.userId, refs[i]!.admissionId)]);
         const codes = await this.client.hotSettleDebits(this.keys.pending(bucket), this.retryWindowSec, ...args);
         if (!Array.isArray(codes) || codes.length !== group.length) throw unexpectedReply("settleDebits", codes);
@@ -249,17 +244,13 @@ export class RedisCoins implements HotCoins {
     throw unexpectedReply("refundDebit", code);
   }
 
-  async claimAdmission(userId: number, admissionId: string): Promise<AdmissionState | null> {
-    return (await this.claimAdmissions([{ userId, admissionId }]))[0]!;
-  }
-
   /** One claimAdmissions-1.lua call per pending bucket (one slot each), pipelined. */
   async claimAdmissions(refs: AdmissionRef[]): Promise<(AdmissionState | null)[]> {
     const states: (AdmissionState | null)[] = new Array(refs.length);
     await Promise.all(
-      byBucket(refs).map(async (group) => {
+      byBucket(refs).map(async ([bucket, group]) => {
         const admissions = group.map((i) => this.keys.admission(refs[i]!.userId, refs[i]!.admissionId));
-        const replies = await this.client.hotClaimAdmissions(this.keys.pending(pendingBucket(refs[group[0]!]!.userId)), ...admissions);
+        const replies = await this.client.hotClaimAdmissions(this.keys.pending(bucket), ...admissions);
         if (!Array.isArray(replies) || replies.length !== group.length) throw unexpectedReply("claimAdmissions", replies);
         group.forEach((i, k) => {
           states[i] = replies[k] === "" ? null : asState(replies[k], "claimAdmissions");

@@ -156,9 +156,10 @@ export function createNotifyHandler(deps: {
    */
   async function decideBatch(batch: Notification[]): Promise<NotifyAnswer[]> {
     const now = Date.now();
+    // Configuration, not money: read before the orders' locks are taken.
+    const topics = await repo.validTopicsFor(store.db, batch.map((n) => n.bizCode));
     const { decided, credited } = await store.transact(async (trx) => {
       const orders = await repo.lockOrdersInTx(trx, batch.map((n) => n.orderId));
-      const topics = await repo.validTopicsFor(trx, batch.map((n) => n.bizCode));
       const paidNow = new Map<string, string>();
       const decided = batch.map((n) => {
         const row = orders.get(n.orderId);

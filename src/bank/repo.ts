@@ -4,8 +4,9 @@
 // delivery attempt is claimed the same way on its `attempts` count. The
 // payment event itself goes through the outbox (src/outbox), written in the
 // caller's transaction.
-import { sql, type Insertable, type Selectable } from "kysely";
+import type { Insertable, Selectable } from "kysely";
 import type { PayOrderTable, PayProductTable, PayTopicTable, SandboxDeliveryTable } from "../store/schema.ts";
+import { placeholders, runRaw, statementFor } from "../store/raw.ts";
 import { affected, isUniqueViolation, type Db, type Store } from "../store/store.ts";
 import { PayOrderStatus, PayProductStatus, PayTopicStatus } from "./types.ts";
 
@@ -14,6 +15,15 @@ export type OrderRow = Selectable<PayOrderTable>;
 export type DeliveryRow = Pick<Selectable<SandboxDeliveryTable>, "id" | "order_id" | "channel" | "body" | "attempts">;
 
 const PRODUCT_COLUMNS = ["id", "name", "price", "extra", "type", "valid_status"] as const;
+
+/**
+ * MariaDB may plan `order_id IN (…)` (with `status IN (…)` on the update) over
+ * the status index, whose range holds every unpaid order, and under
+ * REPEATABLE READ it locks every row it passes: concurrent notify batches
+ * would lock (and deadlock on) each other's orders. Forced to the order id's
+ * unique key, a batch locks only its own orders.
+ */
+const BY_ORDER_ID = " force index (uk_pay_order_order_id)";
 
 export function createBankRepo(store: Store) {
   const db = store.db;
@@ -103,13 +113,15 @@ export function createBankRepo(store: Store) {
      */
     async lockOrdersInTx(trx: Db, orderIds: string[]): Promise<Map<string, OrderRow>> {
       if (orderIds.length === 0) return new Map();
-      let q = trx
-        .selectFrom("pay_order")
-        .selectAll()
-        .where("order_id", "in", [...new Set(orderIds)].sort())
-        .orderBy("order_id");
-      if (store.dialect === "mysql") q = q.forUpdate();
-      return new Map((await q.execute()).map((r) => [r.order_id, r]));
+      const sorted = [...new Set(orderIds)].sort();
+      const mysql = store.dialect === "mysql";
+      const text = statementFor(
+        `lockOrders.${store.dialect}`,
+        sorted.length,
+        (n) => `select * from pay_order${mysql ? BY_ORDER_ID : ""} where order_id in (${placeholders(n)}) order by order_id${mysql ? " for update" : ""}`,
+      );
+      const { rows } = await runRaw<OrderRow>(trx, text, sorted);
+      return new Map(rows.map((r) => [r.order_id, r]));
     },
 
     /**
@@ -120,15 +132,24 @@ export function createBankRepo(store: Store) {
      */
     async markPaidManyInTx(trx: Db, paid: { orderId: string; payTime: number; tradeNo: string }[], now: number): Promise<void> {
       if (paid.length === 0) return;
-      const byOrder = <T>(value: (p: (typeof paid)[number]) => T) =>
-        sql<T>`CASE ${sql.ref("order_id")} ${sql.join(paid.map((p) => sql`WHEN ${p.orderId} THEN ${value(p)}`), sql` `)} END`;
-      const r = await trx
-        .updateTable("pay_order")
-        .set({ status: PayOrderStatus.PAYED, pay_time: byOrder((p) => p.payTime), trade_no: byOrder((p) => p.tradeNo), update_time: now })
-        .where("order_id", "in", paid.map((p) => p.orderId))
-        .where("status", "in", [PayOrderStatus.WAITING_PAY, PayOrderStatus.PAYING])
-        .executeTakeFirst();
-      if (affected(r) !== paid.length) throw new Error(`marking ${paid.length} orders paid changed ${affected(r)}: they were not locked payable`);
+      const mysql = store.dialect === "mysql";
+      const text = statementFor(`markPaidMany.${store.dialect}`, paid.length, (n) => {
+        const cases = `case order_id ${Array.from({ length: n }, () => "when ? then ?").join(" ")} end`;
+        return (
+          `update pay_order${mysql ? BY_ORDER_ID : ""} set status = ?, pay_time = ${cases}, trade_no = ${cases}, update_time = ?` +
+          ` where order_id in (${placeholders(n)}) and status in (?, ?)`
+        );
+      });
+      const { changed } = await runRaw(trx, text, [
+        PayOrderStatus.PAYED,
+        ...paid.flatMap((p) => [p.orderId, p.payTime]),
+        ...paid.flatMap((p) => [p.orderId, p.tradeNo]),
+        now,
+        ...paid.map((p) => p.orderId),
+        PayOrderStatus.WAITING_PAY,
+        PayOrderStatus.PAYING,
+      ]);
+      if (changed !== paid.length) throw new Error(`marking ${paid.length} orders paid changed ${changed}: they were not locked payable`);
     },
 
     // ---- sandbox deliveries ----

@@ -451,12 +451,13 @@ async function handleFetchedBatch(member: GroupMember, payload: EachBatchPayload
   member.held.delete(batch.partition);
   const first = messages[0]!;
   const highWatermark = Number(batch.highWatermark);
-  member.lagByPartition.set(batch.partition, Math.max(0, highWatermark - Number(first.offset)));
+  const backlog = highWatermark - Number(first.offset);
+  member.lagByPartition.set(batch.partition, Math.max(0, backlog));
   const shouldStop = () => member.stop.fired || !payload.isRunning() || payload.isStale();
   const { maxBatch } = member.options;
-  const moreWaiting = BigInt(fetchedLast.offset) + 1n < BigInt(batch.highWatermark);
+  const moreWaiting = Number(fetchedLast.offset) + 1 < highWatermark;
   const since = held?.since ?? Date.now();
-  const worthHolding = highWatermark - Number(first.offset) >= maxBatch || Date.now() - since < HOLD_MAX_MS;
+  const worthHolding = backlog >= maxBatch || Date.now() - since < HOLD_MAX_MS;
   if (moreWaiting && messages.length < maxBatch && worthHolding && !shouldStop()) {
     member.held.set(batch.partition, { messages, since });
     payload.resolveOffset(fetchedLast.offset);

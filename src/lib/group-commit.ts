@@ -118,13 +118,11 @@ export function groupCommit<I, R>(run: BatchRun<I, R>, opts: GroupCommitOptions,
     const ms = opts.timeoutMs;
     if (ms !== undefined) attempt = withTimeout(attempt, ms, () => errors.timeout(ms));
     void attempt
-      .then(
-        (outcomes) => {
-          if (outcomes.length !== taken.length) throw new Error(`group commit: ${outcomes.length} results for ${taken.length} items`);
-          taken.forEach((w, i) => settle(w, outcomes[i]!));
-        },
-        (error) => taken.forEach((w) => settle(w, { status: "rejected", reason: error })),
-      )
+      .then((outcomes) => {
+        if (outcomes.length !== taken.length) throw new Error(`group commit: ${outcomes.length} results for ${taken.length} items`);
+        taken.forEach((w, i) => settle(w, outcomes[i]!));
+      })
+      // A failed run, or a run whose results do not match its items: every caller in it fails.
       .catch((error) => taken.forEach((w) => settle(w, { status: "rejected", reason: error })))
       .finally(() => {
         inFlight--;

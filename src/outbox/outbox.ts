@@ -7,6 +7,7 @@
 // `eventId`, unique in the outbox (so it can never be enqueued twice) and
 // present in the payload, so consumers dedupe redeliveries by it.
 import type { Db } from "../store/store.ts";
+import { rowPlaceholders, runRaw, statementFor } from "../store/raw.ts";
 
 export interface OutboxEvent {
   /** Unique, derived from the business fact (e.g. `recharge-paid:<orderId>`); also inside `payload`. */
@@ -28,17 +29,10 @@ export async function enqueueManyInTx(trx: Db, events: OutboxEvent[], now = Date
   for (const e of events) {
     if (e.payload.eventId !== e.eventId) throw new Error(`outbox event ${e.eventId}: payload carries another eventId`);
   }
-  await trx
-    .insertInto("outbox")
-    .values(
-      events.map((e) => ({
-        event_id: e.eventId,
-        topic: e.topic,
-        msg_key: e.key,
-        payload: JSON.stringify(e.payload),
-        create_time: now,
-        published_time: null,
-      })),
-    )
-    .execute();
+  const text = statementFor(
+    "outboxInsert",
+    events.length,
+    (n) => `insert into outbox (event_id, topic, msg_key, payload, create_time, published_time) values ${rowPlaceholders(n, 6)}`,
+  );
+  await runRaw(trx, text, events.flatMap((e) => [e.eventId, e.topic, e.key, JSON.stringify(e.payload), now, null]));
 }

@@ -200,12 +200,12 @@ export function createOrders(deps: {
       if (lines.size === 0) throw new AppError("CART_EMPTY", `your cart in room ${roomId} is empty`);
       const notHere = [...lines.keys()].filter((id) => !skus.has(id)).sort((a, b) => a - b);
       if (notHere.length > 0) throw new AppError("SKU_NOT_IN_ROOM", `sku ${notHere.join(", ")}: not sold in room ${roomId}; remove it from the cart`, { skuIds: notHere });
-      // Most of a sold-out rush ends here: no order id, no hot-store reserve.
-      const flagged = stock.flaggedSoldOut([...lines.keys()].sort((a, b) => a - b));
-      if (flagged.length > 0) return refuse(flagged, []);
-
       const items = [...lines].sort((a, b) => a[0] - b[0]).map(([skuId, n]) => ({ skuId, count: n, price: skus.get(skuId)!.skuPrice }));
       const skuIds = items.map((i) => i.skuId);
+      // Most of a sold-out rush ends here: no order id, no hot-store reserve.
+      const flagged = stock.flaggedSoldOut(skuIds);
+      if (flagged.length > 0) return refuse(flagged, []);
+
       const limits = new Map(items.map((i) => [i.skuId, skus.get(i.skuId)!.limitPerUser]));
       const orderId = newId();
       const reserved = await stock.reserveAll(orderId, userId, items.map((i) => ({ skuId: i.skuId, count: i.count, limitPerUser: limits.get(i.skuId)! })), roomId);

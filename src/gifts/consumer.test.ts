@@ -219,6 +219,71 @@ describe.each(profilesUnderTest())("the batched gift consumer on the %s profile"
     expect(await checkInvariants(deps.store, deps.hot, { quiescent: true })).toEqual([]);
   });
 
+  test("the hot store failing during the claim, while the transaction reads: nothing written, the redelivered batch is decided once", async () => {
+    // The claim runs beside the transaction's first reads and is awaited before
+    // any decision; this one fails after those reads have started.
+    let claimFails = true;
+    const coins = new Proxy(deps.hot.coins, {
+      get(target, name) {
+        if (name === "claimAdmissions" && claimFails) {
+          return async () => {
+            claimFails = false;
+            await Bun.sleep(20);
+            throw new Error("hot store lost during the claim");
+          };
+        }
+        const value = Reflect.get(target, name);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const flaky = await deployment.spawn({ consumers: false, hot: { ...deps.hot, coins } });
+    const u = await userWith(60);
+    const sends = [await admitted(u, ROOM_A), await admitted(u, ROOM_A)];
+    const batch = asBatch(sends);
+
+    await expect(flaky.gifts.consumer.handle(batch)).rejects.toThrow("hot store lost during the claim");
+    expect([await balance(u), (await ledger(u)).length, (await records(u)).length]).toEqual([60, 0, 0]);
+    expect(await Promise.all(sends.map(state))).toEqual(["pending", "pending"]);
+
+    await flaky.gifts.consumer.handle(batch);
+    expect([await balance(u), (await ledger(u)).length, (await records(u)).length]).toEqual([20, 2, 2]);
+    expect(await Promise.all(sends.map(state))).toEqual(["settled", "settled"]);
+    expect(await checkInvariants(deps.store, deps.hot, { quiescent: true })).toEqual([]);
+  });
+
+  test("the settle failing after the commit with part of the batch settled: the redelivered batch settles the rest, nothing debited twice", async () => {
+    let settleFails = true;
+    const coins = new Proxy(deps.hot.coins, {
+      get(target, name) {
+        if (name === "settleDebits" && settleFails) {
+          return async (refs: { userId: number; admissionId: string }[]) => {
+            settleFails = false;
+            await target.settleDebits(refs.slice(0, 1));
+            throw new Error("hot store lost during the settle");
+          };
+        }
+        const value = Reflect.get(target, name);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const flaky = await deployment.spawn({ consumers: false, hot: { ...deps.hot, coins } });
+    const [u, v] = [await userWith(60), await userWith(60)];
+    const sends = [await admitted(u, ROOM_A), await admitted(v, ROOM_A)];
+    const batch = asBatch(sends);
+
+    await expect(flaky.gifts.consumer.handle(batch)).rejects.toThrow("hot store lost during the settle");
+    // Committed: both debited; the first admission settled, the second still claimed.
+    expect([await balance(u), await balance(v)]).toEqual([40, 40]);
+    expect(await Promise.all(sends.map(state))).toEqual(["settled", "claimed"]);
+
+    await flaky.gifts.consumer.handle(batch);
+    expect([await balance(u), await balance(v)]).toEqual([40, 40]);
+    expect([(await ledger(u)).length, (await ledger(v)).length]).toEqual([1, 1]);
+    expect(await Promise.all(sends.map(state))).toEqual(["settled", "settled"]);
+    expect([await deps.wallet.hotAvailable(u), await deps.wallet.hotAvailable(v)]).toEqual([40, 40]);
+    expect(await checkInvariants(deps.store, deps.hot, { quiescent: true })).toEqual([]);
+  });
+
   test("killed with a half-built batch: the group's next process gets it from the log and decides it once", async () => {
     // Process A writes the batch's rows, then dies before COMMIT, every time.
     let attempts = 0;

@@ -475,6 +475,43 @@ describe.each(profilesUnderTest())("the flash sale on the %s profile", (profile)
     await shopClean();
   });
 
+  test("sold out: the last unit's order refused at its insert gives the unit back and clears this process's flag; the next buyer gets it", async () => {
+    const { skuIds, roomId } = await newSale({ stock: [1] });
+    const sku = skuIds[0]!;
+    let planted: string | null = null;
+    const clashing = await deployment.spawn({
+      consumers: false,
+      shopWorkers: false,
+      shopHooks: {
+        // A row with the order's id lands first: the order's own insert fails on the unique key.
+        afterReserve: async (orderId) => {
+          if (planted !== null) return;
+          planted = orderId;
+          expect(clashing.shop.stock.isSoldOut(sku)).toBe(true); // the reserve took the last unit
+          const now = Date.now();
+          await deps.store.db
+            .insertInto("shop_order")
+            .values({ order_id: orderId, user_id: 1, room_id: roomId, anchor_id: 1, request_id: null, status: 0, cancel_reason: null, total_price: 0, address_name: "x", address_phone: "x", address_detail: "x", expire_at: now, pay_time: null, create_time: now, update_time: now })
+            .execute();
+        },
+      },
+    });
+    const { client: c2, server } = await serve(clashing);
+    const [first, next] = [await buyer(), await buyer()];
+    for (const u of [first, next]) await c2.call("POST", `/api/shop/rooms/${roomId}/cart/items`, { as: as(u), body: { skuId: sku } });
+    const failed = await c2.call("POST", `/api/shop/rooms/${roomId}/orders`, { as: as(first), body: { address: ADDRESS } });
+    expect(failed.status).toBe(500);
+    expect(planted).not.toBeNull();
+    expect(clashing.shop.stock.isSoldOut(sku)).toBe(false);
+    expect(await deps.hot.stock.available(sku)).toBe(1);
+    await deps.store.db.deleteFrom("shop_order").where("order_id", "=", planted!).execute();
+    const bought = await c2.call("POST", `/api/shop/rooms/${roomId}/orders`, { as: as(next), body: { address: ADDRESS } });
+    expect(bought.status).toBe(201);
+    expect(await deps.hot.stock.available(sku)).toBe(0);
+    await server.stop();
+    await shopClean();
+  });
+
   test("the hot store emptied mid-sale: warm-up rebuilds the exact availability and the sale goes on without overselling", async () => {
     const { skuIds, roomId } = await newSale({ stock: [20] });
     const sku = skuIds[0]!;

@@ -121,7 +121,7 @@ describe.each(profilesUnderTest())("batched recharge notifications on the %s pro
 // marked PAYED, the credit not yet written) — what a process killed
 // mid-batch leaves to MySQL: its transaction is rolled back, so nothing of
 // the batch exists; the notifications are decided again and paid once.
-describe.skipIf(!clusterAvailable())("a batched notification session killed half way (cluster profile)", () => {
+describe.skipIf(!clusterAvailable())("batched notifications under MySQL row locks, and a session killed half way (cluster profile)", () => {
   let deployment: Deployment;
   let deps: Deps;
 
@@ -131,6 +131,81 @@ describe.skipIf(!clusterAvailable())("a batched notification session killed half
     await seedRechargeCatalogue(deps.store);
   });
   afterAll(() => deployment.destroy());
+
+  const notify = (o: { orderId: string; amount: number }) => {
+    const body = notificationBody(o.orderId, o.amount);
+    const h = signedHeaders(deployment.config.paySecret, body);
+    return deps.bank.notify.handle({ channel: "alipay", timestamp: h["X-Pay-Timestamp"], signature: h["X-Pay-Signature"], rawBody: body });
+  };
+  /** A session of this database running a statement that starts with `prefix`, once there is one. */
+  const waitingOn = (side: ReturnType<typeof openMysqlStore>, prefix: string) =>
+    eventually(async () => {
+      const r = await sql<{ id: number; info: string }>`SELECT id, info FROM information_schema.processlist WHERE db = DATABASE() AND info LIKE ${prefix + "%"}`.execute(side.db);
+      return r.rows[0];
+    });
+
+  test("two batches in flight for one order: the second waits on the order's lock and answers already paid; the coins move once", async () => {
+    const side = openMysqlStore(deployment.config.mysqlUrl!, 2);
+    try {
+      const o = await deps.bank.orders.create(5401, { productId: 6, paySource: PaySource.USER_CENTER, payChannel: PayChannel.ALIPAY });
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      let held!: () => void;
+      const holding = new Promise<void>((r) => (held = r));
+      const holder = side.db.transaction().execute(async (trx) => {
+        await sql`SELECT order_id FROM pay_order WHERE order_id = ${o.orderId} FOR UPDATE`.execute(trx);
+        held();
+        await released;
+      });
+      await holding;
+      const first = notify(o);
+      await waitingOn(side, "select * from pay_order");
+      const second = notify(o); // the next tick: another batch, in flight beside the first
+      await eventually(async () => {
+        const r = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM information_schema.processlist WHERE db = DATABASE() AND info LIKE ${"select * from pay_order%"}`.execute(side.db);
+        return Number(r.rows[0]!.n) === 2;
+      });
+      release();
+      await holder;
+      const answers = await Promise.all([first, second]);
+      expect(answers.map((a) => a.status)).toEqual([200, 200]);
+      expect(answers.map((a) => a.reason).sort()).toEqual(["already paid", "paid"]);
+      const acc = await deps.store.db.selectFrom("currency_account").select(["current_balance", "total_charged"]).where("user_id", "=", 5401).executeTakeFirst();
+      expect(acc).toEqual({ current_balance: 300, total_charged: 300 });
+      await eventually(async () => (await checkInvariants(deps.store, deps.hot, { quiescent: true })).length === 0);
+    } finally {
+      await side.close();
+    }
+  });
+
+  test("a batch does not wait on a lock held on another pay order", async () => {
+    const side = openMysqlStore(deployment.config.mysqlUrl!, 2);
+    try {
+      const [locked, free] = [
+        await deps.bank.orders.create(5402, { productId: 6, paySource: PaySource.USER_CENTER, payChannel: PayChannel.ALIPAY }),
+        await deps.bank.orders.create(5403, { productId: 6, paySource: PaySource.USER_CENTER, payChannel: PayChannel.ALIPAY }),
+      ];
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      let held!: () => void;
+      const holding = new Promise<void>((r) => (held = r));
+      const holder = side.db.transaction().execute(async (trx) => {
+        await sql`SELECT order_id FROM pay_order WHERE order_id = ${locked.orderId} FOR UPDATE`.execute(trx);
+        held();
+        await released;
+      });
+      await holding;
+      try {
+        expect((await notify(free)).reason).toBe("paid");
+      } finally {
+        release();
+        await holder;
+      }
+      expect((await notify(locked)).reason).toBe("paid");
+    } finally {
+      await side.close();
+    }
+  });
 
   test("the killed batch leaves nothing; its notifications are paid exactly once", async () => {
     const secret = deployment.config.paySecret;

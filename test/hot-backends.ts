@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, test } from "bun:test";
 import { Cluster, Redis } from "ioredis";
 import { createLocalHot, createRedisHot, type Hot, type HotOptions } from "../src/hot/index.ts";
-import { services, uniqueName } from "./services.ts";
+import { deleteKeys, services, uniqueName } from "./services.ts";
 
 export type BackendName = "local" | "redis" | "redis-cluster";
 
@@ -58,19 +58,6 @@ export interface HotContractContext {
   newUser(): number;
 }
 
-/** Deletes every key of `namespace` (each master, in a cluster). */
-async function dropNamespace(raw: Redis | Cluster, namespace: string): Promise<void> {
-  const nodes = raw instanceof Cluster ? raw.nodes("master") : [raw];
-  for (const node of nodes) {
-    let cursor = "0";
-    do {
-      const [next, keys] = await node.scan(cursor, "MATCH", `${namespace}:*`, "COUNT", 500);
-      cursor = next;
-      for (const key of keys) await node.del(key);
-    } while (cursor !== "0");
-  }
-}
-
 /** Registers `title: <backend>` for every backend, running `cases` in each. */
 export function describeHotContract(title: string, cases: (ctx: HotContractContext) => void): void {
   describe.each(hotBackends())(`${title}: $name`, (backend) => {
@@ -99,7 +86,7 @@ export function describeHotContract(title: string, cases: (ctx: HotContractConte
       afterAll(async () => {
         await hot?.close();
         if (raw) {
-          await dropNamespace(raw, namespace);
+          await deleteKeys(raw, `${namespace}:*`);
           await raw.quit();
         }
       });

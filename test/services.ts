@@ -3,6 +3,7 @@
 // usual loopback ports (or OVATION_TEST_MYSQL_URL / OVATION_TEST_REDIS_URL),
 // Kafka from OVATION_TEST_KAFKA_BROKERS or librdkafka's mock cluster started
 // through `kcat`. With OVATION_REQUIRE_SERVICES=1 a missing one fails the run.
+import type { Cluster, Redis } from "ioredis";
 import { createConnection } from "mysql2/promise";
 import { Socket } from "node:net";
 import type { Profile } from "../src/config.ts";
@@ -73,4 +74,28 @@ export async function freshMysqlDatabase(base = services().mysqlUrl): Promise<{ 
       await c.end();
     },
   };
+}
+
+/**
+ * Deletes every key matching `pattern` (on each master, in a cluster) as the
+ * scan finds them, one DEL per key in a pipeline (a cluster refuses a DEL
+ * across slots); returns how many keys were deleted.
+ */
+export async function deleteKeys(redis: Redis | Cluster, pattern: string): Promise<number> {
+  const nodes = redis.isCluster ? (redis as Cluster).nodes("master") : [redis as Redis];
+  let deleted = 0;
+  for (const node of nodes) {
+    let cursor = "0";
+    do {
+      const [next, keys] = await node.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+      cursor = next;
+      if (keys.length === 0) continue;
+      const results = (await node.pipeline(keys.map((key) => ["del", key])).exec()) ?? [];
+      for (const [err, n] of results) {
+        if (err) throw err;
+        deleted += Number(n);
+      }
+    } while (cursor !== "0");
+  }
+  return deleted;
 }

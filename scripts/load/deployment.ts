@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import type { Profile } from "../../src/config.ts";
 import { startMockKafka } from "../../test/mock-kafka.ts";
-import { freshMysqlDatabase, uniqueName } from "../../test/services.ts";
+import { deleteKeys, freshMysqlDatabase, uniqueName } from "../../test/services.ts";
 
 export interface Target {
   baseUrl: string;
@@ -59,23 +59,35 @@ export async function openTarget(o: TargetOptions): Promise<Target> {
   return spawnServer(o.spawn, o);
 }
 
-async function spawnServer(profile: Profile, o: TargetOptions): Promise<Target> {
-  const cleanups: (() => Promise<void> | void)[] = [];
+export type Cleanup = () => Promise<void> | void;
+
+export interface DeploymentEnvOptions {
+  /** Names the Redis namespace (uniqueName(name)) and the temporary SQLite dir (ovation-<name>-…). */
+  name: string;
+  /** The MariaDB server the cluster profile's fresh database is created on. */
+  mysqlUrl: string;
+  /** The Redis the cluster profile uses (under the namespace). */
+  redisUrl: string;
+}
+
+/**
+ * What a fresh deployment of `profile` needs around it, and the environment
+ * that points a server at it: a temporary SQLite file, or a fresh MariaDB
+ * database, the Redis namespace and librdkafka's mock Kafka cluster. The
+ * caller adds its own secrets, port and switches to `env`, and runs
+ * `cleanups` in reverse when done (on a failure here they have been run).
+ */
+export async function deploymentEnv(profile: Profile, o: DeploymentEnvOptions): Promise<{ env: Record<string, string>; cleanups: Cleanup[] }> {
+  const cleanups: Cleanup[] = [];
   const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
     OVATION_PROFILE: profile,
-    OVATION_JWT_SECRET: SPAWN_SECRET,
-    OVATION_PAY_SECRET: SPAWN_SECRET,
-    OVATION_NAMESPACE: uniqueName("load"),
-    OVATION_DEV_LOGIN: "1",
-    OVATION_DEMO_SEED: "1",
+    OVATION_NAMESPACE: uniqueName(o.name),
     OVATION_LOG: process.env.OVATION_LOG ?? "warn",
     HOST: "127.0.0.1",
-    PORT: String(o.port),
   };
   try {
     if (profile === "embedded") {
-      const dir = mkdtempSync(join(tmpdir(), "ovation-load-"));
+      const dir = mkdtempSync(join(tmpdir(), `ovation-${o.name}-`));
       cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
       env.OVATION_SQLITE_PATH = join(dir, "ovation.db");
     } else {
@@ -85,11 +97,30 @@ async function spawnServer(profile: Profile, o: TargetOptions): Promise<Target> 
       if (!mock) throw new Error("could not start the mock Kafka cluster (is kcat installed?)");
       cleanups.push(() => mock.kill());
       process.on("exit", () => void mock.kill());
-      const brokers = mock.bootstrap;
       env.OVATION_MYSQL_URL = db.url;
       env.OVATION_REDIS_URL = o.redisUrl;
-      env.OVATION_KAFKA_BROKERS = brokers.join(",");
+      env.OVATION_KAFKA_BROKERS = mock.bootstrap.join(",");
     }
+  } catch (e) {
+    await runCleanups(cleanups);
+    throw e;
+  }
+  return { env, cleanups };
+}
+
+async function spawnServer(profile: Profile, o: TargetOptions): Promise<Target> {
+  const deployment = await deploymentEnv(profile, { name: "load", mysqlUrl: o.mysqlUrl, redisUrl: o.redisUrl });
+  const cleanups = deployment.cleanups;
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    ...deployment.env,
+    OVATION_JWT_SECRET: SPAWN_SECRET,
+    OVATION_PAY_SECRET: SPAWN_SECRET,
+    OVATION_DEV_LOGIN: "1",
+    OVATION_DEMO_SEED: "1",
+    PORT: String(o.port),
+  };
+  try {
     // OVATION_LOAD_CPU_PROF=<dir>: the server writes a CPU profile (.cpuprofile and .md) there when it stops.
     const profDir = process.env.OVATION_LOAD_CPU_PROF;
     const prof = profDir ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${profDir}`] : [];
@@ -120,7 +151,13 @@ async function spawnServer(profile: Profile, o: TargetOptions): Promise<Target> 
           proc = start();
           await waitReady(baseUrl, proc);
         } else {
-          await deleteKeys(env.OVATION_REDIS_URL!, `${env.OVATION_NAMESPACE}:{w:*}:wallet:*`);
+          const redis = new Redis(env.OVATION_REDIS_URL!);
+          try {
+            const pattern = `${env.OVATION_NAMESPACE}:{w:*}:wallet:*`;
+            if ((await deleteKeys(redis, pattern)) === 0) throw new Error(`dropping the hot wallets deleted no key matching ${pattern}: the wallet key layout has changed?`);
+          } finally {
+            redis.disconnect();
+          }
         }
       },
       stop: () => runCleanups(cleanups),
@@ -131,23 +168,8 @@ async function spawnServer(profile: Profile, o: TargetOptions): Promise<Target> 
   }
 }
 
-async function runCleanups(cleanups: (() => Promise<void> | void)[]): Promise<void> {
+export async function runCleanups(cleanups: Cleanup[]): Promise<void> {
   for (const c of cleanups.splice(0).reverse()) await c();
-}
-
-/** Every key matching `pattern` on a standalone Redis, deleted in batches as the scan finds them. */
-async function deleteKeys(redisUrl: string, pattern: string): Promise<void> {
-  const redis = new Redis(redisUrl);
-  try {
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== "0");
-  } finally {
-    redis.disconnect();
-  }
 }
 
 /** VmHWM: the kernel's own high-water mark of the process's resident memory. */

@@ -15,18 +15,14 @@
 //
 // Exit 1 when the sends are not all decided within --timeout, a timed send's
 // push never comes, or the money is off.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { sql } from "kysely";
 import { checkInvariants } from "../check-invariants.ts";
 import { loadConfig } from "../../src/config.ts";
 import { createDeps } from "../../src/deps.ts";
 import { TOPICS } from "../../src/eventlog/topics.ts";
 import { giftBizId, type GiftSendEvent } from "../../src/gifts/send.ts";
-import { startMockKafka } from "../../test/mock-kafka.ts";
-import { freshMysqlDatabase, uniqueName } from "../../test/services.ts";
 import { PUSH_CHANNEL, type PushEnvelope } from "../../src/ws/push.ts";
+import { deploymentEnv } from "./deployment.ts";
 import { intOption, LatencyHistogram, parseCli, progress, round, writeResult } from "./report.ts";
 
 const USAGE = "bun run scripts/load/drain.ts --spawn embedded|cluster [--users 1000] [--sends 20000] [--timeout 300] [--rate 200] [--seconds 5] [--label text]";
@@ -51,30 +47,10 @@ const PRICE = 10;
 const PUBLISH_CHUNK = 1000;
 const ADMIT_CONCURRENCY = 32;
 
-const cleanups: (() => Promise<void> | void)[] = [];
-const env: Record<string, string> = {
-  OVATION_PROFILE: profile,
-  OVATION_JWT_SECRET: "drain-secret-0123456789abcdef",
-  OVATION_PAY_SECRET: "drain-secret-0123456789abcdef",
-  OVATION_NAMESPACE: uniqueName("drain"),
-  OVATION_LOG: process.env.OVATION_LOG ?? "warn",
-  HOST: "127.0.0.1",
-  PORT: "0",
-};
-if (profile === "embedded") {
-  const dir = mkdtempSync(join(tmpdir(), "ovation-drain-"));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  env.OVATION_SQLITE_PATH = join(dir, "ovation.db");
-} else {
-  const db = await freshMysqlDatabase(String(opts["mysql-url"]));
-  cleanups.push(db.drop);
-  const mock = await startMockKafka(3);
-  if (!mock) throw new Error("could not start the mock Kafka cluster (is kcat installed?)");
-  cleanups.push(() => mock.kill());
-  env.OVATION_MYSQL_URL = db.url;
-  env.OVATION_REDIS_URL = String(opts["redis-url"]);
-  env.OVATION_KAFKA_BROKERS = mock.bootstrap.join(",");
-}
+const { env, cleanups } = await deploymentEnv(profile, { name: "drain", mysqlUrl: String(opts["mysql-url"]), redisUrl: String(opts["redis-url"]) });
+env.OVATION_JWT_SECRET = "drain-secret-0123456789abcdef";
+env.OVATION_PAY_SECRET = "drain-secret-0123456789abcdef";
+env.PORT = "0";
 
 const deps = await createDeps(loadConfig(env));
 const line = progress();

@@ -7,21 +7,27 @@
 //
 //   bun run scripts/load/order-cpu.ts [--profile embedded|cluster] [--buyers 10000] [--stock 1000] [--concurrency 1000] [--rounds 3]
 import "../../test/setup.ts";
-import { parseArgs } from "node:util";
 import { createDeployment } from "../../test/harness.ts";
 import { isAppError } from "../../src/lib/errors.ts";
+import { intOption, parseCli } from "./report.ts";
 
-const { values } = parseArgs({
-  options: {
-    profile: { type: "string", default: "embedded" },
-    buyers: { type: "string", default: "10000" },
-    stock: { type: "string", default: "1000" },
-    concurrency: { type: "string", default: "1000" },
-    rounds: { type: "string", default: "3" },
-  },
+const USAGE = "bun run scripts/load/order-cpu.ts [--profile embedded|cluster] [--buyers 10000] [--stock 1000] [--concurrency 1000] [--rounds 3]";
+const opts = parseCli(USAGE, {
+  profile: { type: "string", default: "embedded" },
+  buyers: { type: "string" },
+  stock: { type: "string" },
+  concurrency: { type: "string" },
+  rounds: { type: "string" },
 });
-const profile = values.profile as "embedded" | "cluster";
-const [buyers, stock, concurrency, rounds] = [values.buyers, values.stock, values.concurrency, values.rounds].map(Number) as [number, number, number, number];
+const profile = opts.profile;
+if (profile !== "embedded" && profile !== "cluster") {
+  console.error(`--profile must be embedded or cluster\n${USAGE}`);
+  process.exit(2);
+}
+const buyers = intOption("buyers", opts.buyers ?? 10_000, 1);
+const stock = intOption("stock", opts.stock ?? 1000, 0);
+const concurrency = intOption("concurrency", opts.concurrency ?? 1000, 1);
+const rounds = intOption("rounds", opts.rounds ?? 3, 1);
 const ADDRESS = { name: "load buyer", phone: "13800000000", detail: "load street 1" };
 
 const deployment = await createDeployment(profile);

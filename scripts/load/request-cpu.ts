@@ -13,66 +13,42 @@
 // refused: POST /api/gifts/send with a string receiverId (400 PARAM_ERROR) —
 // requests that are almost nothing but the plumbing; hello: GET / of a
 // Hono hello-world app (the ceilings' hello.ts) called the same way, for scale.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { Hono } from "hono";
 import { createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
 import { createDeps } from "../../src/deps.ts";
 import { signToken, type Role } from "../../src/lib/auth.ts";
-import { startMockKafka } from "../../test/mock-kafka.ts";
-import { freshMysqlDatabase, uniqueName } from "../../test/services.ts";
+import { deploymentEnv } from "./deployment.ts";
 import { freshUserBase, mapConcurrent } from "./ovation.ts";
+import { intOption, parseCli } from "./report.ts";
 
 const USAGE = "bun run scripts/load/request-cpu.ts --profile embedded|cluster --kind send|wallet|order|gift|refused|hello [--n 20000] [--concurrency 16] [--fresh-tokens] [--mysql-url URL] [--redis-url URL]";
-const { values: opts } = parseArgs({
-  options: {
-    profile: { type: "string", default: "embedded" },
-    kind: { type: "string", default: "send" },
-    n: { type: "string", default: "20000" },
-    concurrency: { type: "string", default: "16" },
-    "fresh-tokens": { type: "boolean", default: false },
-    "mysql-url": { type: "string", default: "mysql://root@127.0.0.1:3306" },
-    "redis-url": { type: "string", default: "redis://127.0.0.1:6379" },
-    help: { type: "boolean", default: false },
-  },
+const opts = parseCli(USAGE, {
+  profile: { type: "string", default: "embedded" },
+  kind: { type: "string", default: "send" },
+  n: { type: "string" },
+  concurrency: { type: "string" },
+  "fresh-tokens": { type: "boolean", default: false },
 });
-if (opts.help || !["embedded", "cluster"].includes(opts.profile!) || !["send", "wallet", "order", "gift", "refused", "hello"].includes(opts.kind!)) {
-  console.error(USAGE);
-  process.exit(opts.help ? 0 : 2);
+const profile = opts.profile;
+if (profile !== "embedded" && profile !== "cluster") {
+  console.error(`--profile must be embedded or cluster\n${USAGE}`);
+  process.exit(2);
 }
-const n = Number(opts.n);
-const concurrency = Number(opts.concurrency);
+if (!["send", "wallet", "order", "gift", "refused", "hello"].includes(opts.kind)) {
+  console.error(`--kind must be send, wallet, order, gift, refused or hello\n${USAGE}`);
+  process.exit(2);
+}
+const n = intOption("n", opts.n ?? 20_000, 1);
+const concurrency = intOption("concurrency", opts.concurrency ?? 16, 1);
 const SECRET = "cpu-secret-0123456789abcdef";
 const BASE = "http://ovation.local";
 const ADDRESS = { name: "cpu buyer", phone: "13800000000", detail: "cpu street 1" };
 
-const cleanups: (() => Promise<void> | void)[] = [];
-const env: Record<string, string> = {
-  OVATION_PROFILE: opts.profile!,
-  OVATION_JWT_SECRET: SECRET,
-  OVATION_PAY_SECRET: SECRET,
-  OVATION_NAMESPACE: uniqueName("cpu"),
-  OVATION_LOG: process.env.OVATION_LOG ?? "warn",
-  HOST: "127.0.0.1",
-  PORT: "0",
-};
-if (opts.profile === "embedded") {
-  const dir = mkdtempSync(join(tmpdir(), "ovation-cpu-"));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  env.OVATION_SQLITE_PATH = join(dir, "ovation.db");
-} else {
-  const db = await freshMysqlDatabase(opts["mysql-url"]);
-  cleanups.push(db.drop);
-  const mock = await startMockKafka(3);
-  if (!mock) throw new Error("could not start the mock Kafka cluster (is kcat installed?)");
-  cleanups.push(() => mock.kill());
-  env.OVATION_MYSQL_URL = db.url;
-  env.OVATION_REDIS_URL = opts["redis-url"]!;
-  env.OVATION_KAFKA_BROKERS = mock.bootstrap.join(",");
-}
+const { env, cleanups } = await deploymentEnv(profile, { name: "cpu", mysqlUrl: opts["mysql-url"], redisUrl: opts["redis-url"] });
+env.OVATION_JWT_SECRET = SECRET;
+env.OVATION_PAY_SECRET = SECRET;
+env.PORT = "0";
 const deps = await createDeps(loadConfig(env), { outboxRelay: false, sandboxWorker: false, shopWorkers: false, giftRedrive: false });
 await deps.start({ consumers: false });
 cleanups.push(() => deps.close());

@@ -9,7 +9,7 @@ import { createDeployment, eventually, type Deployment } from "../../test/harnes
 import { notificationBody } from "../../test/recharge.ts";
 import { clusterAvailable, profilesUnderTest } from "../../test/services.ts";
 import type { Deps } from "../deps.ts";
-import { openMysqlStore } from "../store/store.ts";
+import { openMysqlStore, type Db } from "../store/store.ts";
 import { TradeType } from "../wallet/types.ts";
 import { seedRechargeCatalogue } from "./seed.ts";
 import { signedHeaders } from "./signature.ts";
@@ -132,6 +132,24 @@ describe.skipIf(!clusterAvailable())("batched notifications under MySQL row lock
   });
   afterAll(() => deployment.destroy());
 
+  /** Runs `lock` (a FOR UPDATE) in a transaction of `side` and keeps it open until the returned release is called. */
+  async function holdLock(side: ReturnType<typeof openMysqlStore>, lock: (trx: Db) => Promise<unknown>): Promise<() => Promise<void>> {
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let held!: () => void;
+    const holding = new Promise<void>((r) => (held = r));
+    const holder = side.db.transaction().execute(async (trx) => {
+      await lock(trx);
+      held();
+      await released;
+    });
+    await holding;
+    return async () => {
+      release();
+      await holder;
+    };
+  }
+
   const notify = (o: { orderId: string; amount: number }) => {
     const body = notificationBody(o.orderId, o.amount);
     const h = signedHeaders(deployment.config.paySecret, body);
@@ -148,16 +166,7 @@ describe.skipIf(!clusterAvailable())("batched notifications under MySQL row lock
     const side = openMysqlStore(deployment.config.mysqlUrl!, 2);
     try {
       const o = await deps.bank.orders.create(5401, { productId: 6, paySource: PaySource.USER_CENTER, payChannel: PayChannel.ALIPAY });
-      let release!: () => void;
-      const released = new Promise<void>((r) => (release = r));
-      let held!: () => void;
-      const holding = new Promise<void>((r) => (held = r));
-      const holder = side.db.transaction().execute(async (trx) => {
-        await sql`SELECT order_id FROM pay_order WHERE order_id = ${o.orderId} FOR UPDATE`.execute(trx);
-        held();
-        await released;
-      });
-      await holding;
+      const release = await holdLock(side, (trx) => sql`SELECT order_id FROM pay_order WHERE order_id = ${o.orderId} FOR UPDATE`.execute(trx));
       const first = notify(o);
       await waitingOn(side, "select * from pay_order");
       const second = notify(o); // the next tick: another batch, in flight beside the first
@@ -165,8 +174,7 @@ describe.skipIf(!clusterAvailable())("batched notifications under MySQL row lock
         const r = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM information_schema.processlist WHERE db = DATABASE() AND info LIKE ${"select * from pay_order%"}`.execute(side.db);
         return Number(r.rows[0]!.n) === 2;
       });
-      release();
-      await holder;
+      await release();
       const answers = await Promise.all([first, second]);
       expect(answers.map((a) => a.status)).toEqual([200, 200]);
       expect(answers.map((a) => a.reason).sort()).toEqual(["already paid", "paid"]);
@@ -185,21 +193,11 @@ describe.skipIf(!clusterAvailable())("batched notifications under MySQL row lock
         await deps.bank.orders.create(5402, { productId: 6, paySource: PaySource.USER_CENTER, payChannel: PayChannel.ALIPAY }),
         await deps.bank.orders.create(5403, { productId: 6, paySource: PaySource.USER_CENTER, payChannel: PayChannel.ALIPAY }),
       ];
-      let release!: () => void;
-      const released = new Promise<void>((r) => (release = r));
-      let held!: () => void;
-      const holding = new Promise<void>((r) => (held = r));
-      const holder = side.db.transaction().execute(async (trx) => {
-        await sql`SELECT order_id FROM pay_order WHERE order_id = ${locked.orderId} FOR UPDATE`.execute(trx);
-        held();
-        await released;
-      });
-      await holding;
+      const release = await holdLock(side, (trx) => sql`SELECT order_id FROM pay_order WHERE order_id = ${locked.orderId} FOR UPDATE`.execute(trx));
       try {
         expect((await notify(free)).reason).toBe("paid");
       } finally {
-        release();
-        await holder;
+        await release();
       }
       expect((await notify(locked)).reason).toBe("paid");
     } finally {
@@ -216,16 +214,7 @@ describe.skipIf(!clusterAvailable())("batched notifications under MySQL row lock
       await Promise.all(users.map((u) => deps.wallet.account(u)));
       // Another session holds user 5302's account row, so the batch stops
       // at the account upsert: its orders marked PAYED, nothing committed.
-      let release!: () => void;
-      const released = new Promise<void>((r) => (release = r));
-      let held!: () => void;
-      const holding = new Promise<void>((r) => (held = r));
-      const holder = side.db.transaction().execute(async (trx) => {
-        await sql`SELECT user_id FROM currency_account WHERE user_id = ${5302} FOR UPDATE`.execute(trx);
-        held();
-        await released;
-      });
-      await holding;
+      const release = await holdLock(side, (trx) => sql`SELECT user_id FROM currency_account WHERE user_id = ${5302} FOR UPDATE`.execute(trx));
 
       const answers = Promise.all(orders.map((o) => {
         const body = notificationBody(o.orderId, o.amount);
@@ -240,8 +229,7 @@ describe.skipIf(!clusterAvailable())("batched notifications under MySQL row lock
       expect(waiting.info).toContain("on duplicate key update");
       expect(waiting.info.split("), (").length).toBe(3);
       await sql`KILL ${sql.raw(String(Number(waiting.id)))}`.execute(side.db);
-      release();
-      await holder;
+      await release();
 
       // The batch failed as a whole; each notification was decided again on its own.
       expect((await answers).map((a) => [a.status, a.reason])).toEqual([

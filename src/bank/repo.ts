@@ -6,7 +6,7 @@
 // caller's transaction.
 import type { Insertable, Selectable } from "kysely";
 import type { PayOrderTable, PayProductTable, PayTopicTable, SandboxDeliveryTable } from "../store/schema.ts";
-import { placeholders, runRaw, statementFor } from "../store/raw.ts";
+import { caseWhen, placeholders, runRaw, statementFor } from "../store/raw.ts";
 import { affected, isUniqueViolation, type Db, type Store } from "../store/store.ts";
 import { PayOrderStatus, PayProductStatus, PayTopicStatus } from "./types.ts";
 
@@ -134,7 +134,7 @@ export function createBankRepo(store: Store) {
       if (paid.length === 0) return;
       const mysql = store.dialect === "mysql";
       const text = statementFor(`markPaidMany.${store.dialect}`, paid.length, (n) => {
-        const cases = `case order_id ${Array.from({ length: n }, () => "when ? then ?").join(" ")} end`;
+        const cases = caseWhen("order_id", n);
         return (
           `update pay_order${mysql ? BY_ORDER_ID : ""} set status = ?, pay_time = ${cases}, trade_no = ${cases}, update_time = ?` +
           ` where order_id in (${placeholders(n)}) and status in (?, ?)`

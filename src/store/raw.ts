@@ -32,6 +32,11 @@ export function placeholders(n: number): string {
   return Array.from({ length: n }, () => "?").join(", ");
 }
 
+/** `case <column> when ? then ? … end` — a value per row of a multi-row UPDATE, n (key, value) pairs. */
+export function caseWhen(column: string, n: number): string {
+  return `case ${column} ${Array.from({ length: n }, () => "when ? then ?").join(" ")} end`;
+}
+
 /** `(?, ?), (?, ?), …` — n rows of `width` placeholders (a multi-row VALUES). */
 export function rowPlaceholders(n: number, width: number): string {
   const row = `(${placeholders(width)})`;

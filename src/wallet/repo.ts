@@ -6,7 +6,7 @@
 import { sql } from "kysely";
 import type { CurrencyAccountTable } from "../store/schema.ts";
 import type { Db, Store } from "../store/store.ts";
-import { placeholders, rowPlaceholders, runRaw, statementFor } from "../store/raw.ts";
+import { caseWhen, placeholders, rowPlaceholders, runRaw, statementFor } from "../store/raw.ts";
 import { AccountStatus, type Account, type TradeType } from "./types.ts";
 
 type AccountRow = Omit<CurrencyAccountTable, "create_time" | "update_time">;
@@ -108,7 +108,7 @@ export function createWalletRepo(store: Store) {
       if (adds.length === 0) return;
       const mysql = store.dialect === "mysql";
       const text = statementFor(`addBalances.${store.dialect}`, adds.length, (n) => {
-        const cases = `case user_id ${Array.from({ length: n }, () => "when ? then ?").join(" ")} end`;
+        const cases = caseWhen("user_id", n);
         // credit_version before version: MySQL assigns left to right with new
         // values, SQLite with old ones; in this order both store the new version.
         return (

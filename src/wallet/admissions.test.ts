@@ -130,4 +130,26 @@ describe.each(profilesUnderTest())("wallet admission of a cold wallet on the %s 
     expect(await admissions.admit(send(userId, "slow"))).toEqual({ kind: "admitted", available: 30 });
     expect(reads).toBe(2);
   });
+
+  test("a credit committing between every read and load: the admission gives up UNAVAILABLE, the rate limit counted once, nothing admitted", async () => {
+    const userId = await coldUser(40); // dropped: the wallet's marker makes each later credit only record its version
+    let reads = 0;
+    const admissions = createCoinAdmissions({
+      coins: deps.hot.coins,
+      log: deps.log,
+      // Each read is outdated at once: a credit commits (and reaches the hot store) right after it.
+      account: async (id) => {
+        reads += 1;
+        const acc = await deps.wallet.account(id);
+        await deps.wallet.grant({ userId: id, amount: 1, requestId: `race-${id}-${reads}` });
+        return acc;
+      },
+    });
+    // With a limit of one send, a second count would answer rate_limited instead.
+    await expect(admissions.admit({ ...send(userId, "busy"), rateLimit: LIMIT })).rejects.toMatchObject({ name: "UNAVAILABLE" });
+    expect(reads).toBe(3);
+    expect(await deps.wallet.admission(userId, "busy")).toBeNull();
+    expect(await deps.wallet.hotAvailable(userId)).toBeNull();
+    expect(await deps.wallet.admit(send(userId, "later"))).toEqual({ kind: "admitted", available: 33 });
+  });
 });

@@ -104,6 +104,28 @@ describe("group commit", () => {
     expect(h.batches[0]).toEqual([1]);
   });
 
+  test('lingerMs "next-turn": the first run starts on the next turn with every caller of this one; later runs start as the previous ends', async () => {
+    const h = heldRuns<number>((i) => ({ status: "fulfilled", value: i }));
+    const gc = groupCommit(h.run, { lingerMs: "next-turn", maxSize: 100 }, errors);
+    const first = gc.submit(1);
+    await Promise.resolve();
+    const second = gc.submit(2);
+    expect(h.batches).toEqual([]);
+    // An immediate queued after the first submit's runs after the linger's:
+    // by then the run has started, no timer involved.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(h.batches).toEqual([[1, 2]]);
+    const during = [3, 4].map((i) => gc.submit(i));
+    h.pending[0]!.release();
+    await until(() => h.pending.length === 2);
+    h.pending[1]!.release();
+    expect(await Promise.all([first, second, ...during])).toEqual([1, 2, 3, 4]);
+    expect(h.batches).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+  });
+
   test("close refuses new callers and waits for those accepted before", async () => {
     const h = heldRuns<number>((i) => ({ status: "fulfilled", value: i }));
     const gc = groupCommit(h.run, { lingerMs: 1, maxSize: 100 }, errors);

@@ -1,8 +1,8 @@
 // Group commit: concurrent callers are coalesced into one run (one durable
 // write, one transaction) per short tick, so a burst costs one write per
 // batch instead of one per caller. Used by the event log's publish()
-// (src/eventlog/group-commit.ts) and the recharge notifications
-// (src/bank/notify.ts).
+// (src/eventlog/group-commit.ts), the recharge notifications
+// (src/bank/notify.ts) and the shop's order inserts (src/shop/orders-repo.ts).
 //
 // Contract (what each caller of submit() is promised):
 // - it settles only after the run that carried ITS item ended, with its own
@@ -20,13 +20,19 @@
 //   accepted before it has been run or rejected.
 //
 // When a run starts: at once if `maxSize` waits, else after `lingerMs` from
-// the first waiting caller — or, while `maxInFlight` runs are in flight, as
-// soon as one ends (callers that arrived meanwhile already waited).
+// the first waiting caller (or on the event loop's next turn, with
+// "next-turn") — or, while `maxInFlight` runs are in flight, as soon as one
+// ends (callers that arrived meanwhile already waited).
 import { withTimeout } from "./timeout.ts";
 
 export interface GroupCommitOptions {
-  /** How long the first waiting caller waits for company before a run starts (ms). */
-  lingerMs: number;
+  /**
+   * How long the first waiting caller waits for company before a run starts
+   * (ms); "next-turn": until the event loop's next turn (setImmediate), so
+   * the callers whose requests this turn already read join the first run,
+   * and no timer delays it further.
+   */
+  lingerMs: number | "next-turn";
   /** A run starts at once when this much waits (items, or their `size`); also the most one run carries (an item is never split). */
   maxSize: number;
   /** Runs in flight at once; 1 keeps batches in call order. */
@@ -61,12 +67,18 @@ interface Waiter<I, R> {
   timer?: ReturnType<typeof setTimeout>;
 }
 
-export function groupCommit<I, R>(run: BatchRun<I, R>, opts: GroupCommitOptions, errors: GroupCommitErrors): GroupCommit<I, R> {
+const DEFAULT_ERRORS: GroupCommitErrors = {
+  timeout: (ms) => new Error(`group commit: no answer within ${ms} ms`),
+  closed: () => new Error("group commit: closed"),
+};
+
+export function groupCommit<I, R>(run: BatchRun<I, R>, opts: GroupCommitOptions, errors: GroupCommitErrors = DEFAULT_ERRORS): GroupCommit<I, R> {
   const maxInFlight = opts.maxInFlight ?? 1;
   const queue: Waiter<I, R>[] = [];
   let queuedSize = 0;
   let inFlight = 0;
-  let lingering: ReturnType<typeof setTimeout> | null = null;
+  /** Cancels the pending linger, while one is pending. */
+  let lingering: (() => void) | null = null;
   let closed = false;
   let drained: (() => void) | null = null;
   /** The first close()'s promise, which every later call answers too. */
@@ -82,22 +94,35 @@ export function groupCommit<I, R>(run: BatchRun<I, R>, opts: GroupCommitOptions,
 
   const idle = () => inFlight === 0 && queue.length === 0;
 
+  function linger(fire: () => void): () => void {
+    if (opts.lingerMs === "next-turn") {
+      const turn = setImmediate(fire);
+      return () => clearImmediate(turn);
+    }
+    const timer = setTimeout(fire, opts.lingerMs);
+    return () => clearTimeout(timer);
+  }
+
+  function stopLingering(): void {
+    lingering?.();
+    lingering = null;
+  }
+
   function schedule(): void {
     if (inFlight >= maxInFlight || queue.length === 0) {
       if (idle()) drained?.();
       return;
     }
     if (queuedSize >= opts.maxSize || closed) {
-      if (lingering) clearTimeout(lingering);
-      lingering = null;
+      stopLingering();
       startRun();
       schedule();
     } else if (!lingering) {
-      lingering = setTimeout(() => {
+      lingering = linger(() => {
         lingering = null;
         if (inFlight < maxInFlight) startRun();
         schedule();
-      }, opts.lingerMs);
+      });
     }
   }
 
@@ -128,8 +153,7 @@ export function groupCommit<I, R>(run: BatchRun<I, R>, opts: GroupCommitOptions,
         inFlight--;
         // Callers that arrived while it ran already waited: go at once.
         if (queue.length > 0) {
-          if (lingering) clearTimeout(lingering);
-          lingering = null;
+          stopLingering();
           startRun();
         }
         schedule();

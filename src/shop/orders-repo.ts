@@ -3,6 +3,7 @@
 // expected) of the order and its lines in one transaction, so concurrent pay,
 // cancel and timeout have exactly one winner.
 import { sql, type Selectable } from "kysely";
+import { groupCommit } from "../lib/group-commit.ts";
 import type { ShopOrderTable } from "../store/schema.ts";
 import type { Db, Store } from "../store/store.ts";
 import { affected } from "../store/store.ts";
@@ -178,36 +179,36 @@ export function createOrdersRepo(store: Store) {
     });
   }
 
-  /** Orders waiting for the next group commit, each with its caller's answer. */
-  let waiting: { order: NewOrder; resolve: (r: InsertOutcome) => void; reject: (err: unknown) => void }[] = [];
-  let committing = false;
-
   /**
-   * Group commit: while one batch commits, the orders arriving meanwhile wait
-   * and go together in the next. A batch that fails (a request id another
+   * Group commit (src/lib/group-commit.ts): while one batch commits, the
+   * orders arriving meanwhile wait and go together in the next. The first
+   * batch starts a turn later, so the orders whose requests are already being
+   * handled join it (on SQLite a batch of one would otherwise commit before
+   * the next request is even read). A batch that fails (a request id another
    * order took, which would refuse every row of the multi-row insert) is
-   * redone order by order, so each caller gets its own outcome or error.
+   * redone order by order, in arrival order so each checks stock after the
+   * ones before it, and each caller gets its own outcome or error.
    */
-  async function commitWaiting(): Promise<void> {
-    try {
-      while (waiting.length > 0) {
-        const batch = waiting.slice(0, ORDER_BATCH_MAX);
-        waiting = waiting.slice(batch.length);
-        try {
-          const outcomes = await insertBatch(batch.map((w) => w.order));
-          batch.forEach((w, i) => w.resolve(outcomes[i]!));
-        } catch (err) {
-          if (batch.length === 1) {
-            batch[0]!.reject(err);
-            continue;
-          }
-          for (const w of batch) await insertBatch([w.order]).then(([r]) => w.resolve(r!), w.reject);
+  const inserts = groupCommit<NewOrder, InsertOutcome>(
+    async (orders) => {
+      try {
+        return (await insertBatch(orders)).map((value) => ({ status: "fulfilled", value }));
+      } catch (err) {
+        if (orders.length === 1) throw err;
+        const outcomes: PromiseSettledResult<InsertOutcome>[] = [];
+        for (const o of orders) {
+          outcomes.push(
+            await insertBatch([o]).then(
+              ([value]) => ({ status: "fulfilled", value: value! }) as const,
+              (reason: unknown) => ({ status: "rejected", reason }) as const,
+            ),
+          );
         }
+        return outcomes;
       }
-    } finally {
-      committing = false;
-    }
-  }
+    },
+    { lingerMs: "next-turn", maxSize: ORDER_BATCH_MAX },
+  );
 
   /** PREPARE_PAY → CANCEL for those of `orderIds` still in it; answers the ones this call moved. */
   async function cancelInTx(trx: Db, orderIds: string[], reason: CancelReason, now: number): Promise<string[]> {
@@ -240,15 +241,7 @@ export function createOrdersRepo(store: Store) {
      * rejects with the unique violation, as a single insert would.
      */
     insertOrder(o: NewOrder): Promise<InsertOutcome> {
-      return new Promise((resolve, reject) => {
-        waiting.push({ order: o, resolve, reject });
-        if (committing) return;
-        // The first batch starts a turn later, so the orders whose requests
-        // are already being handled join it (on SQLite a batch of one would
-        // otherwise commit before the next request is even read).
-        committing = true;
-        setImmediate(() => void commitWaiting());
-      });
+      return inserts.submit(o);
     },
 
     async getOrder(orderId: string, q: Db = db): Promise<ShopOrder | null> {

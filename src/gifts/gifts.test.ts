@@ -1,11 +1,17 @@
 // The gift path end to end, on both profiles: admission races, idempotency,
-// the consumer's crash window, refunds, cross-process cache invalidation.
+// the consumer's crash window, refunds, cross-process cache invalidation, a
+// hot wallet lost while sends were pending.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Redis } from "ioredis";
 import { checkInvariants } from "../../scripts/check-invariants.ts";
 import type { Deps } from "../deps.ts";
+import { seedRechargeCatalogue } from "../bank/seed.ts";
+import { createLocalHot } from "../hot/index.ts";
+import { pendingBucket } from "../hot/coins/port.ts";
+import { createOrder, notificationBody, notify } from "../../test/recharge.ts";
 import { TradeType } from "../wallet/types.ts";
 import { createDeployment, eventually, loadHotWallet, serve, wsClient, type Client, type Deployment } from "../../test/harness.ts";
-import { profilesUnderTest } from "../../test/services.ts";
+import { profilesUnderTest, services } from "../../test/services.ts";
 
 const ADMIN = { userId: 1, role: "admin" as const };
 const ANCHOR = { userId: 500, role: "anchor" as const };
@@ -350,6 +356,77 @@ describe.each(profilesUnderTest())("the gift consumer's crash window on the %s p
       expect((await front.store.db.selectFrom("gift_record").select("id").where("sender_id", "=", viewer.userId).execute()).length).toBe(5);
       expect(await checkInvariants(front.store, front.hot, { quiescent: true })).toEqual([]);
       await s.server.stop();
+    } finally {
+      await deployment.destroy();
+    }
+  }, 60000);
+});
+
+describe.each(profilesUnderTest())("a hot wallet lost while sends were pending, on the %s profile", (profile) => {
+  test("a recharge loads it from a row the pending debits have not reached: the database refuses the over-admission, the wallet is rebuilt, balances exact", async () => {
+    const deployment = await createDeployment(profile);
+    try {
+      // A front process with no consumer: its admitted sends stay pending (in the log, not in the database).
+      const front = await deployment.spawn({ consumers: false });
+      await seedRechargeCatalogue(front.store);
+      const s = await serve(front);
+      await s.client.call("POST", "/api/admin/gifts", { as: ADMIN, body: { giftId: 903, giftName: "star", price: 20 } });
+      const room = await s.client.call<{ roomId: number }>("POST", "/api/rooms", { as: ANCHOR, body: { title: "lost wallet", type: 0 } });
+      const viewer = { userId: 4444, role: "viewer" as const };
+      const body = { giftId: 903, roomId: room.data.roomId, receiverId: ANCHOR.userId };
+      await s.client.call("POST", "/api/admin/wallet/grant", { as: ADMIN, body: { userId: viewer.userId, amount: 100, requestId: "lost-grant" } });
+      const early = await Promise.all(Array.from({ length: 4 }, () => s.client.call("POST", "/api/gifts/send", { as: viewer, body })));
+      expect(early.map((r) => r.status)).toEqual([202, 202, 202, 202]);
+      expect(await front.wallet.hotAvailable(viewer.userId)).toBe(20);
+      await s.server.stop();
+
+      // The wallet is lost with the 80 coins still pending: on Redis its key
+      // (with the version marker it holds) is deleted; embedded, the process
+      // restarts with an empty in-process hot store.
+      let after: Deps;
+      if (profile === "embedded") {
+        after = await deployment.spawn({ consumers: false, hot: createLocalHot() });
+      } else {
+        const raw = new Redis(services().redisUrl!);
+        const key = `${deployment.config.namespace}:{w:${pendingBucket(viewer.userId)}}:wallet:${viewer.userId}`;
+        expect(await raw.del(key)).toBe(1);
+        await raw.quit();
+        after = await deployment.spawn({ consumers: false });
+      }
+      expect(await after.wallet.hotAvailable(viewer.userId)).toBeNull();
+      const s2 = await serve(after);
+
+      // A recharge of 300 coins: the database holds 400 (the pending 80 not
+      // yet debited), and with no marker left the credit loads the wallet
+      // from that row: 400 where the truth is 320.
+      const order = await createOrder(s2.client, viewer.userId, 6);
+      expect(await notify(s2.client.url, deployment.config.paySecret, notificationBody(order.orderId, order.amount))).toMatchObject({ status: 200 });
+      expect(await after.wallet.hotAvailable(viewer.userId)).toBe(400);
+      const late = await Promise.all(Array.from({ length: 20 }, () => s2.client.call("POST", "/api/gifts/send", { as: viewer, body })));
+      expect(late.every((r) => r.status === 202)).toBe(true);
+      expect(await after.wallet.hotAvailable(viewer.userId)).toBe(0);
+      await s2.server.stop();
+
+      // A consumer of the restarted hot store decides all 24 sends against
+      // the database: 20 debited (400 coins), 4 refused there, refunded.
+      const consumer = await deployment.spawn(profile === "embedded" ? { hot: after.hot } : {});
+      const db = after.store.db;
+      const records = () => db.selectFrom("gift_record").select("id").where("sender_id", "=", viewer.userId).execute();
+      const failures = () => db.selectFrom("gift_send_failure").select("reason").where("sender_id", "=", viewer.userId).execute();
+      await eventually(async () => (await records()).length + (await failures()).length === 24, 30000);
+      expect((await records()).length).toBe(20);
+      expect((await failures()).map((f) => f.reason)).toEqual(Array(4).fill("insufficient_balance"));
+      const account = await db.selectFrom("currency_account").select(["current_balance"]).where("user_id", "=", viewer.userId).executeTakeFirstOrThrow();
+      expect(Number(account.current_balance)).toBe(0);
+      const debited = await db.selectFrom("currency_trade").select("num").where("user_id", "=", viewer.userId).where("type", "=", TradeType.SEND_GIFT).execute();
+      expect(debited.length).toBe(20);
+      // The over-admitting wallet was dropped; the next send rebuilds it from the truth and is refused.
+      await eventually(async () => (await consumer.wallet.hotAvailable(viewer.userId)) === null);
+      const s3 = await serve(consumer);
+      expect((await s3.client.call("POST", "/api/gifts/send", { as: viewer, body })).status).toBe(402);
+      expect(await consumer.wallet.hotAvailable(viewer.userId)).toBe(0);
+      await s3.server.stop();
+      expect(await checkInvariants(consumer.store, consumer.hot, { quiescent: true })).toEqual([]);
     } finally {
       await deployment.destroy();
     }

@@ -37,7 +37,7 @@
 // fails is redone notification by notification, so one bad notification
 // cannot fail the others; each caller gets its own answer.
 import { z } from "zod";
-import { groupCommit } from "../lib/group-commit.ts";
+import { groupCommit, runAloneOnFailure } from "../lib/group-commit.ts";
 import type { Logger } from "../lib/logger.ts";
 import { enqueueManyInTx } from "../outbox/outbox.ts";
 import type { OutboxRelay } from "../outbox/relay.ts";
@@ -211,15 +211,7 @@ export function createNotifyHandler(deps: {
   }
 
   const decisions = groupCommit<Notification, NotifyAnswer>(
-    async (batch) => {
-      try {
-        return (await decideBatch(batch)).map((value) => ({ status: "fulfilled", value }));
-      } catch (err) {
-        if (batch.length === 1) throw err;
-        log.warn("a batch of notifications failed; deciding them one by one", { err, size: batch.length });
-        return Promise.allSettled(batch.map(async (n) => (await decideBatch([n]))[0]!));
-      }
-    },
+    runAloneOnFailure(decideBatch, { onSplit: (err, size) => log.warn("a batch of notifications failed; deciding them one by one", { err, size }) }),
     BATCHING[store.dialect],
     { timeout: (ms) => new Error(`notification not decided within ${ms} ms`), closed: () => new Error("notifications are closed") },
   );

@@ -2,7 +2,7 @@
 // run, the size bound, runs in flight, timeouts and close. Runs are held open
 // by hand, so nothing here depends on timing.
 import { describe, expect, test } from "bun:test";
-import { groupCommit, type BatchRun } from "./group-commit.ts";
+import { groupCommit, runAloneOnFailure, type BatchRun } from "./group-commit.ts";
 
 const errors = { timeout: (ms: number) => new Error(`timeout ${ms}`), closed: () => new Error("closed") };
 
@@ -139,5 +139,33 @@ describe("group commit", () => {
     await closing;
     expect(await accepted).toBe(1);
     expect(h.batches).toEqual([[1]]);
+  });
+
+  test("runAloneOnFailure: a failed batch is run again item by item, so only the item that failed it fails; inOrder runs them one after another", async () => {
+    for (const inOrder of [false, true]) {
+      const runs: number[][] = [];
+      let active = 0;
+      let maxActive = 0;
+      const splits: number[] = [];
+      const run = runAloneOnFailure(
+        async (items: number[]) => {
+          runs.push(items);
+          maxActive = Math.max(maxActive, ++active);
+          await Promise.resolve();
+          active--;
+          if (items.includes(3)) throw new Error("3 is taken");
+          return items.map((i) => i * 10);
+        },
+        { inOrder, onSplit: (_err, size) => splits.push(size) },
+      );
+      const outcomes = await run([1, 2, 3, 4]);
+      expect(outcomes.map((o) => (o.status === "fulfilled" ? o.value : (o.reason as Error).message))).toEqual([10, 20, "3 is taken", 40]);
+      expect(runs).toEqual([[1, 2, 3, 4], [1], [2], [3], [4]]);
+      expect(splits).toEqual([4]);
+      expect(maxActive).toBe(inOrder ? 1 : 4);
+      // A batch of one is not split: its error is the run's.
+      await expect(run([3])).rejects.toThrow("3 is taken");
+      expect(splits).toEqual([4]);
+    }
   });
 });

@@ -67,6 +67,33 @@ interface Waiter<I, R> {
   timer?: ReturnType<typeof setTimeout>;
 }
 
+/**
+ * A BatchRun over a run that answers a whole batch or throws: when a batch of
+ * more than one item throws, each item is run again alone, so the item that
+ * made it fail (a unique key another already took) fails alone and the
+ * others get their own answers; a batch of one rejects with its error.
+ * `inOrder`: the single runs go in the items' order, each after the one
+ * before (when an item's answer depends on those before it); else at once.
+ */
+export function runAloneOnFailure<I, R>(
+  runBatch: (items: I[]) => Promise<R[]>,
+  opts: { inOrder?: boolean; onSplit?: (err: unknown, size: number) => void } = {},
+): BatchRun<I, R> {
+  return async (items) => {
+    try {
+      return (await runBatch(items)).map((value) => ({ status: "fulfilled", value }));
+    } catch (err) {
+      if (items.length === 1) throw err;
+      opts.onSplit?.(err, items.length);
+      const alone = async (item: I) => (await runBatch([item]))[0]!;
+      if (!opts.inOrder) return Promise.allSettled(items.map(alone));
+      const outcomes: PromiseSettledResult<R>[] = [];
+      for (const item of items) outcomes.push(...(await Promise.allSettled([alone(item)])));
+      return outcomes;
+    }
+  };
+}
+
 const DEFAULT_ERRORS: GroupCommitErrors = {
   timeout: (ms) => new Error(`group commit: no answer within ${ms} ms`),
   closed: () => new Error("group commit: closed"),

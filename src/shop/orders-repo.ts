@@ -3,7 +3,7 @@
 // expected) of the order and its lines in one transaction, so concurrent pay,
 // cancel and timeout have exactly one winner.
 import { sql, type Selectable } from "kysely";
-import { groupCommit } from "../lib/group-commit.ts";
+import { groupCommit, runAloneOnFailure } from "../lib/group-commit.ts";
 import type { ShopOrderTable } from "../store/schema.ts";
 import type { Db, Store } from "../store/store.ts";
 import { affected } from "../store/store.ts";
@@ -189,26 +189,7 @@ export function createOrdersRepo(store: Store) {
    * redone order by order, in arrival order so each checks stock after the
    * ones before it, and each caller gets its own outcome or error.
    */
-  const inserts = groupCommit<NewOrder, InsertOutcome>(
-    async (orders) => {
-      try {
-        return (await insertBatch(orders)).map((value) => ({ status: "fulfilled", value }));
-      } catch (err) {
-        if (orders.length === 1) throw err;
-        const outcomes: PromiseSettledResult<InsertOutcome>[] = [];
-        for (const o of orders) {
-          outcomes.push(
-            await insertBatch([o]).then(
-              ([value]) => ({ status: "fulfilled", value: value! }) as const,
-              (reason: unknown) => ({ status: "rejected", reason }) as const,
-            ),
-          );
-        }
-        return outcomes;
-      }
-    },
-    { lingerMs: "next-turn", maxSize: ORDER_BATCH_MAX },
-  );
+  const inserts = groupCommit<NewOrder, InsertOutcome>(runAloneOnFailure(insertBatch, { inOrder: true }), { lingerMs: "next-turn", maxSize: ORDER_BATCH_MAX });
 
   /** PREPARE_PAY → CANCEL for those of `orderIds` still in it; answers the ones this call moved. */
   async function cancelInTx(trx: Db, orderIds: string[], reason: CancelReason, now: number): Promise<string[]> {

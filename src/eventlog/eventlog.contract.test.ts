@@ -425,6 +425,24 @@ describe("embedded event log", () => {
     await Bun.sleep(200);
     expect(rb.values()).toEqual(["n0", "n1"]);
   });
+
+  test("one write of several topics and more than one INSERT's rows stores every record once, each under its own topic, key and value", async () => {
+    const events = sqliteLog(await freshStore());
+    // Published in one tick, under the write's 2,000-record bound: one
+    // transaction carries both topics, and the 1,500 records of "gifts" span
+    // two multi-row INSERTs (at most 1,000 rows each).
+    const gifts = records("g", 1500, 13);
+    const pay = records("p", 3, 2);
+    await Promise.all([events.publish("gifts", gifts), events.publish("pay", pay)]);
+    const rg = await recordingConsumer(events, { topic: "gifts", group: "g", maxBatch: 500 });
+    const rp = await recordingConsumer(events, { topic: "pay", group: "g", maxBatch: 500 });
+    await waitFor("every record", () => rg.values().length >= gifts.length && rp.values().length >= pay.length);
+    await Bun.sleep(200);
+    await Promise.all([rg.consumer.stop(), rp.consumer.stop()]);
+    const got = (r: typeof rg) => r.batches.flat().map((m) => ({ topic: m.topic, key: m.key, value: m.value }));
+    expect(got(rg)).toEqual(gifts.map((x) => ({ topic: "gifts", ...x })));
+    expect(got(rp)).toEqual(pay.map((x) => ({ topic: "pay", ...x })));
+  });
 });
 
 describe.skipIf(!brokers?.length)("cluster event log", () => {

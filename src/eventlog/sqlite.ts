@@ -21,7 +21,7 @@
 // second waits as a standby until the first stops, as an extra Kafka group
 // member would sit without partitions. The embedded profile runs one process,
 // so one instance per store is the expected shape.
-import { rowPlaceholders, runRaw, statementFor } from "../store/raw.ts";
+import { runRaw, statementFor } from "../store/raw.ts";
 import type { Db, Store } from "../store/store.ts";
 import { backoffDelay, DEFAULT_RETRY_BACKOFF, type RetryBackoff } from "../lib/backoff.ts";
 import { StopLatch } from "../lib/stop-latch.ts";
@@ -42,8 +42,13 @@ export interface SqliteEventLogOptions {
 /** No caller bound: a local transaction fails or commits on its own (busy_timeout bounds a lock wait). */
 const DEFAULT_PUBLISHING: GroupCommitOptions = { lingerMs: 1, maxRecords: 2000 };
 
-/** Rows per INSERT: well under SQLite's bound-parameter limit at 4 per row. */
+/** Rows per INSERT: well under SQLite's bound-parameter limit at 2 per row. */
 const INSERT_CHUNK = 1000;
+
+/** `(?1, ?3, ?4, ?2), (?1, ?5, ?6, ?2), …` — n rows sharing the topic (?1) and the time (?2). */
+function rowsOfOneTopic(n: number): string {
+  return Array.from({ length: n }, (_, i) => `(?1, ?${3 + 2 * i}, ?${4 + 2 * i}, ?2)`).join(", ");
+}
 
 /**
  * Appends `records` in multi-row INSERTs whose text is built once per row
@@ -55,8 +60,11 @@ async function insertRecords(db: Db, topic: string, records: LogRecord[]): Promi
   const now = Date.now();
   for (let i = 0; i < records.length; i += INSERT_CHUNK) {
     const chunk = records.slice(i, i + INSERT_CHUNK);
-    const text = statementFor("appendEventLog", chunk.length, (n) => `insert into event_log (topic, msg_key, payload, create_time) values ${rowPlaceholders(n, 4)}`);
-    await runRaw(db, text, chunk.flatMap((r) => [topic, r.key, r.value, now]));
+    // The topic (?1) and the time (?2) are bound once for every row of the chunk.
+    const text = statementFor("appendEventLog", chunk.length, (n) => `insert into event_log (topic, msg_key, payload, create_time) values ${rowsOfOneTopic(n)}`);
+    const params: unknown[] = [topic, now];
+    for (const r of chunk) params.push(r.key, r.value);
+    await runRaw(db, text, params);
   }
 }
 

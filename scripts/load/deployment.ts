@@ -84,6 +84,8 @@ export async function deploymentEnv(profile: Profile, o: DeploymentEnvOptions): 
     OVATION_NAMESPACE: uniqueName(o.name),
     OVATION_LOG: process.env.OVATION_LOG ?? "warn",
     HOST: "127.0.0.1",
+    // The one consumer tuning a measurement varies (docs/benchmarks.md).
+    ...(process.env.OVATION_KAFKA_FETCH_WAIT_MS ? { OVATION_KAFKA_FETCH_WAIT_MS: process.env.OVATION_KAFKA_FETCH_WAIT_MS } : {}),
   };
   try {
     if (profile === "embedded") {

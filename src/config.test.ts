@@ -24,7 +24,7 @@ function problem(env: Record<string, string>): string {
 describe("configuration", () => {
   test("defaults: embedded, 127.0.0.1:8080, one worker, the documented TTLs", () => {
     const c = loadConfig({ OVATION_SQLITE_PATH: ":memory:" });
-    expect(c).toMatchObject({ profile: "embedded", host: "127.0.0.1", port: 8080, workers: 1, orderTtlSec: 1800, stockSyncSec: 15, sendRetryWindowSec: 600, sendRedriveSec: 10, kafkaFetchWaitMs: 20, devLogin: false, demoSeed: false });
+    expect(c).toMatchObject({ profile: "embedded", host: "127.0.0.1", port: 8080, workers: 1, orderTtlSec: 1800, stockSyncSec: 15, sendRetryWindowSec: 600, sendRedriveSec: 10, kafkaFetchWaitMs: 5, devLogin: false, demoSeed: false });
     expect(c.jwtSecret.length).toBeGreaterThanOrEqual(32);
   });
 

@@ -42,10 +42,17 @@
 // partitionsConsumedConcurrently).
 //
 // Fetch wait: a fetch waits at most maxWaitTimeInMs (OVATION_KAFKA_FETCH_WAIT_MS,
-// default 20 ms). A real broker answers as soon as data arrives, so there it
-// only bounds an idle poll; librdkafka's mock holds a fetch that finds nothing
+// default 5 ms). A real broker answers as soon as data arrives, so there it
+// bounds an idle poll; librdkafka's mock holds a fetch that finds nothing
 // for the whole wait, so there the wait is added to a gift effect's latency
 // at low rates (with 1 s the cluster effect p50 was ≈ 640 ms at 200 sends/s).
+// On both, a broker answers one request of a connection at a time: an offset
+// commit to the group coordinator can wait behind a fetch held there (commit
+// p90 23–25 ms at 20 ms, 14–15 ms at 5), and kafkajs fetches a broker's
+// partitions again only once their batches are committed — so the wait also
+// delays the next fetch. 20 ms put p99 65–135 ms
+// on admission → push at 200 sends/s, 5 ms 44–64 ms; an idle process polls
+// more for it (11 → 17–21 % of a core on the mock; docs/benchmarks.md).
 //
 // A new group starts from the earliest message: events published before the
 // first consumer joined still have to reach the truth.
@@ -112,10 +119,11 @@ const DEFAULT_TUNING: KafkaConsumerTuning = {
   sessionTimeout: 30_000,
   rebalanceTimeout: 60_000,
   heartbeatInterval: 3_000,
-  // Kafka answers a fetch as soon as data arrives, so this only bounds an idle
-  // one (an idle consumer polls 50 times a second: cheap). librdkafka's mock
-  // holds an empty fetch this long: latency there ≈ this.
-  maxWaitTimeInMs: 20,
+  // Kafka answers a fetch as soon as data arrives, so this bounds an idle one
+  // (an idle consumer polls 200 times a second per broker) and how long an
+  // offset commit may wait behind it. librdkafka's mock holds an empty fetch
+  // this long: latency there ≈ this.
+  maxWaitTimeInMs: 5,
 };
 
 /**

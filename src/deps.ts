@@ -194,7 +194,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}) {
       await Promise.all(joining);
     },
 
-    /** Stops the workers and drains the consumers (each finishing what is in flight), then closes every connection. */
+    /** Stops the workers and drains the consumers (each finishing what is in flight), lets the domains finish what they queued (group commits), then closes every connection. */
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
@@ -202,6 +202,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}) {
       // A join in flight finishes (or gives up) first, then its consumer is stopped.
       await Promise.all(joining);
       for (const c of consumers.splice(0)) await c.consumer.stop();
+      for (const d of domains) await d.close?.();
       await cacheBus.stop();
       await events.close();
       if (ownsHot) await hot.close();

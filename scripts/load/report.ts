@@ -22,9 +22,11 @@ export const COMMON_OPTIONS = {
   help: { type: "boolean", default: false },
 } as const satisfies ParseArgsConfig["options"];
 
-/** What --help adds to a script's own usage line: the options of COMMON_OPTIONS (not every script uses each). */
-const COMMON_USAGE =
-  "common options: [--url http://127.0.0.1:8080] [--spawn embedded|cluster] [--port 18250 (the spawned server's)] [--mysql-url mysql://root@127.0.0.1:3306/] [--redis-url redis://127.0.0.1:6379] [--threads 1] [--smoke] [--label text]";
+/** What --help adds to a script's own usage line: every option of COMMON_OPTIONS with its default (not every script uses each). */
+const COMMON_USAGE = `options every script takes: ${Object.entries(COMMON_OPTIONS)
+  .filter(([name]) => name !== "help")
+  .map(([name, o]) => (o.type === "boolean" ? `[--${name}]` : `[--${name} ${("default" in o && o.default) || (name === "spawn" ? "embedded|cluster" : "text")}]`))
+  .join(" ")} (--port: the server --spawn starts)`;
 
 export function parseCli<O extends ParseArgsConfig["options"]>(usage: string, options: O) {
   const { values } = parseArgs({ options: { ...COMMON_OPTIONS, ...options }, allowPositionals: false });

@@ -31,6 +31,7 @@ export function createBankDomain(deps: { config: Config; store: Store; cacheBus:
     routes: bankRoutes({ wallet: deps.wallet, products, orders, notify, metrics: deps.metrics, log: deps.logger }),
     workers: sandbox.workers,
     pages: (app) => sandbox.mountPages(app),
+    close: () => notify.close(),
   };
   return {
     ...parts,

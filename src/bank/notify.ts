@@ -219,6 +219,8 @@ export function createNotifyHandler(deps: {
   return {
     /** Handles one notification; never throws for bad input, only for outages. */
     handle,
+    /** Decides what is queued, refuses what comes after; resolves when the last batch ended. */
+    close: () => decisions.close(),
   };
 }
 

@@ -16,6 +16,8 @@ export interface DomainParts {
   readonly consumers?: ConsumeOptions[];
   /** Background workers: deps.start() starts them, deps.close() stops them. */
   readonly workers?: Worker[];
+  /** Finishes what the domain queued itself (its group commits) once HTTP, workers and consumers stopped, before the store closes. */
+  readonly close?: () => Promise<void>;
   /** Mounts pages outside /api (HTML for a person). */
   readonly pages?: (app: Hono<AppEnv>) => void;
 }

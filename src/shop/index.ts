@@ -59,6 +59,7 @@ export function createShopDomain(deps: {
     name: "shop",
     routes: shopRoutes({ categories, skus, anchorSkus, stock, carts, orders, warmAnchor }),
     workers: createShopWorkers({ rounds, store, guards: hot.guards, stockSyncSec: deps.config.stockSyncSec, logger: log }),
+    close: () => ordersRepo.close(),
   };
   return {
     ...parts,

@@ -187,7 +187,9 @@ export function createOrdersRepo(store: Store) {
    * the next request is even read). A batch that fails (a request id another
    * order took, which would refuse every row of the multi-row insert) is
    * redone order by order, in arrival order so each checks stock after the
-   * ones before it, and each caller gets its own outcome or error.
+   * ones before it, and each caller gets its own outcome or error — all of
+   * them once the last redo ended (a failed batch is rare: a request id used
+   * twice at once; the answers wait for the whole redo, not each its own).
    */
   const inserts = groupCommit<NewOrder, InsertOutcome>(runAloneOnFailure(insertBatch, { inOrder: true }), { lingerMs: "next-turn", maxSize: ORDER_BATCH_MAX });
 
@@ -224,6 +226,9 @@ export function createOrdersRepo(store: Store) {
     insertOrder(o: NewOrder): Promise<InsertOutcome> {
       return inserts.submit(o);
     },
+
+    /** Inserts what is queued, refuses what comes after; resolves when the last batch ended. */
+    close: () => inserts.close(),
 
     async getOrder(orderId: string, q: Db = db): Promise<ShopOrder | null> {
       const r = await q.selectFrom("shop_order").selectAll().where("order_id", "=", orderId).executeTakeFirst();

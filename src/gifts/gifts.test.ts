@@ -6,7 +6,7 @@ import { Redis } from "ioredis";
 import { checkInvariants } from "../../scripts/check-invariants.ts";
 import type { Deps } from "../deps.ts";
 import { seedRechargeCatalogue } from "../bank/seed.ts";
-import { createLocalHot } from "../hot/index.ts";
+import { createLocalHot, type Hot } from "../hot/index.ts";
 import { pendingBucket } from "../hot/coins/port.ts";
 import { createOrder, notificationBody, notify } from "../../test/recharge.ts";
 import { TradeType } from "../wallet/types.ts";
@@ -365,6 +365,8 @@ describe.each(profilesUnderTest())("the gift consumer's crash window on the %s p
 describe.each(profilesUnderTest())("a hot wallet lost while sends were pending, on the %s profile", (profile) => {
   test("a recharge loads it from a row the pending debits have not reached: the database refuses the over-admission, the wallet is rebuilt, balances exact", async () => {
     const deployment = await createDeployment(profile);
+    // The restarted process's hot store; Deps does not close a hot store it was given.
+    let lostHot: Hot | undefined;
     try {
       // A front process with no consumer: its admitted sends stay pending (in the log, not in the database).
       const front = await deployment.spawn({ consumers: false });
@@ -379,13 +381,17 @@ describe.each(profilesUnderTest())("a hot wallet lost while sends were pending, 
       expect(early.map((r) => r.status)).toEqual([202, 202, 202, 202]);
       expect(await front.wallet.hotAvailable(viewer.userId)).toBe(20);
       await s.server.stop();
+      // The process is gone: its workers (the redrive among them) must not
+      // republish the early sends while the rest of the test runs.
+      await front.close();
 
       // The wallet is lost with the 80 coins still pending: on Redis its key
       // (with the version marker it holds) is deleted; embedded, the process
       // restarts with an empty in-process hot store.
       let after: Deps;
       if (profile === "embedded") {
-        after = await deployment.spawn({ consumers: false, hot: createLocalHot() });
+        lostHot = createLocalHot({ retryWindowSec: deployment.config.sendRetryWindowSec });
+        after = await deployment.spawn({ consumers: false, hot: lostHot });
       } else {
         const raw = new Redis(services().redisUrl!);
         const key = `${deployment.config.namespace}:{w:${pendingBucket(viewer.userId)}}:wallet:${viewer.userId}`;
@@ -429,6 +435,7 @@ describe.each(profilesUnderTest())("a hot wallet lost while sends were pending, 
       expect(await checkInvariants(consumer.store, consumer.hot, { quiescent: true })).toEqual([]);
     } finally {
       await deployment.destroy();
+      await lostHot?.close();
     }
   }, 60000);
 });

@@ -426,18 +426,29 @@ describe("embedded event log", () => {
     expect(rb.values()).toEqual(["n0", "n1"]);
   });
 
-  test("one write of several topics and more than one INSERT's rows stores every record once, each under its own topic, key and value", async () => {
-    const events = sqliteLog(await freshStore());
-    // Published in one tick, under the write's 2,000-record bound: one
-    // transaction carries both topics, and the 1,500 records of "gifts" span
-    // two multi-row INSERTs (at most 1,000 rows each).
+  test("one transaction of several topics and more than one INSERT's rows stores every record once, each under its own topic, key and value", async () => {
+    const store = await freshStore();
+    const ns = uniqueName("log");
+    const events = sqliteLog(store, ns);
+    // Both topics are written inside one store transaction, so one
+    // transaction carries them whatever the group commit's linger; the 1,500
+    // records of "gifts" span two multi-row INSERTs (at most 1,000 rows each).
     const gifts = records("g", 1500, 13);
     const pay = records("p", 3, 2);
-    await Promise.all([events.publish("gifts", gifts), events.publish("pay", pay)]);
+    await store.transact(async (trx) => {
+      await events.publishWithin(trx, "gifts", gifts);
+      await events.publishWithin(trx, "pay", pay);
+    });
+    // Exactly the rows written, no more: a doubled INSERT would show here.
+    const stored = await store.db
+      .selectFrom("event_log")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("topic", "in", [`${ns}.gifts`, `${ns}.pay`])
+      .executeTakeFirstOrThrow();
+    expect(Number(stored.n)).toBe(gifts.length + pay.length);
     const rg = await recordingConsumer(events, { topic: "gifts", group: "g", maxBatch: 500 });
     const rp = await recordingConsumer(events, { topic: "pay", group: "g", maxBatch: 500 });
     await waitFor("every record", () => rg.values().length >= gifts.length && rp.values().length >= pay.length);
-    await Bun.sleep(200);
     await Promise.all([rg.consumer.stop(), rp.consumer.stop()]);
     const got = (r: typeof rg) => r.batches.flat().map((m) => ({ topic: m.topic, key: m.key, value: m.value }));
     expect(got(rg)).toEqual(gifts.map((x) => ({ topic: "gifts", ...x })));

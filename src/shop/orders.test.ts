@@ -172,7 +172,9 @@ describe.each(profilesUnderTest())("the flash sale on the %s profile", (profile)
       return { orderId: `gc-${profile}-${++nextId}`, userId, roomId, anchorId: 1, requestId, totalPrice: count * PRICE, address: ADDRESS, expireAt: now + 60_000, createTime: now, items, limits: new Map([[sku, 2]]) };
     };
     expect(await repo.insertOrder(newOrder(a, 1, "gc-used"))).toEqual({ ok: true });
-    // Sent together: the first commits alone, the other four wait for it and go as one batch.
+    // Sent together: all five go as one batch of five on the next turn. The duplicate request id
+    // fails that batch, and it is redone order by order in arrival order, each checking stock after
+    // the ones before it: b gets a unit, c and a are refused, and d gets the last one.
     const [first, duplicate, beyondStock, beyondLimit, last] = await Promise.allSettled([
       repo.insertOrder(newOrder(b, 1)),
       repo.insertOrder(newOrder(a, 1, "gc-used")),
@@ -189,8 +191,9 @@ describe.each(profilesUnderTest())("the flash sale on the %s profile", (profile)
     const byUser = await deps.store.db.selectFrom("shop_order").select("user_id").where("room_id", "=", roomId).execute();
     expect(byUser.map((r) => Number(r.user_id)).sort((x, y) => x - y)).toEqual([a, b, d].sort((x, y) => x - y));
 
-    // A batch counts its own earlier orders: one unit left, the three of one batch ask for it, the first gets it
-    // (the order that commits alone before them asks for more than is left).
+    // A batch counts its own earlier orders: one unit left, and all four go as one batch on the next
+    // turn, checked in arrival order: e asks for more than is left, f gets the unit, and g and h are
+    // short because the batch counts f's.
     await deps.shop.stock.setTotal(sku, 4);
     const [e, f, g, h] = [await buyer(), await buyer(), await buyer(), await buyer()];
     const round = await Promise.all([repo.insertOrder(newOrder(e, 2)), repo.insertOrder(newOrder(f, 1)), repo.insertOrder(newOrder(g, 1)), repo.insertOrder(newOrder(h, 1))]);

@@ -61,7 +61,7 @@ async function insertRecords(db: Db, topic: string, records: LogRecord[]): Promi
   for (let i = 0; i < records.length; i += INSERT_CHUNK) {
     const chunk = records.slice(i, i + INSERT_CHUNK);
     // The topic (?1) and the time (?2) are bound once for every row of the chunk.
-    const text = statementFor("appendEventLog", chunk.length, (n) => `insert into event_log (topic, msg_key, payload, create_time) values ${rowsOfOneTopic(n)}`);
+    const text = statementFor("appendEventLog.sqlite", chunk.length, (n) => `insert into event_log (topic, msg_key, payload, create_time) values ${rowsOfOneTopic(n)}`);
     const params: unknown[] = [topic, now];
     for (const r of chunk) params.push(r.key, r.value);
     await runRaw(db, text, params);

@@ -1,11 +1,14 @@
-// Hand-written SQL for the statements a consumer batch runs: multi-row
-// INSERTs and IN-list SELECTs whose text depends only on the row count.
-// Kysely compiles a query's tree into text on every execution, and for a
-// 1,000-row INSERT that compile was a large share of a batch's CPU; here the
-// text is built once per (statement, row count) and sent as it is, with `?`
-// placeholders, which both drivers (mysql2, bun:sqlite) take. Only plain
-// lower-case identifiers and standard SQL appear, so one text serves both
-// dialects unless the caller's key says otherwise (FOR UPDATE).
+// Hand-written SQL for the statements a consumer batch runs (multi-row
+// INSERTs and IN-list SELECTs) and for the embedded event log's append: texts
+// that depend only on the row count. Kysely compiles a query's tree into text
+// on every execution, and for a 1,000-row INSERT that compile was a large
+// share of a batch's CPU; here the text is built once per (statement, row
+// count) and sent as it is. Most texts use `?` placeholders, which both
+// drivers (mysql2, bun:sqlite) take, and only plain lower-case identifiers
+// and standard SQL, so one text serves both dialects unless the caller's key
+// says otherwise (FOR UPDATE). The event-log append (src/eventlog/sqlite.ts)
+// is SQLite-only and numbers its placeholders (`?NNN`) to bind the topic and
+// time once per statement; its key, `appendEventLog.sqlite`, names the dialect.
 import { createQueryId, RawNode, type CompiledQuery } from "kysely";
 import type { Db } from "./store.ts";
 

@@ -32,8 +32,9 @@
 // (one partition) smaller than maxBatch while more wait is held and joined
 // with the next fetch, briefly unless the backlog fills a batch
 // (handleFetchedBatch says why that keeps at-least-once); what is at hand is
-// cut into slices of at most maxBatch; each slice is handled, then committed
-// (offset + 1) and resolved before the next starts. A throwing slice is
+// cut into slices of at most maxBatch; each slice is handled, then resolved
+// and its commit (offset + 1) sent while the next is handled and fetched
+// (commitInBackground says why that keeps at-least-once). A throwing slice is
 // retried in place after a back-off, heartbeating while it waits; if the
 // consumer stops or the partition is taken away meanwhile, the slice stays
 // uncommitted and whoever owns the partition next starts at it. Within one
@@ -49,10 +50,11 @@
 // On both, a broker answers one request of a connection at a time: an offset
 // commit to the group coordinator can wait behind a fetch held there (commit
 // p90 23–25 ms at 20 ms, 14–15 ms at 5), and kafkajs fetches a broker's
-// partitions again only once their batches are committed — so the wait also
-// delays the next fetch. 20 ms put p99 65–135 ms
-// on admission → push at 200 sends/s, 5 ms 44–64 ms; an idle process polls
-// more for it (11 → 17–21 % of a core on the mock; docs/benchmarks.md).
+// partitions again only once eachBatch returned — so the commit is sent in
+// the background (commitInBackground), not awaited there. With it awaited,
+// 20 ms put p99 65–135 ms on admission → push at 200 sends/s and 5 ms 44–64
+// ms; sent in the background, 21–31 ms at 5 ms. An idle process polls more
+// for a shorter wait (11 → 17–21 % of a core on the mock; docs/benchmarks.md).
 //
 // A new group starts from the earliest message: events published before the
 // first consumer joined still have to reach the truth.
@@ -60,7 +62,7 @@
 // Reading order: createKafkaEventLog, then producer setup (connect,
 // ensureTopic), publishing, the consumer (consume, startMember, its crash
 // restart and lag seeding), batch handling (handleFetchedBatch, keptAlive,
-// pauseHeartbeating), the commit (commitSlice), lag, and closing.
+// pauseHeartbeating), the commit (commitInBackground), lag, and closing.
 import {
   Kafka,
   logLevel,
@@ -187,6 +189,12 @@ interface GroupMember {
    * one, so a handled batch is not as small as one producer send.
    */
   readonly held: Map<number, { messages: KafkaMessage[]; since: number }>;
+  /**
+   * Per partition, the offset commit of its last handled slice while it is in
+   * flight (commitInBackground): the next slice is handled meanwhile, and its
+   * commit is sent after this one.
+   */
+  readonly commits: Map<number, Promise<void>>;
   current?: Consumer;
   restarting: Promise<void>;
   stopping?: Promise<void>;
@@ -326,6 +334,7 @@ async function consume(adapter: KafkaAdapterState, options: ConsumeOptions): Pro
     stop: new StopLatch(),
     lagByPartition: new Map(),
     held: new Map(),
+    commits: new Map(),
     restarting: Promise.resolve(),
   };
   await ensureTopic(adapter, member.topic);
@@ -436,8 +445,8 @@ async function seedLag(member: GroupMember, assigned: Set<number>): Promise<void
 /**
  * One fetched batch (one partition), joined to what the partition held, cut
  * into slices of at most maxBatch. Each slice is handled until it succeeds,
- * then committed, before the next starts; stopping or losing the partition
- * leaves the slice uncommitted.
+ * then its commit is sent (commitInBackground) and the next slice starts;
+ * stopping or losing the partition leaves the slice uncommitted.
  *
  * Holding: when the messages at hand are fewer than maxBatch and the
  * partition has more waiting (its high watermark is past them), they are
@@ -474,13 +483,15 @@ async function handleFetchedBatch(member: GroupMember, payload: EachBatchPayload
   const options = keptAlive(member, payload);
   const pause = (ms: number) => pauseHeartbeating(member, payload, shouldStop, ms);
   for (let i = 0; i < messages.length; i += maxBatch) {
-    if (shouldStop()) return;
+    if (shouldStop()) break;
     const slice = toMessages(member, batch.partition, messages.slice(i, i + maxBatch));
-    if (!(await handleUntilDone(slice, options, member.adapter.backoff, shouldStop, pause))) return;
-    const next = await commitSlice(payload, slice);
-    member.lagByPartition.set(batch.partition, Math.max(0, highWatermark - Number(next)));
+    if (!(await handleUntilDone(slice, options, member.adapter.backoff, shouldStop, pause))) break;
+    commitInBackground(member, payload, slice, highWatermark);
     await payload.heartbeat();
   }
+  // Stopping: the partition's handled slices get their commits before the
+  // consumer leaves the group (stop() promises the in-flight batch its commit).
+  if (shouldStop()) await member.commits.get(batch.partition);
 }
 
 function toMessages(member: GroupMember, partition: number, messages: KafkaMessage[]): LogMessage[] {
@@ -528,21 +539,38 @@ async function pauseHeartbeating(member: GroupMember, payload: EachBatchPayload,
 // ---- the commit ----
 
 /**
- * Commits a handled slice (offset of its last message + 1) and returns that
- * offset. The payload's commit, unlike consumer.commitOffsets, still commits
- * after stop() began — stop promises the in-flight batch its commit.
- * Resolving only after it succeeds keeps the fetch position from running
- * ahead of a commit that failed: the slice is fetched again.
+ * Commits a handled slice (offset of its last message + 1) without holding up
+ * the partition: its position moves past the slice at once, so kafkajs
+ * fetches again while the commit travels, and the next slice is handled
+ * meanwhile. On librdkafka's mock (and on a broker that leads the partition
+ * and coordinates the group) an offset commit queues behind a fetch held on
+ * the same connection: awaited here, that wait — up to the fetch wait — sat
+ * between every batch and the next fetch, and was the tail of a gift effect's
+ * latency. A partition's commits go one after another, in offset order.
+ *
+ * At-least-once is kept: a slice is committed only after it was handled. A
+ * commit that fails (a rebalance, the coordinator moving) is reported and
+ * left behind — the partition's next commit covers the slice, or, if none
+ * comes, whoever starts at the committed offset handles it again, which the
+ * idempotent consumers absorb. stop() waits for the commits in flight
+ * (stopMember, and handleFetchedBatch when stopping) before the group is left.
  */
-async function commitSlice(payload: EachBatchPayload, slice: LogMessage[]): Promise<string> {
+function commitInBackground(member: GroupMember, payload: EachBatchPayload, slice: LogMessage[], highWatermark: number): void {
   const { batch } = payload;
   const last = slice[slice.length - 1]!.offset;
   const next = (BigInt(last) + 1n).toString();
-  await payload.commitOffsetsIfNecessary({
-    topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }],
-  });
   payload.resolveOffset(last);
-  return next;
+  const previous = member.commits.get(batch.partition) ?? Promise.resolve();
+  const commit: Promise<void> = previous
+    .then(() => payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] }))
+    .then(
+      () => void member.lagByPartition.set(batch.partition, Math.max(0, highWatermark - Number(next))),
+      (error: unknown) => report(member, new Error(`offset commit of ${batch.topic}[${batch.partition}] at ${next} failed; its messages may be delivered again`, { cause: error })),
+    )
+    .finally(() => {
+      if (member.commits.get(batch.partition) === commit) member.commits.delete(batch.partition);
+    });
+  member.commits.set(batch.partition, commit);
 }
 
 // ---- lag ----
@@ -559,7 +587,10 @@ function stopMember(member: GroupMember, handle: LogConsumer): Promise<void> {
   member.stopping ??= (async () => {
     member.stop.fire();
     await member.restarting;
-    // disconnect() waits for the eachBatch in flight, then leaves the group.
+    // Commits of slices already handled land before the group is left; the
+    // eachBatch in flight awaits its own (handleFetchedBatch), and
+    // disconnect() waits for it, then leaves the group.
+    await Promise.all(member.commits.values());
     await member.current?.disconnect();
     member.adapter.consumers.delete(handle);
   })();

@@ -52,8 +52,8 @@
 // p90 23–25 ms at 20 ms, 14–15 ms at 5), and kafkajs fetches a broker's
 // partitions again only once eachBatch returned — so the commit is sent in
 // the background (commitInBackground), not awaited there. With it awaited,
-// 20 ms put p99 65–135 ms on admission → push at 200 sends/s and 5 ms 44–64
-// ms; sent in the background, 21–31 ms at 5 ms. An idle process polls more
+// 20 ms put p99 65–135 ms on admission → push at 200 sends/s and 5 ms 44–138
+// ms; sent in the background, 22–77 ms at 5 ms. An idle process polls more
 // for a shorter wait (11 → 17–21 % of a core on the mock; docs/benchmarks.md).
 //
 // A new group starts from the earliest message: events published before the
@@ -192,9 +192,11 @@ interface GroupMember {
   /**
    * Per partition, the offset commit of its last handled slice while it is in
    * flight (commitInBackground): the next slice is handled meanwhile, and its
-   * commit is sent after this one.
+   * commit is sent once this one ended.
    */
   readonly commits: Map<number, Promise<void>>;
+  /** Counts group joins: a commit answered after a later join no longer speaks for the partition's lag. */
+  joins: number;
   current?: Consumer;
   restarting: Promise<void>;
   stopping?: Promise<void>;
@@ -335,6 +337,7 @@ async function consume(adapter: KafkaAdapterState, options: ConsumeOptions): Pro
     lagByPartition: new Map(),
     held: new Map(),
     commits: new Map(),
+    joins: 0,
     restarting: Promise.resolve(),
   };
   await ensureTopic(adapter, member.topic);
@@ -383,6 +386,7 @@ async function startMember(member: GroupMember): Promise<Consumer> {
 /** Partitions taken away stop counting towards lag; new ones are seeded. */
 function onGroupJoin(member: GroupMember, assigned: Set<number>): void {
   // After a rebalance fetching restarts at the committed offsets: what was held is fetched again.
+  member.joins++;
   member.held.clear();
   for (const p of member.lagByPartition.keys()) if (!assigned.has(p)) member.lagByPartition.delete(p);
   void seedLag(member, assigned);
@@ -397,6 +401,8 @@ function onCrash(member: GroupMember, crashed: Consumer, crash: { error: Error; 
 async function restartAfterCrash(member: GroupMember, crashed: Consumer): Promise<void> {
   member.lagByPartition.clear();
   member.held.clear();
+  // Commits already sent end (or fail) on the crashed consumer's connections before they close.
+  await Promise.all(member.commits.values());
   await crashed.disconnect().catch(() => {});
   for (let attempt = 0; !member.stop.fired; attempt++) {
     await member.stop.wait(backoffDelay(member.adapter.backoff, attempt));
@@ -455,9 +461,10 @@ async function seedLag(member: GroupMember, assigned: Set<number>): Promise<void
  * fills a batch or they were held less than HOLD_MAX_MS. librdkafka's mock
  * answers a fetch with one producer batch per partition; a real broker with
  * up to maxBytesPerPartition. At-least-once is untouched: nothing is
- * committed before it is handled, and a rebalance, a crash restart or a stop
+ * committed before it is handled, a rebalance, a crash restart or a stop
  * drops what is held, which the partition's next owner fetches again from
- * the committed offset.
+ * the committed offset, and a throw while handling moves the position back
+ * to the first message not handled, so kafkajs' retry fetches it again.
  */
 async function handleFetchedBatch(member: GroupMember, payload: EachBatchPayload): Promise<void> {
   const { batch } = payload;
@@ -482,16 +489,25 @@ async function handleFetchedBatch(member: GroupMember, payload: EachBatchPayload
   }
   const options = keptAlive(member, payload);
   const pause = (ms: number) => pauseHeartbeating(member, payload, shouldStop, ms);
-  for (let i = 0; i < messages.length; i += maxBatch) {
-    if (shouldStop()) break;
-    const slice = toMessages(member, batch.partition, messages.slice(i, i + maxBatch));
-    if (!(await handleUntilDone(slice, options, member.adapter.backoff, shouldStop, pause))) break;
-    commitInBackground(member, payload, slice, highWatermark);
-    await payload.heartbeat();
+  let handled = 0;
+  try {
+    while (handled < messages.length && !shouldStop()) {
+      const slice = toMessages(member, batch.partition, messages.slice(handled, handled + maxBatch));
+      if (!(await handleUntilDone(slice, options, member.adapter.backoff, shouldStop, pause))) break;
+      handled += slice.length;
+      await commitInBackground(member, payload, slice, highWatermark);
+      await payload.heartbeat();
+    }
+  } finally {
+    // Messages not handled must be fetched again. Held ones were resolved
+    // when they were held, so without this a throw here (a heartbeat's
+    // coordinator error, say) would let kafkajs' retry fetch after them —
+    // and the partition's next commit would pass messages never handled.
+    if (handled < messages.length) payload.resolveOffset((BigInt(messages[handled]!.offset) - 1n).toString());
+    // Stopping: the partition's handled slices get their commits before the
+    // consumer leaves the group (stop() promises the in-flight batch its commit).
+    if (shouldStop()) await member.commits.get(batch.partition);
   }
-  // Stopping: the partition's handled slices get their commits before the
-  // consumer leaves the group (stop() promises the in-flight batch its commit).
-  if (shouldStop()) await member.commits.get(batch.partition);
 }
 
 function toMessages(member: GroupMember, partition: number, messages: KafkaMessage[]): LogMessage[] {
@@ -544,27 +560,36 @@ async function pauseHeartbeating(member: GroupMember, payload: EachBatchPayload,
  * fetches again while the commit travels, and the next slice is handled
  * meanwhile. On librdkafka's mock (and on a broker that leads the partition
  * and coordinates the group) an offset commit queues behind a fetch held on
- * the same connection: awaited here, that wait — up to the fetch wait — sat
- * between every batch and the next fetch, and was the tail of a gift effect's
- * latency. A partition's commits go one after another, in offset order.
+ * the same connection: awaited in eachBatch, that wait — up to the fetch
+ * wait — sat between every batch and the next fetch, and was the tail of a
+ * gift effect's latency.
+ *
+ * At most one commit per partition is in flight: this waits for the previous
+ * one (sent while this slice was handled, so normally ended) before sending,
+ * so commits land in offset order, and each is sent at once, within the
+ * eachBatch that handled its slice — under that group generation: a commit
+ * cannot be sent late, under a later generation, for a partition another
+ * member owns by then.
  *
  * At-least-once is kept: a slice is committed only after it was handled. A
- * commit that fails (a rebalance, the coordinator moving) is reported and
- * left behind — the partition's next commit covers the slice, or, if none
- * comes, whoever starts at the committed offset handles it again, which the
- * idempotent consumers absorb. stop() waits for the commits in flight
- * (stopMember, and handleFetchedBatch when stopping) before the group is left.
+ * commit that fails (a rebalance, the coordinator moving) is reported; the
+ * partition's next commit covers the slice, or whoever starts at the
+ * committed offset handles it again, which the idempotent consumers absorb.
+ * stop() and a crash restart wait for the commits in flight.
  */
-function commitInBackground(member: GroupMember, payload: EachBatchPayload, slice: LogMessage[], highWatermark: number): void {
+async function commitInBackground(member: GroupMember, payload: EachBatchPayload, slice: LogMessage[], highWatermark: number): Promise<void> {
   const { batch } = payload;
+  await member.commits.get(batch.partition);
   const last = slice[slice.length - 1]!.offset;
   const next = (BigInt(last) + 1n).toString();
+  const joins = member.joins;
   payload.resolveOffset(last);
-  const previous = member.commits.get(batch.partition) ?? Promise.resolve();
-  const commit: Promise<void> = previous
-    .then(() => payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] }))
+  const commit: Promise<void> = payload
+    .commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] })
     .then(
-      () => void member.lagByPartition.set(batch.partition, Math.max(0, highWatermark - Number(next))),
+      () => {
+        if (member.joins === joins) member.lagByPartition.set(batch.partition, Math.max(0, highWatermark - Number(next)));
+      },
       (error: unknown) => report(member, new Error(`offset commit of ${batch.topic}[${batch.partition}] at ${next} failed; its messages may be delivered again`, { cause: error })),
     )
     .finally(() => {

@@ -22,8 +22,8 @@ import { createDeps } from "../../src/deps.ts";
 import { TOPICS } from "../../src/eventlog/topics.ts";
 import { giftBizId, type GiftSendEvent } from "../../src/gifts/send.ts";
 import { PUSH_CHANNEL, type PushEnvelope } from "../../src/ws/push.ts";
-import { deploymentEnv } from "./deployment.ts";
-import { intOption, LatencyHistogram, parseCli, progress, round, writeResult } from "./report.ts";
+import { deploymentEnv, runCleanups } from "./deployment.ts";
+import { intOption, LatencyHistogram, parseCli, profileOption, progress, round, writeResult } from "./report.ts";
 
 const USAGE = "bun run scripts/load/drain.ts --spawn embedded|cluster [--users 1000] [--sends 20000] [--timeout 300] [--rate 200] [--seconds 5] [--label text]";
 const opts = parseCli(USAGE, {
@@ -33,11 +33,7 @@ const opts = parseCli(USAGE, {
   rate: { type: "string" },
   seconds: { type: "string" },
 });
-const profile = opts.spawn;
-if (profile !== "embedded" && profile !== "cluster") {
-  console.error(`--spawn must be embedded or cluster\n${USAGE}`);
-  process.exit(2);
-}
+const profile = profileOption("spawn", opts.spawn, USAGE);
 const users = intOption("users", opts.users ?? (opts.smoke ? 20 : 1000), 1);
 const sends = intOption("sends", opts.sends ?? (opts.smoke ? 200 : 20_000), 1);
 const timeoutSec = intOption("timeout", opts.timeout ?? 300, 1);
@@ -141,7 +137,7 @@ try {
   if (latency) console.log(`${profile}: ${latency.sent} sends at ${rate}/s, admission → push on the bus: p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms, max ${latency.maxMs} ms`);
 } finally {
   await deps.close().catch(() => undefined);
-  for (const c of cleanups.reverse()) await c();
+  await runCleanups(cleanups);
 }
 console.log(`result: ${writeResult("drain", { label: opts.label, ...result, failure })}`);
 if (failure) {

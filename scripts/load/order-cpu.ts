@@ -9,7 +9,7 @@
 import "../../test/setup.ts";
 import { createDeployment } from "../../test/harness.ts";
 import { isAppError } from "../../src/lib/errors.ts";
-import { intOption, parseCli } from "./report.ts";
+import { intOption, parseCli, profileOption } from "./report.ts";
 
 const USAGE = "bun run scripts/load/order-cpu.ts [--profile embedded|cluster] [--buyers 10000] [--stock 1000] [--concurrency 1000] [--rounds 3]";
 const opts = parseCli(USAGE, {
@@ -19,11 +19,7 @@ const opts = parseCli(USAGE, {
   concurrency: { type: "string" },
   rounds: { type: "string" },
 });
-const profile = opts.profile;
-if (profile !== "embedded" && profile !== "cluster") {
-  console.error(`--profile must be embedded or cluster\n${USAGE}`);
-  process.exit(2);
-}
+const profile = profileOption("profile", opts.profile, USAGE);
 const buyers = intOption("buyers", opts.buyers ?? 10_000, 1);
 const stock = intOption("stock", opts.stock ?? 1000, 0);
 const concurrency = intOption("concurrency", opts.concurrency ?? 1000, 1);

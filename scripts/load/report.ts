@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import type { Profile } from "../../src/config.ts";
 
 export const RESULTS_DIR = join(import.meta.dir, "..", "..", "bench-results");
 
@@ -35,6 +36,15 @@ export function parseCli<O extends ParseArgsConfig["options"]>(usage: string, op
     process.exit(0);
   }
   return values;
+}
+
+/** --<name> as a profile, or exit 2 naming it. */
+export function profileOption(name: string, raw: unknown, usage: string): Profile {
+  if (raw !== "embedded" && raw !== "cluster") {
+    console.error(`--${name} must be embedded or cluster\n${usage}`);
+    process.exit(2);
+  }
+  return raw;
 }
 
 /** A whole number from an option, or exit 2 naming it. */

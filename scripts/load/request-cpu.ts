@@ -17,10 +17,10 @@ import { Hono } from "hono";
 import { createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
 import { createDeps } from "../../src/deps.ts";
-import { signToken, type Role } from "../../src/lib/auth.ts";
-import { deploymentEnv } from "./deployment.ts";
+import { signToken } from "../../src/lib/auth.ts";
+import { deploymentEnv, runCleanups } from "./deployment.ts";
 import { freshUserBase, mapConcurrent } from "./ovation.ts";
-import { intOption, parseCli } from "./report.ts";
+import { intOption, parseCli, profileOption } from "./report.ts";
 
 const USAGE = "bun run scripts/load/request-cpu.ts --profile embedded|cluster --kind send|wallet|order|gift|refused|hello [--n 20000] [--concurrency 16] [--fresh-tokens] [--mysql-url URL] [--redis-url URL]";
 const opts = parseCli(USAGE, {
@@ -30,11 +30,7 @@ const opts = parseCli(USAGE, {
   concurrency: { type: "string" },
   "fresh-tokens": { type: "boolean", default: false },
 });
-const profile = opts.profile;
-if (profile !== "embedded" && profile !== "cluster") {
-  console.error(`--profile must be embedded or cluster\n${USAGE}`);
-  process.exit(2);
-}
+const profile = profileOption("profile", opts.profile, USAGE);
 if (!["send", "wallet", "order", "gift", "refused", "hello"].includes(opts.kind)) {
   console.error(`--kind must be send, wallet, order, gift, refused or hello\n${USAGE}`);
   process.exit(2);
@@ -84,16 +80,16 @@ let ttl = 3600;
 /** A token for user `i`: the same one each time, or a new one (another exp) with --fresh-tokens. */
 const tokenOf = (() => {
   const cached = new Map<number, string>();
-  return (i: number, role: Role = "viewer"): string => {
-    if (opts["fresh-tokens"]) return signToken(SECRET, { userId: users[i]!, role }, ttl++);
+  return (i: number): string => {
+    if (opts["fresh-tokens"]) return signToken(SECRET, { userId: users[i]!, role: "viewer" }, ttl++);
     let t = cached.get(i);
-    if (t === undefined) cached.set(i, (t = signToken(SECRET, { userId: users[i]!, role })));
+    if (t === undefined) cached.set(i, (t = signToken(SECRET, { userId: users[i]!, role: "viewer" })));
     return t;
   };
 })();
 
 /** The k-th request of the run and the status it must answer. */
-let make: (k: number) => Promise<{ req: Request; expect: number[] }>;
+let make: (k: number) => { req: Request; expect: number[] };
 /** What the measured requests are sent to. */
 let target: { fetch(req: Request): Response | Promise<Response> } = app;
 const GIFT_ID = 910_001;
@@ -102,21 +98,21 @@ if (opts.kind === "hello") {
   const hello = new Hono();
   hello.get("/", (c) => c.text("hello"));
   target = hello;
-  make = async () => ({ req: request("GET", "/"), expect: [200] });
+  make = () => ({ req: request("GET", "/"), expect: [200] });
 } else if (opts.kind === "gift") {
-  make = async () => ({ req: request("GET", `/api/gifts/${GIFT_ID}`), expect: [200] });
+  make = () => ({ req: request("GET", `/api/gifts/${GIFT_ID}`), expect: [200] });
 } else if (opts.kind === "refused") {
   const body = JSON.stringify({ giftId: GIFT_ID, roomId, receiverId: String(anchorId) });
-  make = async (k) => ({ req: request("POST", "/api/gifts/send", tokenOf(k % users.length), body), expect: [400] });
+  make = (k) => ({ req: request("POST", "/api/gifts/send", tokenOf(k % users.length), body), expect: [400] });
 } else if (opts.kind === "send") {
   await mapConcurrent(users, 32, (userId, i) => must("POST", "/api/admin/wallet/grant", adminToken, { userId, amount: n, requestId: `cpu-grant-${i}` }));
   const runId = `cpu${Date.now().toString(36)}`;
-  make = async (k) => ({
+  make = (k) => ({
     req: request("POST", "/api/gifts/send", tokenOf(k % users.length), `{"giftId":${GIFT_ID},"roomId":${roomId},"receiverId":${anchorId},"requestId":"${runId}-${k}"}`),
     expect: [202],
   });
 } else if (opts.kind === "wallet") {
-  make = async (k) => ({ req: request("GET", "/api/wallet", tokenOf(k % users.length)), expect: [200] });
+  make = (k) => ({ req: request("GET", "/api/wallet", tokenOf(k % users.length)), expect: [200] });
 } else {
   let parentId: number | null = null;
   for (const level of [1, 2, 3]) parentId = (await must<{ categoryId: number }>("POST", "/api/admin/categories", adminToken, { categoryName: `cpu ${level}`, level, parentId })).categoryId;
@@ -126,12 +122,12 @@ if (opts.kind === "hello") {
   await must("POST", `/api/shop/anchors/${anchorId}/stock/preheat`, anchorToken);
   await mapConcurrent(users, 32, async (_, i) => must("POST", `/api/shop/rooms/${roomId}/cart/items`, tokenOf(i), { skuId, count: 1 }));
   const body = JSON.stringify({ address: ADDRESS });
-  make = async (k) => ({ req: request("POST", `/api/shop/rooms/${roomId}/orders`, tokenOf(k), body), expect: [201, 409] });
+  make = (k) => ({ req: request("POST", `/api/shop/rooms/${roomId}/orders`, tokenOf(k), body), expect: [201, 409] });
 }
 
 // Requests are built before the clock starts (signing fresh tokens is the client's work).
 const warm = opts.kind === "order" ? 0 : Math.min(2000, n);
-const prepared = await Promise.all(Array.from({ length: warm + n }, (_, k) => make(k)));
+const prepared = Array.from({ length: warm + n }, (_, k) => make(k));
 const statuses: Record<number, number> = {};
 const run = async (from: number, to: number) => {
   let next = from;
@@ -161,5 +157,5 @@ console.log(
     `${usPerReq.toFixed(1)} µs CPU per request (user ${(cpu.user / n).toFixed(1)}, system ${(cpu.system / n).toFixed(1)}), ` +
     `${Math.round(n / (wallMs / 1000))} req/s in process, statuses ${JSON.stringify(statuses)}`,
 );
-for (const c of cleanups.reverse()) await c();
+await runCleanups(cleanups);
 process.exit(0);

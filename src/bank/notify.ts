@@ -132,7 +132,7 @@ export function createNotifyHandler(deps: {
     if (order.channel !== n.channel) return { answer: fail(400, `order ${n.orderId} is for channel ${channelName(order.channel)}, not ${channelName(n.channel)}`) };
     if (n.amount !== order.amount) return { answer: fail(400, `amount ${n.amount} ≠ order amount ${order.amount}`) };
     if (n.bizCode !== order.bizCode) return { answer: fail(400, `bizCode ${n.bizCode} ≠ order bizCode ${order.bizCode}`) };
-    const storedTradeNo = paidNow.has(n.orderId) ? paidNow.get(n.orderId)! : order.status === PayOrderStatus.PAYED ? order.tradeNo : undefined;
+    const storedTradeNo = paidNow.get(n.orderId) ?? (order.status === PayOrderStatus.PAYED ? order.tradeNo : undefined);
     if (storedTradeNo !== undefined) {
       // A second payment for one order: answered like a repeat so the
       // provider stops, and logged so an operator can refund it.
@@ -157,7 +157,7 @@ export function createNotifyHandler(deps: {
   async function decideBatch(batch: Notification[]): Promise<NotifyAnswer[]> {
     const now = Date.now();
     // Configuration, not money: read before the orders' locks are taken.
-    const topics = await repo.validTopicsFor(store.db, batch.map((n) => n.bizCode));
+    const topics = await repo.validTopicsFor(batch.map((n) => n.bizCode));
     const { decided, credited } = await store.transact(async (trx) => {
       const orders = await repo.lockOrdersInTx(trx, batch.map((n) => n.orderId));
       const paidNow = new Map<string, string>();

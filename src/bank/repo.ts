@@ -56,7 +56,7 @@ export function createBankRepo(store: Store) {
     // ---- topics ----
 
     /** The topic payment events of each bizCode go to, for those of `bizCodes` that have a valid one. */
-    async validTopicsFor(db: Db, bizCodes: number[]): Promise<Map<number, string>> {
+    async validTopicsFor(bizCodes: number[]): Promise<Map<number, string>> {
       if (bizCodes.length === 0) return new Map();
       const rows = await db
         .selectFrom("pay_topic")

@@ -480,8 +480,9 @@ async function handleFetchedBatch(member: GroupMember, payload: EachBatchPayload
   const shouldStop = () => member.stop.fired || !payload.isRunning() || payload.isStale();
   const { maxBatch } = member.options;
   const moreWaiting = Number(fetchedLast.offset) + 1 < highWatermark;
-  const since = held?.since ?? Date.now();
-  const worthHolding = backlog >= maxBatch || Date.now() - since < HOLD_MAX_MS;
+  const now = Date.now();
+  const since = held?.since ?? now;
+  const worthHolding = backlog >= maxBatch || now - since < HOLD_MAX_MS;
   if (moreWaiting && messages.length < maxBatch && worthHolding && !shouldStop()) {
     member.held.set(batch.partition, { messages, since });
     payload.resolveOffset(fetchedLast.offset);

@@ -59,11 +59,11 @@ function rowsOfOneTopic(n: number): string {
 async function insertRecords(db: Db, topic: string, records: LogRecord[]): Promise<void> {
   const now = Date.now();
   for (let i = 0; i < records.length; i += INSERT_CHUNK) {
-    const chunk = records.slice(i, i + INSERT_CHUNK);
+    const rows = Math.min(INSERT_CHUNK, records.length - i);
     // The topic (?1) and the time (?2) are bound once for every row of the chunk.
-    const text = statementFor("appendEventLog.sqlite", chunk.length, (n) => `insert into event_log (topic, msg_key, payload, create_time) values ${rowsOfOneTopic(n)}`);
+    const text = statementFor("appendEventLog.sqlite", rows, (n) => `insert into event_log (topic, msg_key, payload, create_time) values ${rowsOfOneTopic(n)}`);
     const params: unknown[] = [topic, now];
-    for (const r of chunk) params.push(r.key, r.value);
+    for (let j = i; j < i + rows; j++) params.push(records[j]!.key, records[j]!.value);
     await runRaw(db, text, params);
   }
 }
@@ -71,6 +71,8 @@ async function insertRecords(db: Db, topic: string, records: LogRecord[]): Promi
 // The statements every consumer batch runs, as fixed texts (src/store/raw.ts):
 // Kysely would build and compile them again for each batch.
 const READ_AFTER = "select id, msg_key, payload from event_log where topic = ? and id > ? order by id limit ?";
+/** The backlog behind a full read (the lag gauge). */
+const COUNT_AFTER = "select count(*) as n from event_log where topic = ? and id > ?";
 /** max() keeps a position from ever moving backwards. */
 const COMMIT_POSITION =
   "insert into event_offset (group_id, topic, last_id) values (?, ?, ?) on conflict (group_id, topic) do update set last_id = max(last_id, excluded.last_id)";
@@ -138,13 +140,8 @@ export function createSqliteEventLog(store: Store, opts: SqliteEventLogOptions):
     };
 
     const countAfter = async (lastId: number): Promise<number> => {
-      const row = await db
-        .selectFrom("event_log")
-        .select((eb) => eb.fn.countAll<number>().as("n"))
-        .where("topic", "=", topic)
-        .where("id", ">", lastId)
-        .executeTakeFirst();
-      return Number(row?.n ?? 0);
+      const { rows } = await runRaw<{ n: number }>(db, COUNT_AFTER, [topic, lastId]);
+      return Number(rows[0]?.n ?? 0);
     };
 
     const work = async (): Promise<void> => {

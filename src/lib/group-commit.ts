@@ -106,7 +106,6 @@ export function groupCommit<I, R>(run: BatchRun<I, R>, opts: GroupCommitOptions,
   let inFlight = 0;
   /** Cancels the pending linger, while one is pending. */
   let lingering: (() => void) | null = null;
-  let closed = false;
   let drained: (() => void) | null = null;
   /** The first close()'s promise, which every later call answers too. */
   let closing: Promise<void> | null = null;
@@ -140,7 +139,7 @@ export function groupCommit<I, R>(run: BatchRun<I, R>, opts: GroupCommitOptions,
       if (idle()) drained?.();
       return;
     }
-    if (queuedSize >= opts.maxSize || closed) {
+    if (queuedSize >= opts.maxSize || closing !== null) {
       stopLingering();
       startRun();
       schedule();
@@ -189,7 +188,7 @@ export function groupCommit<I, R>(run: BatchRun<I, R>, opts: GroupCommitOptions,
 
   return {
     submit(item, size = 1) {
-      if (closed) return Promise.reject(errors.closed());
+      if (closing) return Promise.reject(errors.closed());
       return new Promise<R>((resolve, reject) => {
         const w: Waiter<I, R> = { item, size, settled: false, resolve, reject };
         if (opts.timeoutMs !== undefined) {
@@ -203,7 +202,6 @@ export function groupCommit<I, R>(run: BatchRun<I, R>, opts: GroupCommitOptions,
     },
     close() {
       if (closing) return closing;
-      closed = true;
       if (idle()) return (closing = Promise.resolve());
       closing = new Promise<void>((resolve) => (drained = resolve));
       schedule();

@@ -158,12 +158,7 @@ export function createWalletService(deps: { store: Store; hot: Hot; log: Logger 
         return { ok: true };
       });
       // One update per distinct total (a burst of one price: a handful), not per user.
-      const byTotal = new Map<number, number[]>();
-      for (const [userId, total] of totals) {
-        const users = byTotal.get(total);
-        if (users) users.push(userId);
-        else byTotal.set(total, [userId]);
-      }
+      const byTotal = Map.groupBy(totals.keys(), (userId) => totals.get(userId)!);
       for (const [total, userIds] of byTotal) {
         // Locked (MySQL) or the only writer (SQLite): the rows cannot have moved since the read.
         const took = await repo.takeBalance(trx, userIds, total, now);

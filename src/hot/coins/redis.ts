@@ -149,6 +149,28 @@ function byBucket(refs: AdmissionRef[]): [bucket: number, indexes: number[]][] {
   return [...groups.entries()];
 }
 
+/**
+ * A batch script run once per pending bucket (one slot each), pipelined:
+ * `call` sends the bucket's refs, its reply must hold one entry per ref, and
+ * `decode` turns each entry into that ref's answer, in the order of `refs`.
+ */
+async function perBucket<T>(
+  refs: AdmissionRef[],
+  script: string,
+  call: (bucket: number, group: AdmissionRef[]) => Promise<unknown>,
+  decode: (reply: unknown, replies: unknown[]) => T,
+): Promise<T[]> {
+  const answers: T[] = new Array(refs.length);
+  await Promise.all(
+    byBucket(refs).map(async ([bucket, group]) => {
+      const replies = await call(bucket, group.map((i) => refs[i]!));
+      if (!Array.isArray(replies) || replies.length !== group.length) throw unexpectedReply(script, replies);
+      group.forEach((i, k) => (answers[i] = decode(replies[k], replies)));
+    }),
+  );
+  return answers;
+}
+
 /** The coins on an open connection whose scripts `defineCoinScripts` registered. */
 export class RedisCoins implements HotCoins {
   private readonly keys: CoinKeys;
@@ -212,21 +234,18 @@ export class RedisCoins implements HotCoins {
   }
 
   /** One settleDebits-1.lua call per pending bucket (one slot each), pipelined. */
-  async settleDebits(refs: AdmissionRef[]): Promise<boolean[]> {
-    const settled: boolean[] = new Array(refs.length);
-    await Promise.all(
-      byBucket(refs).map(async ([bucket, group]) => {
-        const args = group.flatMap((i) => [this.keys.admission(refs[i]!.userId, refs[i]!.admissionId), pendingMember(refs[i]!.userId, refs[i]!.admissionId)]);
-        const codes = await this.client.hotSettleDebits(this.keys.pending(bucket), this.retryWindowSec, ...args);
-        if (!Array.isArray(codes) || codes.length !== group.length) throw unexpectedReply("settleDebits", codes);
-        group.forEach((i, k) => {
-          if (codes[k] === CoinReply.Ok) settled[i] = true;
-          else if (codes[k] === CoinReply.NotPending) settled[i] = false;
-          else throw unexpectedReply("settleDebits", codes);
-        });
-      }),
+  settleDebits(refs: AdmissionRef[]): Promise<boolean[]> {
+    return perBucket(
+      refs,
+      "settleDebits",
+      (bucket, group) =>
+        this.client.hotSettleDebits(this.keys.pending(bucket), this.retryWindowSec, ...group.flatMap((r) => [this.keys.admission(r.userId, r.admissionId), pendingMember(r.userId, r.admissionId)])),
+      (code, codes) => {
+        if (code === CoinReply.Ok) return true;
+        if (code === CoinReply.NotPending) return false;
+        throw unexpectedReply("settleDebits", codes);
+      },
     );
-    return settled;
   }
 
   async refundDebit(userId: number, admissionId: string, opts: RefundOptions = {}): Promise<boolean> {
@@ -245,19 +264,13 @@ export class RedisCoins implements HotCoins {
   }
 
   /** One claimAdmissions-1.lua call per pending bucket (one slot each), pipelined. */
-  async claimAdmissions(refs: AdmissionRef[]): Promise<(AdmissionState | null)[]> {
-    const states: (AdmissionState | null)[] = new Array(refs.length);
-    await Promise.all(
-      byBucket(refs).map(async ([bucket, group]) => {
-        const admissions = group.map((i) => this.keys.admission(refs[i]!.userId, refs[i]!.admissionId));
-        const replies = await this.client.hotClaimAdmissions(this.keys.pending(bucket), ...admissions);
-        if (!Array.isArray(replies) || replies.length !== group.length) throw unexpectedReply("claimAdmissions", replies);
-        group.forEach((i, k) => {
-          states[i] = replies[k] === "" ? null : asState(replies[k], "claimAdmissions");
-        });
-      }),
+  claimAdmissions(refs: AdmissionRef[]): Promise<(AdmissionState | null)[]> {
+    return perBucket(
+      refs,
+      "claimAdmissions",
+      (bucket, group) => this.client.hotClaimAdmissions(this.keys.pending(bucket), ...group.map((r) => this.keys.admission(r.userId, r.admissionId))),
+      (reply) => (reply === "" ? null : asState(reply, "claimAdmissions")),
     );
-    return states;
   }
 
   async getAdmission(userId: number, admissionId: string): Promise<Admission | null> {

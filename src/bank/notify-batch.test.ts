@@ -37,24 +37,6 @@ describe.each(profilesUnderTest())("batched recharge notifications on the %s pro
   const balance = async (userId: number) =>
     deps.store.db.selectFrom("currency_account").select(["current_balance", "total_charged"]).where("user_id", "=", userId).executeTakeFirst();
 
-  test("a process closing while notifications wait for their batch: each is decided before the store closes, answered paid, coins once", async () => {
-    const leaving = await deployment.spawn({ consumers: false, sandboxWorker: false });
-    const users = [5301, 5302, 5303, 5304];
-    const orders = await Promise.all(users.map((u) => createOrder(u, 6))); // 300 coins each
-    const notify = (o: { orderId: string; amount: number }) => {
-      const body = notificationBody(o.orderId, o.amount);
-      const h = signedHeaders(secret, body);
-      return leaving.bank.notify.handle({ channel: "alipay", timestamp: h["X-Pay-Timestamp"], signature: h["X-Pay-Signature"], rawBody: body });
-    };
-    // handle() queues synchronously; close() begins while they wait for their batch.
-    const answers = Promise.all(orders.map(notify));
-    await leaving.close();
-    expect((await answers).map((a) => [a.status, a.reason])).toEqual(users.map(() => [200, "paid"]));
-    for (const u of users) expect(await balance(u)).toEqual({ current_balance: 300, total_charged: 300 });
-    const ledger = await deps.store.db.selectFrom("currency_trade").select("biz_id").where("biz_id", "in", orders.map((o) => rechargeBizId(o.orderId))).execute();
-    expect(ledger.length).toBe(users.length);
-  });
-
   test("a batch with repeats, an already paid order, refusals and one user's several orders: each answered, money exact", async () => {
     const [u1, u2, u3] = [5101, 5102, 5103];
     const a = await createOrder(u1, 6); // 300 coins
@@ -132,6 +114,24 @@ describe.each(profilesUnderTest())("batched recharge notifications on the %s pro
     expect(Number(status!.status)).toBe(1);
     const events = await deps.store.db.selectFrom("outbox").select("event_id").where("event_id", "=", `recharge-paid:${broken.orderId}`).execute();
     expect(events).toEqual([]);
+  });
+
+  test("a process closing while notifications wait for their batch: each is decided before the store closes, answered paid, coins once", async () => {
+    const leaving = await deployment.spawn({ consumers: false, sandboxWorker: false });
+    const users = [5301, 5302, 5303, 5304];
+    const orders = await Promise.all(users.map((u) => createOrder(u, 6))); // 300 coins each
+    const notify = (o: { orderId: string; amount: number }) => {
+      const body = notificationBody(o.orderId, o.amount);
+      const h = signedHeaders(secret, body);
+      return leaving.bank.notify.handle({ channel: "alipay", timestamp: h["X-Pay-Timestamp"], signature: h["X-Pay-Signature"], rawBody: body });
+    };
+    // handle() queues synchronously; close() begins while they wait for their batch.
+    const answers = Promise.all(orders.map(notify));
+    await leaving.close();
+    expect((await answers).map((a) => [a.status, a.reason])).toEqual(users.map(() => [200, "paid"]));
+    for (const u of users) expect(await balance(u)).toEqual({ current_balance: 300, total_charged: 300 });
+    const ledger = await deps.store.db.selectFrom("currency_trade").select("biz_id").where("biz_id", "in", orders.map((o) => rechargeBizId(o.orderId))).execute();
+    expect(ledger.length).toBe(users.length);
   });
 });
 
